@@ -1,0 +1,394 @@
+/**
+ * The one typed API of Strata: a method table ('area.verb') and an event map ('area.event').
+ *
+ * Every host reaches the same handlers: the CLI in-process, the renderer over Electron IPC or over
+ * HTTP to the local host. This file holds types only (no runtime code), so the renderer may import it.
+ * Units are stated in the JSDoc of each field; ln IC50 is the natural log of IC50 in µM.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// Shared DTOs
+// ---------------------------------------------------------------------------------------------
+
+export type SortDir = 'asc' | 'desc';
+
+/** One condition on a column. Numeric ops compare as numbers; `contains` is a case-insensitive text match. */
+export interface Filter {
+  column: string;
+  op: '<' | '<=' | '>' | '>=' | '=' | '!=' | 'between' | 'is-null' | 'not-null' | 'contains';
+  value?: number | string | boolean;
+  /** Upper bound for `between` (inclusive). */
+  value2?: number;
+}
+
+export interface CompoundQuery {
+  sort?: { column: string; dir: SortDir };
+  filters?: Filter[];
+  /** SMARTS (or SMILES) substructure that every returned compound must contain. */
+  substructure?: string;
+  /** Similarity search on Morgan fingerprints (radius 2, 2048 bits), Tanimoto ≥ threshold. */
+  similarTo?: { smiles?: string; compoundId?: number; threshold: number };
+  /** Include duplicates (records linked to an earlier identical structure). Default false. */
+  includeDuplicates?: boolean;
+}
+
+export interface PageRequest {
+  offset: number;
+  limit: number;
+}
+
+export type ColumnKind = 'core' | 'descriptor' | 'flag' | 'property' | 'prediction';
+
+export interface ColumnInfo {
+  /** Key used in `CompoundRow.values`, sort and filters, e.g. `exactmw`, `QED`, `prop:Solubility`. */
+  key: string;
+  label: string;
+  kind: ColumnKind;
+  type: 'number' | 'text' | 'boolean';
+  unit?: string;
+  description?: string;
+}
+
+export interface CompoundRow {
+  id: number;
+  /** External identifier from the source file (SDF title, id column), if any. */
+  name: string | null;
+  /** Canonical SMILES of the standardised parent structure. */
+  smiles: string;
+  /** Column values keyed by `ColumnInfo.key`. */
+  values: Record<string, number | string | boolean | null>;
+  /** Id of the first occurrence when this record is a duplicate. */
+  duplicateOf: number | null;
+  /** Tanimoto similarity when the query had `similarTo`. */
+  similarity?: number;
+  /** Matched atom indices (in `smiles` atom order) when the query had `substructure`. */
+  match?: number[];
+}
+
+export interface Page<T> {
+  rows: T[];
+  total: number;
+  offset: number;
+  /** Milliseconds the engine spent answering, for the status bar and benchmarks. */
+  elapsedMs: number;
+}
+
+export interface SourceInfo {
+  id: number;
+  name: string;
+  path: string;
+  size: number;
+  sha256: string;
+  format: string;
+  importedAt: string;
+  status: 'running' | 'complete' | 'cancelled' | 'failed';
+  read: number;
+  imported: number;
+  duplicates: number;
+  failed: number;
+}
+
+export interface ProjectInfo {
+  path: string;
+  schemaVersion: number;
+  compounds: number;
+  unique: number;
+  duplicates: number;
+  failed: number;
+  sources: SourceInfo[];
+  subgroups: number;
+  createdAt: string;
+  appVersion: string;
+}
+
+export interface ImportIssue {
+  id: number;
+  sourceId: number;
+  file: string;
+  record: number;
+  line: number | null;
+  reason: string;
+  /** First characters of the offending record. */
+  excerpt: string | null;
+}
+
+export interface ImportSummary {
+  files: {
+    file: string;
+    sourceId: number;
+    read: number;
+    imported: number;
+    duplicates: number;
+    failed: number;
+    /** Records skipped because an earlier, interrupted import of the same file already stored them. */
+    resumedFrom: number;
+    skippedAsAlreadyImported: boolean;
+  }[];
+  read: number;
+  imported: number;
+  duplicates: number;
+  failed: number;
+  failures: ImportIssue[];
+  cancelled: boolean;
+  seconds: number;
+}
+
+export interface ImportRequest {
+  files: string[];
+  smilesColumn?: string;
+  idColumn?: string;
+  /** Force a format instead of detecting it from the file name and content. */
+  format?: 'sdf' | 'smi' | 'csv' | 'tsv';
+}
+
+export interface CompoundDetail {
+  id: number;
+  name: string | null;
+  smiles: string;
+  originalSmiles: string;
+  /** Standardisation steps applied (e.g. "kept largest organic fragment", "neutralised 1 charge"). */
+  standardisation: string[];
+  source: { id: number; file: string; record: number; line: number | null };
+  duplicateOf: number | null;
+  duplicates: number[];
+  descriptors: Record<string, number | null>;
+  flags: Record<string, boolean | null>;
+  properties: Record<string, string>;
+  svg: string;
+}
+
+// --- jobs ------------------------------------------------------------------------------------
+
+export type JobKind = 'import' | 'export' | 'screen' | 'train' | 'evaluate';
+export type JobStatus = 'running' | 'done' | 'failed' | 'cancelled';
+
+export interface JobProgress {
+  jobId: string;
+  kind: JobKind;
+  stage: string;
+  done: number;
+  /** null when the total is not known yet. */
+  total: number | null;
+  /** Items per second over the recent window. */
+  rate: number;
+  etaSeconds: number | null;
+  message?: string;
+}
+
+export interface JobState {
+  jobId: string;
+  kind: JobKind;
+  status: JobStatus;
+  startedAt: string;
+  finishedAt: string | null;
+  progress: JobProgress | null;
+  result: unknown;
+  error: ApiErrorShape | null;
+}
+
+// --- subgroups, models, ranking -------------------------------------------------------------
+
+export interface GenotypeFeature {
+  name: string;
+  kind: 'mutation' | 'cna_gain' | 'cna_loss';
+  /** Genes named by the feature (for copy-number segments, the genes in parentheses). */
+  genes: string[];
+  /** Fraction of reference cell lines carrying it, 0..1. */
+  prevalence: number;
+  count: number;
+}
+
+export interface GenotypeCatalogue {
+  panel: string;
+  cellLines: number;
+  features: GenotypeFeature[];
+  tissues: { name: string; count: number }[];
+  msi: { name: string; count: number }[];
+}
+
+export interface SubgroupDef {
+  name: string;
+  rule: string;
+  createdAt?: string;
+}
+
+export interface SubgroupPreview {
+  rule: string;
+  /** Normalised form of the rule. */
+  normalised: string;
+  members: number;
+  complement: number;
+  total: number;
+  /** Set when too few reference cell lines match for a stable estimate. */
+  warning: string | null;
+}
+
+export interface ModelInfo {
+  id: string;
+  name: string;
+  description: string;
+  sha256: string;
+  outputUnits: string;
+  /** True for the model shipped with Strata. */
+  builtin: boolean;
+  card: string | null;
+}
+
+export interface DesirabilityWeights {
+  potency: number;
+  selectivity: number;
+  qed: number;
+  rules: number;
+  alerts: number;
+  domain: number;
+}
+
+export interface ScreenRequest {
+  subgroups: string[];
+  modelId?: string;
+  weights?: Partial<DesirabilityWeights>;
+  query?: CompoundQuery;
+}
+
+export interface RankedRow {
+  compoundId: number;
+  name: string | null;
+  smiles: string;
+  subgroup: string;
+  /** Mean predicted ln IC50 (µM) over member cell lines; lower is more potent. */
+  lnIc50: number;
+  /** −log10(IC50 in M). */
+  pIc50: number;
+  lnIc50Low: number;
+  lnIc50High: number;
+  /** Standard deviation of the prediction across member cell lines. */
+  spread: number;
+  members: number;
+  /** Complement mean minus subgroup mean (ln units): > 0 means more potent in the subgroup. */
+  selectivity: number;
+  /** Highest Tanimoto similarity to a training drug, 0..1. */
+  domainScore: number;
+  inDomain: boolean;
+  qed: number | null;
+  alerts: string[];
+  desirability: number;
+  rank: number;
+}
+
+export interface ScreenResult {
+  runId: number;
+  modelId: string;
+  modelSha256: string;
+  weights: DesirabilityWeights;
+  subgroups: SubgroupPreview[];
+  compounds: number;
+  seconds: number;
+}
+
+export interface Explanation {
+  compoundId: number;
+  subgroup: string;
+  nearest: { drug: string; similarity: number; measuredLnIc50: number | null; members: number }[];
+  /** Atoms (indices in the parent SMILES) with their contribution, for highlighting. */
+  atoms: { index: number; weight: number }[];
+  genotype: { feature: string; effect: number }[];
+  svg: string;
+}
+
+export interface ExportRequest {
+  out: string;
+  format?: 'csv' | 'sdf' | 'xlsx';
+  query?: CompoundQuery;
+  /** Ranked export: a screen run and subgroup to export instead of the library. */
+  ranking?: { runId: number; subgroup?: string };
+  ids?: number[];
+}
+
+export interface ExportResult {
+  out: string;
+  rows: number;
+  format: string;
+  provenance: Record<string, unknown>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The method table. Each entry: [input, output]. Long work returns `{jobId}` and reports through
+// `job.progress` / `job.finished`; `job.wait` resolves with the final JobState.
+// ---------------------------------------------------------------------------------------------
+
+export interface Api {
+  'app.info': [Record<string, never>, { version: string; rdkitVersion: string; threads: number; project: string | null }];
+
+  'project.info': [Record<string, never>, ProjectInfo];
+  'project.provenance': [PageRequest, Page<{ id: number; at: string; operation: string; params: unknown; result: unknown }>];
+
+  'library.import': [ImportRequest, { jobId: string }];
+  'library.report': [PageRequest & { sourceId?: number; search?: string }, Page<ImportIssue>];
+
+  'compounds.columns': [Record<string, never>, ColumnInfo[]];
+  'compounds.query': [CompoundQuery & PageRequest & { columns?: string[] }, Page<CompoundRow>];
+  'compounds.count': [CompoundQuery, { total: number }];
+  'compounds.get': [{ id: number }, CompoundDetail];
+  'compounds.depict': [{ smiles: string; highlight?: string; width?: number; height?: number }, { svg: string }];
+  'compounds.ids': [CompoundQuery & { limit?: number }, { ids: number[] }];
+
+  'export.write': [ExportRequest, { jobId: string }];
+
+  'job.get': [{ jobId: string }, JobState];
+  'job.list': [Record<string, never>, JobState[]];
+  'job.cancel': [{ jobId: string }, { cancelled: boolean }];
+  'job.wait': [{ jobId: string }, JobState];
+
+  'subgroups.catalogue': [Record<string, never>, GenotypeCatalogue];
+  'subgroups.list': [Record<string, never>, SubgroupDef[]];
+  'subgroups.preview': [{ rule: string }, SubgroupPreview];
+  'subgroups.save': [SubgroupDef, SubgroupDef];
+  'subgroups.delete': [{ name: string }, { deleted: boolean }];
+
+  'models.list': [Record<string, never>, ModelInfo[]];
+
+  'screen.run': [ScreenRequest, { jobId: string }];
+  'screen.results': [PageRequest & { runId: number; subgroup: string; sort?: { column: keyof RankedRow; dir: SortDir } }, Page<RankedRow>];
+  'screen.heatmap': [{ runId: number; limit: number; metric: 'lnIc50' | 'selectivity' | 'desirability' }, { compounds: { id: number; name: string | null }[]; subgroups: string[]; values: (number | null)[][] }];
+  'screen.explain': [{ runId: number; compoundId: number; subgroup: string }, Explanation];
+}
+
+export type ApiMethod = keyof Api;
+export type ApiInput<M extends ApiMethod> = Api[M][0];
+export type ApiOutput<M extends ApiMethod> = Api[M][1];
+
+export interface ApiEvents {
+  'job.progress': JobProgress;
+  'job.finished': JobState;
+}
+export type ApiEventName = keyof ApiEvents;
+
+/** Errors cross every boundary in this one shape. */
+export interface ApiErrorShape {
+  name: string;
+  code: ApiErrorCode;
+  message: string;
+  /** Structured detail, e.g. the validation issues or the file/record of a bad input. */
+  details?: unknown;
+}
+
+export type ApiErrorCode =
+  | 'UNKNOWN_METHOD'
+  | 'INVALID_INPUT'
+  | 'NOT_FOUND'
+  | 'NO_PROJECT'
+  | 'PROJECT_TOO_NEW'
+  | 'BAD_FILE'
+  | 'BAD_RULE'
+  | 'BAD_MODEL'
+  | 'CANCELLED'
+  | 'FORBIDDEN'
+  | 'INTERNAL';
+
+export type ApiResponse<T> = { ok: true; value: T } | { ok: false; error: ApiErrorShape };
+
+/** A way to reach the dispatcher: in-process, Electron IPC or HTTP. */
+export interface Transport {
+  invoke(method: string, input: unknown): Promise<ApiResponse<unknown>>;
+  subscribe(listener: <E extends ApiEventName>(event: E, payload: ApiEvents[E]) => void): () => void;
+}

@@ -1,0 +1,90 @@
+/**
+ * One validation schema per method input. Input from IPC and HTTP is untrusted: the dispatcher
+ * validates it here before any handler runs. `satisfies` ties the table to the contract's method list.
+ */
+import { z } from 'zod';
+import type { ApiMethod } from './contract.js';
+
+const empty = z.object({}).strict();
+const page = { offset: z.number().int().min(0), limit: z.number().int().min(0).max(100_000) };
+const column = z.string().min(1).max(200);
+
+export const filterSchema = z.object({
+  column,
+  op: z.enum(['<', '<=', '>', '>=', '=', '!=', 'between', 'is-null', 'not-null', 'contains']),
+  value: z.union([z.number(), z.string().max(10_000), z.boolean()]).optional(),
+  value2: z.number().optional(),
+}).strict();
+
+export const compoundQuery = {
+  sort: z.object({ column, dir: z.enum(['asc', 'desc']) }).strict().optional(),
+  filters: z.array(filterSchema).max(100).optional(),
+  substructure: z.string().min(1).max(5_000).optional(),
+  similarTo: z.object({
+    smiles: z.string().min(1).max(5_000).optional(),
+    compoundId: z.number().int().positive().optional(),
+    threshold: z.number().min(0).max(1),
+  }).strict().optional(),
+  includeDuplicates: z.boolean().optional(),
+};
+const compoundQuerySchema = z.object(compoundQuery).strict();
+const weights = z.object({
+  potency: z.number().min(0), selectivity: z.number().min(0), qed: z.number().min(0),
+  rules: z.number().min(0), alerts: z.number().min(0), domain: z.number().min(0),
+}).partial().strict();
+const jobId = z.object({ jobId: z.string().min(1).max(100) }).strict();
+
+export const inputSchemas = {
+  'app.info': empty,
+  'project.info': empty,
+  'project.provenance': z.object(page).strict(),
+  'library.import': z.object({
+    files: z.array(z.string().min(1).max(4096)).min(1).max(1000),
+    smilesColumn: z.string().min(1).max(200).optional(),
+    idColumn: z.string().min(1).max(200).optional(),
+    format: z.enum(['sdf', 'smi', 'csv', 'tsv']).optional(),
+  }).strict(),
+  'library.report': z.object({ ...page, sourceId: z.number().int().optional(), search: z.string().max(500).optional() }).strict(),
+  'compounds.columns': empty,
+  'compounds.query': z.object({ ...compoundQuery, ...page, columns: z.array(column).max(500).optional() }).strict(),
+  'compounds.count': compoundQuerySchema,
+  'compounds.get': z.object({ id: z.number().int().positive() }).strict(),
+  'compounds.depict': z.object({
+    smiles: z.string().min(1).max(5_000),
+    highlight: z.string().max(5_000).optional(),
+    width: z.number().int().min(50).max(2000).optional(),
+    height: z.number().int().min(50).max(2000).optional(),
+  }).strict(),
+  'compounds.ids': z.object({ ...compoundQuery, limit: z.number().int().min(1).max(10_000_000).optional() }).strict(),
+  'export.write': z.object({
+    out: z.string().min(1).max(4096),
+    format: z.enum(['csv', 'sdf', 'xlsx']).optional(),
+    query: compoundQuerySchema.optional(),
+    ranking: z.object({ runId: z.number().int().positive(), subgroup: z.string().optional() }).strict().optional(),
+    ids: z.array(z.number().int().positive()).max(10_000_000).optional(),
+  }).strict(),
+  'job.get': jobId,
+  'job.list': empty,
+  'job.cancel': jobId,
+  'job.wait': jobId,
+  'subgroups.catalogue': empty,
+  'subgroups.list': empty,
+  'subgroups.preview': z.object({ rule: z.string().min(1).max(10_000) }).strict(),
+  'subgroups.save': z.object({ name: z.string().min(1).max(200), rule: z.string().min(1).max(10_000), createdAt: z.string().optional() }).strict(),
+  'subgroups.delete': z.object({ name: z.string().min(1).max(200) }).strict(),
+  'models.list': empty,
+  'screen.run': z.object({
+    subgroups: z.array(z.string().min(1).max(10_000)).min(1).max(200),
+    modelId: z.string().min(1).max(200).optional(),
+    weights: weights.optional(),
+    query: compoundQuerySchema.optional(),
+  }).strict(),
+  'screen.results': z.object({
+    ...page,
+    runId: z.number().int().positive(),
+    subgroup: z.string().min(1),
+    sort: z.object({ column: z.string(), dir: z.enum(['asc', 'desc']) }).strict().optional(),
+  }).strict(),
+  'screen.heatmap': z.object({ runId: z.number().int().positive(), limit: z.number().int().min(1).max(1000), metric: z.enum(['lnIc50', 'selectivity', 'desirability']) }).strict(),
+  'screen.explain': z.object({ runId: z.number().int().positive(), compoundId: z.number().int().positive(), subgroup: z.string().min(1) }).strict(),
+} satisfies Record<ApiMethod, z.ZodType>;

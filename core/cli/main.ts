@@ -1,0 +1,266 @@
+/**
+ * The `strata` command line. Every command goes through the same dispatcher as the UI; long work
+ * runs as a job with progress on stderr, and Ctrl-C cancels it cleanly (committed work stays).
+ */
+import { Command, CommanderError } from 'commander';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ApiInput, ApiMethod, ApiOutput, ImportSummary, JobState, ProjectInfo } from '../api/contract.js';
+import { ApiCallError, createClient } from '../api/client.js';
+import type { ApiClient } from '../api/client.js';
+import type { Engine } from '../engine.js';
+import { createEngine, REPO_ROOT } from '../engine.js';
+import { APP_VERSION } from '../version.js';
+import { ProgressPrinter } from './progress.js';
+
+export class CliError extends Error {
+  constructor(message: string, readonly exitCode = 1) {
+    super(message);
+  }
+}
+
+interface Session {
+  engine: Engine;
+  api: ApiClient;
+}
+
+async function withEngine<T>(project: string, fn: (s: Session) => Promise<T>, opts: { threads?: number } = {}): Promise<T> {
+  const engine = await createEngine({ projectFile: project, threads: opts.threads });
+  const api = createClient(engine.dispatcher);
+  try {
+    return await fn({ engine, api });
+  } finally {
+    await engine.close();
+  }
+}
+
+/** Run a job to completion with a progress display; SIGINT cancels it (a second SIGINT exits at once). */
+async function runJob(s: Session, start: () => Promise<{ jobId: string }>, quiet: boolean): Promise<JobState> {
+  const printer = new ProgressPrinter(process.stderr, quiet);
+  const off = s.api.on('job.progress', (p) => printer.update(p));
+  const { jobId } = await start();
+  let interrupted = 0;
+  const onSigint = () => {
+    interrupted++;
+    if (interrupted > 1) process.exit(130);
+    printer.done();
+    process.stderr.write('\nCancelling… (committed work is kept; run the same command again to resume; Ctrl-C again to quit at once)\n');
+    void s.api.call('job.cancel', { jobId });
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const state = await s.api.call('job.wait', { jobId });
+    printer.done();
+    return state;
+  } finally {
+    process.off('SIGINT', onSigint);
+    off();
+  }
+}
+
+function print(json: boolean, value: unknown, human: () => string): void {
+  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
+}
+
+function num(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+function humanImport(s: ImportSummary): string {
+  const lines = s.files.map((f) => f.skippedAsAlreadyImported
+    ? `${f.file}: already imported completely (source ${f.sourceId}); nothing to do`
+    : `${f.file}: read ${num(f.read)}, imported ${num(f.imported)}, duplicates ${num(f.duplicates)}, failed ${num(f.failed)}${f.resumedFrom ? ` (resumed after record ${num(f.resumedFrom)})` : ''}`);
+  lines.push(`total: read ${num(s.read)} = imported ${num(s.imported)} + duplicates ${num(s.duplicates)} + failed ${num(s.failed)} in ${s.seconds.toFixed(1)} s (${num(Math.round(s.read / Math.max(s.seconds, 1e-9)))} records/s)`);
+  if (s.failures.length) {
+    lines.push('failures:');
+    for (const f of s.failures.slice(0, 20)) lines.push(`  ${f.file} record ${f.record}${f.line != null ? ` (line ${f.line})` : ''}: ${f.reason}`);
+    if (s.failed > 20) lines.push(`  … ${num(s.failed - 20)} more: see \`strata report\` or --json`);
+  }
+  if (s.cancelled) lines.push('cancelled: committed records are kept; run the same command again to resume.');
+  return lines.join('\n');
+}
+
+function humanInfo(i: ProjectInfo): string {
+  const lines = [
+    `project ${i.path} (schema v${i.schemaVersion}, created ${i.createdAt}, Strata ${i.appVersion})`,
+    `compounds: ${num(i.compounds)} records, ${num(i.unique)} unique structures, ${num(i.duplicates)} duplicates; ${num(i.failed)} records failed to import`,
+    `subgroups: ${i.subgroups}`,
+    'sources:',
+    ...i.sources.map((s) => `  [${s.id}] ${s.name} (${s.format}, ${num(s.size)} bytes, sha256 ${s.sha256.slice(0, 12)}…) ${s.status}: read ${num(s.read)}, imported ${num(s.imported)}, duplicates ${num(s.duplicates)}, failed ${num(s.failed)}`),
+  ];
+  return lines.join('\n');
+}
+
+/** `--sort exactmw:desc` */
+function parseSort(s?: string): ApiInput<'compounds.query'>['sort'] {
+  if (!s) return undefined;
+  const m = /^(.+?)(?::(asc|desc))?$/.exec(s);
+  if (!m) throw new CliError(`bad --sort '${s}': use COLUMN or COLUMN:asc|desc`);
+  return { column: m[1], dir: (m[2] as 'asc' | 'desc') ?? 'asc' };
+}
+
+/** `--filter "exactmw<500" --filter "QED>=0.5" --filter "lipinski_pass=true" --filter "tpsa=20..90"` */
+export function parseFilter(s: string): NonNullable<ApiInput<'compounds.query'>['filters']>[number] {
+  const range = /^\s*([^<>=!~]+?)\s*=\s*(-?[\d.eE+-]+)\s*\.\.\s*(-?[\d.eE+-]+)\s*$/.exec(s);
+  if (range) return { column: range[1], op: 'between', value: Number(range[2]), value2: Number(range[3]) };
+  const m = /^\s*([^<>=!~]+?)\s*(<=|>=|!=|<|>|=|~)\s*(.*?)\s*$/.exec(s);
+  if (!m) throw new CliError(`bad --filter '${s}': use COLUMN OP VALUE with OP one of < <= > >= = != ~ (contains), or COLUMN=LOW..HIGH`);
+  const raw = m[3];
+  const value = raw === 'true' ? true : raw === 'false' ? false : raw !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
+  if (m[2] === '~') return { column: m[1], op: 'contains', value: raw };
+  return { column: m[1], op: m[2] as '<', value };
+}
+
+function collect(v: string, prev: string[] = []): string[] {
+  return [...prev, v];
+}
+
+export function buildProgram(out: { code: number }): Command {
+  const program = new Command('strata')
+    .description('Strata: compound libraries, RDKit descriptors and genotype-aware efficacy ranking')
+    .version(APP_VERSION)
+    .exitOverride()
+    .showHelpAfterError();
+
+  program.command('import')
+    .description('import compound libraries (SDF V2000/V3000, SMILES, CSV/TSV, any of them gzipped) into a project')
+    .argument('<files...>', 'library files')
+    .requiredOption('-p, --project <file>', 'project file (.strata); created if missing')
+    .option('--smiles-column <name>', 'structure column of a CSV/TSV (default: detected)')
+    .option('--id-column <name>', 'identifier column of a CSV/TSV (default: detected)')
+    .option('--format <fmt>', 'force the format: sdf, smi, csv or tsv')
+    .option('--threads <n>', 'worker threads (default: all cores)', (v) => Number.parseInt(v, 10))
+    .option('--json', 'print a machine-readable summary on stdout')
+    .option('-q, --quiet', 'no progress display')
+    .action(async (files: string[], o) => {
+      for (const f of files) if (!fs.existsSync(f)) throw new CliError(`${f}: no such file`);
+      await withEngine(o.project, async (s) => {
+        const state = await runJob(s, () => s.api.call('library.import', { files, smilesColumn: o.smilesColumn, idColumn: o.idColumn, format: o.format }), !!o.quiet);
+        if (state.status === 'failed') throw new CliError(`import failed: ${state.error?.message}`);
+        const summary = state.result as ImportSummary | null;
+        if (!summary) throw new CliError('import was cancelled before any file was read; run the same command again to resume', 130);
+        print(!!o.json, summary, () => humanImport(summary));
+        if (summary.cancelled) out.code = 130;
+      }, { threads: o.threads });
+    });
+
+  program.command('info')
+    .description('summarise a project: sources, compounds, duplicates, failures')
+    .requiredOption('-p, --project <file>', 'project file')
+    .option('--json', 'machine-readable output')
+    .action(async (o) => {
+      if (!fs.existsSync(o.project)) throw new CliError(`${o.project}: no such project file`);
+      await withEngine(o.project, async (s) => {
+        const info = await s.api.call('project.info', {});
+        print(!!o.json, info, () => humanInfo(info));
+      });
+    });
+
+  program.command('report')
+    .description('list the records that failed to import, with file, record, line and reason')
+    .requiredOption('-p, --project <file>', 'project file')
+    .option('--limit <n>', 'rows', (v) => Number.parseInt(v, 10), 1000)
+    .option('--json', 'machine-readable output')
+    .action(async (o) => {
+      await withEngine(o.project, async (s) => {
+        const page = await s.api.call('library.report', { offset: 0, limit: o.limit });
+        print(!!o.json, page, () => [`${page.total} failed records`, ...page.rows.map((r) => `${r.file}\trecord ${r.record}${r.line != null ? `\tline ${r.line}` : ''}\t${r.reason}`)].join('\n'));
+      });
+    });
+
+  program.command('query')
+    .description('print compounds sorted and filtered (TSV, or JSON)')
+    .requiredOption('-p, --project <file>', 'project file')
+    .option('--sort <col[:dir]>', 'sort column, e.g. QED:desc')
+    .option('--filter <expr>', 'filter, e.g. "exactmw<500" (repeatable)', collect)
+    .option('--smarts <pattern>', 'substructure search')
+    .option('--similar <smiles>', 'similarity search (Tanimoto on Morgan r=2, 2048 bits)')
+    .option('--threshold <t>', 'similarity threshold', Number.parseFloat, 0.5)
+    .option('--limit <n>', 'rows', (v) => Number.parseInt(v, 10), 20)
+    .option('--offset <n>', 'first row', (v) => Number.parseInt(v, 10), 0)
+    .option('--json', 'machine-readable output')
+    .action(async (o) => {
+      await withEngine(o.project, async (s) => {
+        const page = await s.api.call('compounds.query', {
+          sort: parseSort(o.sort), filters: (o.filter as string[] | undefined)?.map(parseFilter), substructure: o.smarts,
+          similarTo: o.similar ? { smiles: o.similar, threshold: o.threshold } : undefined, offset: o.offset, limit: o.limit,
+        });
+        print(!!o.json, page, () => [`${page.total} compounds (${page.elapsedMs.toFixed(1)} ms)`,
+          ['id', 'name', 'smiles', 'amw', 'CrippenClogP', 'tpsa', 'QED', ...(o.similar ? ['similarity'] : [])].join('\t'),
+          ...page.rows.map((r) => [r.id, r.name ?? '', r.smiles, fmt(r.values.amw), fmt(r.values.CrippenClogP), fmt(r.values.tpsa), fmt(r.values.QED), ...(o.similar ? [fmt(r.similarity ?? null)] : [])].join('\t'))].join('\n'));
+      });
+    });
+
+  program.command('export')
+    .description('stream compounds with their descriptors to CSV or SDF (with a .provenance.json sidecar)')
+    .requiredOption('-p, --project <file>', 'project file')
+    .requiredOption('-o, --out <file>', 'output file (.csv or .sdf)')
+    .option('--sort <col[:dir]>', 'sort column, e.g. QED:desc')
+    .option('--filter <expr>', 'filter, e.g. "exactmw<500" (repeatable)', collect)
+    .option('--smarts <pattern>', 'substructure filter')
+    .option('--include-duplicates', 'also export records that duplicate an earlier structure')
+    .option('--json', 'machine-readable summary')
+    .option('-q, --quiet', 'no progress display')
+    .action(async (o) => {
+      await withEngine(o.project, async (s) => {
+        const query = { sort: parseSort(o.sort), filters: (o.filter as string[] | undefined)?.map(parseFilter), substructure: o.smarts, includeDuplicates: o.includeDuplicates ? true : undefined };
+        const state = await runJob(s, () => s.api.call('export.write', { out: o.out, query }), !!o.quiet);
+        if (state.status !== 'done') throw new CliError(`export ${state.status}: ${state.error?.message ?? ''}`, state.status === 'cancelled' ? 130 : 1);
+        const r = state.result as ApiOutput<'export.write'> & { rows: number };
+        print(!!o.json, r, () => `wrote ${num(r.rows)} compounds to ${o.out} (provenance: ${o.out}.provenance.json)`);
+      });
+    });
+
+  program.command('serve')
+    .description('serve the workbench UI and API on 127.0.0.1 (open the printed URL in a browser)')
+    .requiredOption('-p, --project <file>', 'project file; created if missing')
+    .option('--port <n>', 'port (default: a free one)', (v) => Number.parseInt(v, 10), 0)
+    .option('--allow-origin <origin>', 'also accept this Origin/Host (when behind a reverse proxy), repeatable', collect)
+    .action(async (o) => {
+      const staticDir = path.join(REPO_ROOT, 'renderer', 'dist');
+      if (!fs.existsSync(path.join(staticDir, 'index.html'))) throw new CliError(`the UI is not built (${staticDir} is missing): run \`npm run build\` first, or \`npm run serve -- --project ${o.project}\``);
+      const { startHost } = await import('../host/server.js');
+      const engine = await createEngine({ projectFile: o.project });
+      const host = await startHost({ dispatcher: engine.dispatcher, port: o.port, staticDir, allowOrigins: o.allowOrigin });
+      process.stdout.write(`Strata is available at ${host.url}\n`);
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await host.close();
+      await engine.close();
+    });
+
+  return program;
+}
+
+function fmt(v: unknown): string {
+  if (v == null) return '';
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toFixed(3);
+  return String(v);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const out = { code: 0 };
+  const program = buildProgram(out);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return out.code;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof CliError) {
+      process.stderr.write(`strata: ${err.message}\n`);
+      return err.exitCode;
+    }
+    if (err instanceof ApiCallError) {
+      process.stderr.write(`strata: ${err.message}\n`);
+      return err.code === 'CANCELLED' ? 130 : 1;
+    }
+    const e = err as Error & { code?: string };
+    process.stderr.write(`strata: ${e.message ?? String(err)}\n`);
+    return 1;
+  }
+}
+
+export type { ApiMethod };

@@ -1,0 +1,127 @@
+/**
+ * The engine: one project file, one worker pool, one job registry, and the handlers of the typed
+ * API. Every host (CLI, local web host, Electron) talks to it only through `dispatcher`.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ApiInput } from './api/contract.js';
+import { ApiError } from './api/errors.js';
+import type { Dispatcher, Handlers } from './api/dispatch.js';
+import { createDispatcher, EventHub } from './api/dispatch.js';
+import { ChemPool } from './chem/pool.js';
+import { exportCompounds } from './export/export.js';
+import { JobRegistry } from './jobs.js';
+import { ColumnResolver, propertyColumns } from './library/columns.js';
+import { importLibrary } from './library/import.js';
+import { compoundDetail, importReport, projectInfo, provenanceLog } from './library/project.js';
+import type { QueryContext } from './library/query.js';
+import { countCompounds, iterateIds, queryCompounds, SearchCache } from './library/query.js';
+import type { Db } from './store/db.js';
+import { openProject } from './store/db.js';
+import { APP_VERSION } from './version.js';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface EngineOptions {
+  projectFile: string;
+  modelsDir?: string;
+  resourcesDir?: string;
+  /** Worker threads; default: every core. */
+  threads?: number;
+}
+
+export interface Engine {
+  dispatcher: Dispatcher;
+  events: EventHub;
+  jobs: JobRegistry;
+  db: Db;
+  projectFile: string;
+  /** The worker pool, started on first use. */
+  pool(): Promise<ChemPool>;
+  close(): Promise<void>;
+}
+
+export async function createEngine(opts: EngineOptions): Promise<Engine> {
+  const projectFile = path.resolve(opts.projectFile);
+  const db = openProject(projectFile);
+  const events = new EventHub();
+  const jobs = new JobRegistry(events);
+  const threads = opts.threads ?? os.availableParallelism();
+  let poolPromise: Promise<ChemPool> | null = null;
+  const pool = () => (poolPromise ??= ChemPool.create({ threads }));
+  const cache = new SearchCache();
+  let resolver: ColumnResolver | null = null;
+  const columns = () => (resolver ??= new ColumnResolver(propertyColumns(db)));
+  const changed = () => {
+    resolver = null;
+    cache.invalidate();
+  };
+  const queryCtx = async (): Promise<QueryContext> => ({ db, pool: await pool(), columns, cache });
+
+  const notYet = (what: string) => () => {
+    throw new ApiError('INTERNAL', `${what} is not available in this build yet`);
+  };
+
+  const handlers: Handlers = {
+    'app.info': async () => ({ version: APP_VERSION, rdkitVersion: await (await pool()).rdkitVersion(), threads, project: projectFile }),
+    'project.info': () => projectInfo(db, projectFile),
+    'project.provenance': (req) => provenanceLog(db, req),
+    'library.import': async (req) => {
+      const p = await pool();
+      const jobId = jobs.start('import', async (ctx) => {
+        try {
+          return await importLibrary(db, p, req, ctx);
+        } finally {
+          changed();
+        }
+      });
+      return { jobId };
+    },
+    'library.report': (req) => importReport(db, req),
+    'compounds.columns': () => columns().all(),
+    'compounds.query': async (req) => queryCompounds(await queryCtx(), req),
+    'compounds.count': async (req) => ({ total: await countCompounds(await queryCtx(), req) }),
+    'compounds.get': async ({ id }) => compoundDetail(db, await pool(), id),
+    'compounds.depict': async ({ smiles, highlight, width, height }) => ({ svg: await (await pool()).depict(smiles, { width, height, highlightSmarts: highlight }) }),
+    'compounds.ids': async (req) => {
+      const ids: number[] = [];
+      for await (const id of iterateIds(await queryCtx(), req, req.limit)) ids.push(id);
+      return { ids };
+    },
+    'export.write': async (req: ApiInput<'export.write'>) => {
+      const ctx = await queryCtx();
+      if (req.ranking) throw new ApiError('INTERNAL', 'ranked export is not available in this build yet');
+      const jobId = jobs.start('export', (job) => exportCompounds(ctx, ctx.pool, { ...req, projectPath: projectFile }, job));
+      return { jobId };
+    },
+    'job.get': ({ jobId }) => jobs.get(jobId),
+    'job.list': () => jobs.list(),
+    'job.cancel': ({ jobId }) => ({ cancelled: jobs.cancel(jobId) }),
+    'job.wait': ({ jobId }) => jobs.wait(jobId),
+    'subgroups.catalogue': notYet('the genotype catalogue'),
+    'subgroups.list': notYet('subgroups'),
+    'subgroups.preview': notYet('subgroups'),
+    'subgroups.save': notYet('subgroups'),
+    'subgroups.delete': notYet('subgroups'),
+    'models.list': notYet('models'),
+    'screen.run': notYet('screening'),
+    'screen.results': notYet('screening'),
+    'screen.heatmap': notYet('screening'),
+    'screen.explain': notYet('screening'),
+  };
+
+  const dispatcher = createDispatcher(handlers, events);
+  let closed = false;
+  return {
+    dispatcher, events, jobs, db, projectFile, pool,
+    async close() {
+      if (closed) return;
+      closed = true;
+      jobs.cancelAll();
+      await jobs.settle();
+      if (poolPromise) await (await poolPromise).close();
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,143 @@
+/**
+ * Streaming export of compounds with their descriptors: CSV (RFC 4180) or SDF, plus a provenance
+ * sidecar (`<out>.provenance.json`) so that the data file itself stays clean for scripts.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { once } from 'node:events';
+import type { CompoundQuery, ExportResult } from '../api/contract.js';
+import { ApiError } from '../api/errors.js';
+import type { ChemPool } from '../chem/pool.js';
+import type { JobContext } from '../jobs.js';
+import type { QueryContext } from '../library/query.js';
+import { countCompounds, iterateIds } from '../library/query.js';
+import { logProvenance } from '../library/provenance.js';
+import type { Db } from '../store/db.js';
+import { DESCRIPTOR_COLUMNS_V1, FLAG_COLUMNS_V1 } from '../store/migrations/001-initial.js';
+import { APP_VERSION } from '../version.js';
+
+export function csvField(v: unknown): string {
+  if (v == null) return '';
+  const s = typeof v === 'number' ? (Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(10)))) : String(v);
+  return /[",\r\n]/.test(s) || /^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function detectExportFormat(out: string, format?: string): 'csv' | 'sdf' | 'xlsx' {
+  if (format === 'csv' || format === 'sdf' || format === 'xlsx') return format;
+  const lower = out.toLowerCase();
+  if (lower.endsWith('.csv')) return 'csv';
+  if (lower.endsWith('.sdf') || lower.endsWith('.sd')) return 'sdf';
+  if (lower.endsWith('.xlsx')) return 'xlsx';
+  throw new ApiError('INVALID_INPUT', `cannot tell the export format from '${out}': use .csv, .sdf or .xlsx, or give the format`);
+}
+
+const CHUNK = 500;
+
+interface Row {
+  id: number;
+  name: string | null;
+  smiles: string;
+  duplicate_of: number | null;
+  source: string;
+  record_no: number;
+  [k: string]: unknown;
+}
+
+async function* rowsFor(db: Db, ids: AsyncIterable<number> | number[]): AsyncGenerator<{ rows: Row[]; props: Map<number, Record<string, string>> }> {
+  const cols = [...DESCRIPTOR_COLUMNS_V1, ...FLAG_COLUMNS_V1].map((c) => `d."${c}"`).join(', ');
+  let buf: number[] = [];
+  const flush = () => {
+    const ph = buf.map(() => '?').join(',');
+    const got = db.prepare(`SELECT c.id, c.name, c.smiles, c.duplicate_of, s.name AS source, c.record_no, ${cols}
+      FROM compounds c JOIN sources s ON s.id = c.source_id LEFT JOIN descriptors d ON d.compound_id = coalesce(c.duplicate_of, c.id)
+      WHERE c.id IN (${ph})`).all(...buf) as Row[];
+    const byId = new Map(got.map((r) => [r.id, r]));
+    const props = new Map<number, Record<string, string>>();
+    for (const p of db.prepare(`SELECT compound_id, name, value FROM properties WHERE compound_id IN (${ph})`).all(...buf) as { compound_id: number; name: string; value: string }[]) {
+      let m = props.get(p.compound_id);
+      if (!m) props.set(p.compound_id, (m = {}));
+      m[p.name] = p.value;
+    }
+    const rows = buf.map((id) => byId.get(id)).filter((r): r is Row => !!r);
+    buf = [];
+    return { rows, props };
+  };
+  for await (const id of ids) {
+    buf.push(id);
+    if (buf.length >= CHUNK) yield flush();
+  }
+  if (buf.length) yield flush();
+}
+
+export interface ExportArgs {
+  out: string;
+  format?: 'csv' | 'sdf' | 'xlsx';
+  query?: CompoundQuery;
+  ids?: number[];
+  projectPath: string;
+}
+
+export async function exportCompounds(ctx: QueryContext, pool: ChemPool, args: ExportArgs, job: JobContext): Promise<ExportResult> {
+  const format = detectExportFormat(args.out, args.format);
+  if (format === 'xlsx') throw new ApiError('INVALID_INPUT', 'XLSX export of the library is not available yet: use CSV or SDF');
+  const db = ctx.db;
+  const query = args.query ?? {};
+  const total = args.ids ? args.ids.length : await countCompounds(ctx, query);
+  const propNames = (db.prepare('SELECT DISTINCT name FROM properties ORDER BY name').pluck().all() as string[]);
+  const sources = db.prepare('SELECT name, sha256 FROM sources ORDER BY id').all() as { name: string; sha256: string }[];
+  const provenance = {
+    generator: `Strata ${APP_VERSION}`, exportedAt: new Date().toISOString(), project: path.resolve(args.projectPath), inputs: sources,
+    query, ids: args.ids ? args.ids.length : undefined, rows: 0, format,
+    columns: ['id', 'name', 'smiles', 'source', 'record', ...DESCRIPTOR_COLUMNS_V1, ...FLAG_COLUMNS_V1, ...propNames.map((p) => `prop:${p}`)],
+  };
+  const tmp = `${args.out}.partial`;
+  const stream = fs.createWriteStream(tmp);
+  const write = async (s: string) => {
+    if (!stream.write(s)) await once(stream, 'drain');
+  };
+  let n = 0;
+  try {
+    if (format === 'csv') await write(`${['id', 'name', 'smiles', 'source', 'record', ...DESCRIPTOR_COLUMNS_V1, ...FLAG_COLUMNS_V1, ...propNames].map(csvField).join(',')}\n`);
+    for await (const { rows, props } of rowsFor(db, args.ids ?? iterateIds(ctx, query))) {
+      if (job.signal.aborted) throw new ApiError('CANCELLED', 'export cancelled');
+      const molblocks = format === 'sdf' ? await pool.molblocks(rows.map((r) => r.smiles)) : null;
+      let text = '';
+      rows.forEach((r, i) => {
+        const p = props.get(r.id) ?? {};
+        if (format === 'csv') {
+          text += `${[r.id, r.name, r.smiles, r.source, r.record_no, ...DESCRIPTOR_COLUMNS_V1.map((c) => r[c]), ...FLAG_COLUMNS_V1.map((c) => r[c]), ...propNames.map((k) => p[k])].map(csvField).join(',')}\n`;
+        } else {
+          const mb = molblocks![i];
+          const lines = mb.split('\n');
+          lines[0] = r.name ?? `strata-${r.id}`;
+          text += lines.join('\n').replace(/\n?$/, '\n');
+          const field = (k: string, v: unknown) => {
+            if (v == null || v === '') return;
+            text += `>  <${k}>\n${String(v)}\n\n`;
+          };
+          field('strata_id', r.id);
+          field('SMILES', r.smiles);
+          field('source', r.source);
+          field('record', r.record_no);
+          for (const c of [...DESCRIPTOR_COLUMNS_V1, ...FLAG_COLUMNS_V1]) field(c, r[c]);
+          for (const k of propNames) field(k, p[k]);
+          text += '$$$$\n';
+        }
+      });
+      await write(text);
+      n += rows.length;
+      job.progress('export', n, total);
+    }
+    stream.end();
+    await once(stream, 'finish');
+    fs.renameSync(tmp, args.out);
+  } catch (err) {
+    stream.destroy();
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+  provenance.rows = n;
+  fs.writeFileSync(`${args.out}.provenance.json`, `${JSON.stringify(provenance, null, 2)}\n`);
+  logProvenance(db, 'export.write', { out: path.resolve(args.out), format, query, ids: args.ids?.length }, { rows: n });
+  return { out: args.out, rows: n, format, provenance };
+}

@@ -1,0 +1,257 @@
+/**
+ * Paging through compounds: sort and filter by any column, substructure (SMARTS) and similarity
+ * search. Sorting uses an index on the column (created on first use for columns that have none),
+ * so the first page of a 1M-compound project comes back in milliseconds.
+ */
+import type { CompoundQuery, CompoundRow, Filter, Page, PageRequest } from '../api/contract.js';
+import { ApiError } from '../api/errors.js';
+import type { ChemPool } from '../chem/pool.js';
+import { bulkTanimoto } from '../chem/similarity.js';
+import { FP_BYTES } from '../chem/types.js';
+import type { Db } from '../store/db.js';
+import { DESCRIPTOR_COLUMNS_V1, FLAG_COLUMNS_V1 } from '../store/migrations/001-initial.js';
+import type { ColumnResolver } from './columns.js';
+
+export interface QueryContext {
+  db: Db;
+  pool: ChemPool;
+  columns(): ColumnResolver;
+  cache: SearchCache;
+  signal?: AbortSignal;
+}
+
+/** In-memory caches for the expensive searches, invalidated whenever compounds change. */
+export class SearchCache {
+  fps: { ids: Int32Array; fps: Uint8Array } | null = null;
+  substructure = new Map<string, Map<number, number[]>>();
+  tempKey = { sub: '', sim: '' };
+  indexed = new Set<string>();
+  invalidate(): void {
+    this.fps = null;
+    this.substructure.clear();
+    this.tempKey = { sub: '', sim: '' };
+  }
+}
+
+interface Built {
+  from: string;
+  where: string[];
+  params: unknown[];
+  orderBy: string;
+}
+
+const SUBSTRUCTURE_CHUNK = 4000;
+
+export function descriptorSelect(): string {
+  return [...DESCRIPTOR_COLUMNS_V1, ...FLAG_COLUMNS_V1].map((c) => `d."${c}"`).join(', ');
+}
+
+function filterSql(sql: string, f: Filter, params: unknown[], type: string): string {
+  const v = type === 'boolean' && typeof f.value === 'boolean' ? (f.value ? 1 : 0) : f.value;
+  const need = () => {
+    if (v === undefined) throw new ApiError('INVALID_INPUT', `filter on '${f.column}' with '${f.op}' needs a value`);
+    params.push(v);
+  };
+  switch (f.op) {
+    case 'is-null': return `${sql} IS NULL`;
+    case 'not-null': return `${sql} IS NOT NULL`;
+    case 'between':
+      if (typeof f.value !== 'number' || typeof f.value2 !== 'number') throw new ApiError('INVALID_INPUT', `'between' on '${f.column}' needs numeric value and value2`);
+      params.push(f.value, f.value2);
+      return `${sql} BETWEEN ? AND ?`;
+    case 'contains':
+      params.push(`%${String(f.value ?? '').replace(/[%_\\]/g, (m) => `\\${m}`)}%`);
+      return `${sql} LIKE ? ESCAPE '\\'`;
+    default:
+      need();
+      return `${sql} ${f.op} ?`;
+  }
+}
+
+function ensureIndex(ctx: QueryContext, column: string): void {
+  if (ctx.cache.indexed.has(column)) return;
+  if ([...DESCRIPTOR_COLUMNS_V1, ...FLAG_COLUMNS_V1].includes(column as never)) {
+    ctx.db.exec(`CREATE INDEX IF NOT EXISTS "descriptors_${column}" ON descriptors("${column}")`);
+  }
+  ctx.cache.indexed.add(column);
+}
+
+async function buildQuery(ctx: QueryContext, q: CompoundQuery): Promise<Built> {
+  const resolver = ctx.columns();
+  const params: unknown[] = [];
+  const joins: string[] = [];
+  const joined = new Set<string>();
+  const where: string[] = [];
+  const addJoin = (j?: [string, string]) => {
+    if (!j || joined.has(j[0])) return;
+    joined.add(j[0]);
+    joins.push(`LEFT JOIN properties ${j[0]} ON ${j[0]}.compound_id = c.id AND ${j[0]}.name = ${sqlString(j[1])}`);
+  };
+  // Descriptors are stored once per unique structure; a duplicate reads those of its first occurrence.
+  let from = q.includeDuplicates
+    ? 'compounds c JOIN descriptors d ON d.compound_id = coalesce(c.duplicate_of, c.id)'
+    : 'descriptors d JOIN compounds c ON c.id = d.compound_id';
+
+  for (const f of q.filters ?? []) {
+    const col = resolver.resolve(f.column);
+    addJoin(col.join);
+    where.push(filterSql(col.sql, f, params, col.info.type));
+  }
+  if (q.substructure) {
+    await ensureSubstructureTemp(ctx, q.substructure);
+    from += ' JOIN temp.q_sub qs ON qs.id = coalesce(c.duplicate_of, c.id)';
+  }
+  let orderBy = 'c.id ASC';
+  if (q.similarTo) {
+    await ensureSimilarityTemp(ctx, q.similarTo);
+    from += ' JOIN temp.q_sim qm ON qm.id = coalesce(c.duplicate_of, c.id)';
+    where.push('qm.sim >= ?');
+    params.push(q.similarTo.threshold);
+    orderBy = 'qm.sim DESC, c.id ASC';
+  }
+  if (q.sort) {
+    const col = resolver.resolve(q.sort.column);
+    addJoin(col.join);
+    if (col.info.kind === 'descriptor' || col.info.kind === 'flag') ensureIndex(ctx, q.sort.column);
+    orderBy = `${col.sql} ${q.sort.dir === 'desc' ? 'DESC' : 'ASC'}, c.id ${q.sort.dir === 'desc' ? 'DESC' : 'ASC'}`;
+  }
+  return { from: `${from} ${joins.join(' ')}`, where, params, orderBy };
+}
+
+function sqlString(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
+}
+
+function whereClause(b: Built): string {
+  return b.where.length ? `WHERE ${b.where.join(' AND ')}` : '';
+}
+
+export async function queryCompounds(ctx: QueryContext, q: CompoundQuery & PageRequest & { columns?: string[] }): Promise<Page<CompoundRow>> {
+  const t0 = performance.now();
+  const b = await buildQuery(ctx, q);
+  const extra = [q.similarTo ? 'qm.sim AS _sim' : null, q.substructure ? 'qs.atoms AS _atoms' : null].filter(Boolean);
+  const sql = `SELECT c.id, c.name, c.smiles, c.duplicate_of, ${descriptorSelect()}${extra.length ? `, ${extra.join(', ')}` : ''}
+    FROM ${b.from} ${whereClause(b)} ORDER BY ${b.orderBy} LIMIT ? OFFSET ?`;
+  const rows = ctx.db.prepare(sql).all(...b.params, q.limit, q.offset) as Record<string, unknown>[];
+  const total = (ctx.db.prepare(`SELECT count(*) AS n FROM ${b.from} ${whereClause(b)}`).get(...b.params) as { n: number }).n;
+
+  const ids = rows.map((r) => r.id as number);
+  const props = new Map<number, Record<string, string>>();
+  if (ids.length) {
+    const wanted = q.columns?.filter((c) => c.startsWith('prop:')).map((c) => c.slice(5));
+    const pRows = ctx.db.prepare(`SELECT compound_id, name, value, num FROM properties WHERE compound_id IN (${ids.map(() => '?').join(',')})`).all(...ids) as { compound_id: number; name: string; value: string; num: number | null }[];
+    for (const p of pRows) {
+      if (wanted && !wanted.includes(p.name)) continue;
+      let m = props.get(p.compound_id);
+      if (!m) props.set(p.compound_id, (m = {}));
+      m[p.name] = p.value;
+    }
+  }
+  const out: CompoundRow[] = rows.map((r) => {
+    const values: CompoundRow['values'] = {};
+    for (const c of DESCRIPTOR_COLUMNS_V1) values[c] = (r[c] as number | null) ?? null;
+    for (const c of FLAG_COLUMNS_V1) values[c] = r[c] == null ? null : r[c] === 1;
+    for (const [k, v] of Object.entries(props.get(r.id as number) ?? {})) {
+      const n = Number(v);
+      values[`prop:${k}`] = v !== '' && Number.isFinite(n) ? n : v;
+    }
+    const row: CompoundRow = { id: r.id as number, name: (r.name as string | null) ?? null, smiles: r.smiles as string, values, duplicateOf: (r.duplicate_of as number | null) ?? null };
+    if (r._sim != null) row.similarity = r._sim as number;
+    if (r._atoms != null) row.match = JSON.parse(r._atoms as string) as number[];
+    return row;
+  });
+  return { rows: out, total, offset: q.offset, elapsedMs: performance.now() - t0 };
+}
+
+export async function countCompounds(ctx: QueryContext, q: CompoundQuery): Promise<number> {
+  const b = await buildQuery(ctx, q);
+  return (ctx.db.prepare(`SELECT count(*) AS n FROM ${b.from} ${whereClause(b)}`).get(...b.params) as { n: number }).n;
+}
+
+/** All ids matching a query, in the query's order (for export and selection). */
+export async function* iterateIds(ctx: QueryContext, q: CompoundQuery, limit?: number): AsyncGenerator<number> {
+  const b = await buildQuery(ctx, q);
+  const stmt = ctx.db.prepare(`SELECT c.id FROM ${b.from} ${whereClause(b)} ORDER BY ${b.orderBy}${limit ? ` LIMIT ${Math.floor(limit)}` : ''}`).pluck();
+  for (const id of stmt.iterate(...b.params)) yield id as number;
+}
+
+async function ensureSubstructureTemp(ctx: QueryContext, smarts: string): Promise<void> {
+  if (ctx.cache.tempKey.sub === smarts) return;
+  let hits = ctx.cache.substructure.get(smarts);
+  if (!hits) {
+    hits = new Map();
+    const all = ctx.db.prepare('SELECT c.id, c.smiles FROM compounds c WHERE c.duplicate_of IS NULL ORDER BY c.id').raw().all() as [number, string][];
+    const chunks: Promise<void>[] = [];
+    const inFlight: Promise<void>[] = [];
+    for (let i = 0; i < all.length; i += SUBSTRUCTURE_CHUNK) {
+      const part = all.slice(i, i + SUBSTRUCTURE_CHUNK);
+      const p = ctx.pool.substructure(smarts, part.map((r) => r[1]), ctx.signal).then((res) => {
+        for (let k = 0; k < part.length; k++) if (res.hits[k]) hits!.set(part[k][0], res.atoms[k] ?? []);
+      });
+      chunks.push(p);
+      inFlight.push(p);
+      if (inFlight.length >= ctx.pool.threads * 2) await inFlight.shift();
+    }
+    try {
+      await Promise.all(chunks);
+    } catch (err) {
+      throw new ApiError('INVALID_INPUT', `substructure search '${smarts}': ${(err as Error).message}`);
+    }
+    if (ctx.cache.substructure.size > 16) ctx.cache.substructure.clear();
+    ctx.cache.substructure.set(smarts, hits);
+  }
+  const db = ctx.db;
+  db.exec('CREATE TEMP TABLE IF NOT EXISTS q_sub (id INTEGER PRIMARY KEY, atoms TEXT)');
+  db.transaction(() => {
+    db.exec('DELETE FROM temp.q_sub');
+    const ins = db.prepare('INSERT INTO temp.q_sub(id, atoms) VALUES (?, ?)');
+    for (const [id, atoms] of hits!) ins.run(id, JSON.stringify(atoms));
+  })();
+  ctx.cache.tempKey.sub = smarts;
+}
+
+/** All fingerprints in memory (256 bytes each: 256 MB per million), loaded once per change of the library. */
+export function loadFingerprints(ctx: QueryContext): { ids: Int32Array; fps: Uint8Array } {
+  if (ctx.cache.fps) return ctx.cache.fps;
+  const n = (ctx.db.prepare('SELECT count(*) AS n FROM fingerprints').get() as { n: number }).n;
+  const ids = new Int32Array(n);
+  const fps = new Uint8Array(n * FP_BYTES);
+  let i = 0;
+  for (const [id, fp] of ctx.db.prepare('SELECT compound_id, morgan FROM fingerprints ORDER BY compound_id').raw().iterate() as Iterable<[number, Buffer]>) {
+    if (i >= n) break;
+    ids[i] = id;
+    fps.set(fp, i * FP_BYTES);
+    i++;
+  }
+  ctx.cache.fps = { ids: ids.subarray(0, i), fps: fps.subarray(0, i * FP_BYTES) };
+  return ctx.cache.fps;
+}
+
+async function ensureSimilarityTemp(ctx: QueryContext, sim: NonNullable<CompoundQuery['similarTo']>): Promise<void> {
+  // Keep only what any sensible threshold could want; the query filters by its own threshold.
+  const floor = Math.min(sim.threshold, 0.2);
+  const key = JSON.stringify([sim.smiles ?? null, sim.compoundId ?? null, floor]);
+  if (ctx.cache.tempKey.sim === key) return;
+  let query: Uint8Array;
+  if (sim.compoundId != null) {
+    const row = ctx.db.prepare('SELECT f.morgan FROM compounds c JOIN fingerprints f ON f.compound_id = coalesce(c.duplicate_of, c.id) WHERE c.id = ?').get(sim.compoundId) as { morgan: Buffer } | undefined;
+    if (!row) throw new ApiError('NOT_FOUND', `no compound ${sim.compoundId}`);
+    query = new Uint8Array(row.morgan);
+  } else if (sim.smiles) {
+    const out = await ctx.pool.process({ texts: [sim.smiles], molblock: new Uint8Array(1) });
+    if (!out.ok[0]) throw new ApiError('INVALID_INPUT', `similarity query '${sim.smiles}': ${out.error[0]}`);
+    query = out.fingerprints.slice(0, FP_BYTES);
+  } else {
+    throw new ApiError('INVALID_INPUT', 'similarTo needs smiles or compoundId');
+  }
+  const { ids, fps } = loadFingerprints(ctx);
+  const sims = bulkTanimoto(query, fps, ids.length);
+  const db = ctx.db;
+  db.exec('CREATE TEMP TABLE IF NOT EXISTS q_sim (id INTEGER PRIMARY KEY, sim REAL)');
+  db.transaction(() => {
+    db.exec('DELETE FROM temp.q_sim');
+    const ins = db.prepare('INSERT INTO temp.q_sim(id, sim) VALUES (?, ?)');
+    for (let i = 0; i < ids.length; i++) if (sims[i] >= floor) ins.run(ids[i], sims[i]);
+  })();
+  ctx.cache.tempKey.sim = key;
+}
