@@ -123,6 +123,8 @@ export interface ImportSummary {
     /** Records skipped because an earlier, interrupted import of the same file already stored them. */
     resumedFrom: number;
     skippedAsAlreadyImported: boolean;
+    /** Set when the file as a whole could not be read (missing, no structure column, unknown format). */
+    error: string | null;
   }[];
   read: number;
   imported: number;

@@ -67,7 +67,7 @@ function num(n: number): string {
 }
 
 function humanImport(s: ImportSummary): string {
-  const lines = s.files.map((f) => f.skippedAsAlreadyImported
+  const lines = s.files.map((f) => f.error ? `${f.file}: NOT IMPORTED: ${f.error}` : f.skippedAsAlreadyImported
     ? `${f.file}: already imported completely (source ${f.sourceId}); nothing to do`
     : `${f.file}: read ${num(f.read)}, imported ${num(f.imported)}, duplicates ${num(f.duplicates)}, failed ${num(f.failed)}${f.resumedFrom ? ` (resumed after record ${num(f.resumedFrom)})` : ''}`);
   lines.push(`total: read ${num(s.read)} = imported ${num(s.imported)} + duplicates ${num(s.duplicates)} + failed ${num(s.failed)} in ${s.seconds.toFixed(1)} s (${num(Math.round(s.read / Math.max(s.seconds, 1e-9)))} records/s)`);
@@ -141,6 +141,7 @@ export function buildProgram(out: { code: number }): Command {
         if (!summary) throw new CliError('import was cancelled before any file was read; run the same command again to resume', 130);
         print(!!o.json, summary, () => humanImport(summary));
         if (summary.cancelled) out.code = 130;
+        else if (summary.files.some((f) => f.error)) out.code = 2;
       }, { threads: o.threads });
     });
 

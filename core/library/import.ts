@@ -54,7 +54,14 @@ export async function importLibrary(db: Db, pool: ChemPool, req: ImportRequest, 
   const summary: ImportSummary = { files: [], read: 0, imported: 0, duplicates: 0, failed: 0, failures: [], cancelled: false, seconds: 0 };
   for (const file of req.files) {
     if (job.signal.aborted) break;
-    const r = await importOne(db, pool, file, req, job, summary.failures);
+    let r: ImportSummary['files'][number];
+    try {
+      r = await importOne(db, pool, file, req, job, summary.failures);
+    } catch (err) {
+      if (job.signal.aborted) break;
+      // One unreadable file does not stop the others; it is reported with the reason.
+      r = { file, sourceId: 0, read: 0, imported: 0, duplicates: 0, failed: 0, resumedFrom: 0, skippedAsAlreadyImported: false, error: (err as Error).message };
+    }
     summary.files.push(r);
     summary.read += r.read;
     summary.imported += r.imported;
@@ -87,7 +94,7 @@ async function importOne(db: Db, pool: ChemPool, file: string, req: ImportReques
   // The same content imported before: resume an interrupted run, or skip a finished one.
   const prior = db.prepare('SELECT id, status, last_record, n_read, n_imported, n_duplicates, n_failed FROM sources WHERE sha256 = ? AND options = ? ORDER BY id DESC LIMIT 1').get(sha, options) as SourceRow | undefined;
   if (prior?.status === 'complete') {
-    return { file, sourceId: prior.id, read: 0, imported: 0, duplicates: 0, failed: 0, resumedFrom: prior.last_record, skippedAsAlreadyImported: true };
+    return { file, sourceId: prior.id, read: 0, imported: 0, duplicates: 0, failed: 0, resumedFrom: prior.last_record, skippedAsAlreadyImported: true, error: null };
   }
 
   const reader = await openLibrary(abs, {
@@ -189,7 +196,7 @@ async function importOne(db: Db, pool: ChemPool, file: string, req: ImportReques
   writer.finish(status);
   // Bulk loads grow the WAL to the size of the data; fold it back into the main file.
   db.pragma('wal_checkpoint(TRUNCATE)');
-  return { file, sourceId, ...counts, resumedFrom, skippedAsAlreadyImported: false };
+  return { file, sourceId, ...counts, resumedFrom, skippedAsAlreadyImported: false, error: null };
 }
 
 function excerptOf(text: string): string {

@@ -1,0 +1,91 @@
+/**
+ * Types and limits shared by the streaming library readers (SDF, SMILES, CSV/TSV, each optionally gzipped).
+ *
+ * A reader turns one file into a stream of `IngestItem`s: a good record (`RawRecord`) carries the structure
+ * text for the chemistry worker; a bad one (`BadRecord`) says what the reader could see was wrong with it.
+ * The reader never judges chemistry (valence, aromaticity, ...): RDKit in the worker does.
+ */
+
+export type RecordFormat = 'smiles' | 'molblock';
+
+export interface RawRecord {
+  /** 1-based record index in the file (tables: data rows, header not counted; SDF: `$$$$`-separated blocks). */
+  recordNo: number;
+  /** 1-based line number where the record starts in the (decompressed) file. */
+  line: number;
+  format: RecordFormat;
+  /** SMILES string, or the molblock (header lines through `M  END`, lines joined by '\n') for SDF. */
+  text: string;
+  /** External id: SDF title line (trimmed, null if blank) or the id column value (trimmed, null if empty). */
+  id: string | null;
+  /** SDF data fields (all of them; multi-line values joined by '\n'), or the other table columns. */
+  props: Record<string, string>;
+}
+
+export interface BadRecord {
+  recordNo: number;
+  line: number;
+  reason: string;
+  /** First characters of the offending record (at most EXCERPT_CHARS), or null when nothing could be read. */
+  excerpt: string | null;
+}
+
+export type IngestItem = { ok: true; rec: RawRecord } | { ok: false; bad: BadRecord };
+
+export type LibraryFormat = 'sdf' | 'smi' | 'csv' | 'tsv';
+
+export interface ReadOptions {
+  /** Force a format; otherwise detected from the name (.sdf/.sd/.mol, .smi/.smiles, .csv, .tsv/.txt, each optionally .gz) and content. */
+  format?: LibraryFormat;
+  /** Table column holding the structure (exact name first, then case-insensitive). Default: detected. */
+  smilesColumn?: string;
+  /** Table column holding the external id (exact name first, then case-insensitive). Default: detected. */
+  idColumn?: string;
+  /** Stops reading promptly and closes the file; the iteration then throws `signal.reason` (an AbortError by default). */
+  signal?: AbortSignal;
+  /** On-disk (compressed) bytes consumed so far and the file size in bytes, for progress and ETA. */
+  onBytes?: (bytesRead: number, totalBytes: number) => void;
+  /** Resume: records with recordNo <= this are skipped cheaply (not parsed, not yielded); numbering is unchanged. */
+  startAfterRecord?: number;
+}
+
+export interface LibraryColumns {
+  /** Name of the structure column. */
+  smiles: string;
+  /** Name of the id column, or null when there is none. */
+  id: string | null;
+  /** All column names in file order. */
+  all: string[];
+}
+
+/** Counters a caller may show after (or during) reading; filled in as records stream by. */
+export interface ReaderStats {
+  /** Lines read so far (decompressed file), including headers, comments and blank lines. */
+  lines: number;
+  /** Lines that were not valid UTF-8 and were decoded as Latin-1 instead (see README of core/ingest in index.ts). */
+  latin1Lines: number;
+  /** 1-based number of the first such line, or null. */
+  firstLatin1Line: number | null;
+}
+
+export interface LibraryReader {
+  format: LibraryFormat;
+  /** True when the file is gzip-compressed (detected from its magic bytes, not its name). */
+  compressed: boolean;
+  /** Tables (csv/tsv) always; SMILES files when they have a header line; undefined for SDF. */
+  columns?: LibraryColumns;
+  /** Single-use: iterate once. Breaking out of the loop closes the file. */
+  records: AsyncIterable<IngestItem>;
+  stats: ReaderStats;
+}
+
+/** SMILES longer than this are reported, not passed on: very long inputs exhaust RDKit's WASM heap (rdkit issue 9115). */
+export const MAX_SMILES_LENGTH = 5000;
+/** Molblocks whose counts line declares more atoms than this are reported, not passed on (same reason). */
+export const MAX_MOLBLOCK_ATOMS = 2000;
+/** A single line longer than this (bytes) is not buffered: its record is reported (SMILES/SDF) or reading stops with an error (CSV/TSV). */
+export const MAX_LINE_BYTES = 64 * 1024 * 1024;
+/** An SDF record (molblock plus data fields) longer than this (characters) is reported and skipped without buffering the rest. */
+export const MAX_SDF_RECORD_CHARS = 32 * 1024 * 1024;
+/** Length of `BadRecord.excerpt`. */
+export const EXCERPT_CHARS = 200;
