@@ -1,0 +1,17 @@
+/** Aggregation per subgroup, potency units, desirability and ranking (pure functions). */
+export { aggregate, aggregateMany, combineGroups, concatAggregates, groupStatsFor, maskIndices, SPREAD_INTERVAL_Z, statsFromMoments } from './aggregate.js';
+export type { GroupMoments, GroupStats, PredictionMatrix, SubgroupAggregate } from './aggregate.js';
+export { lnDiffToFold, lnIc50ToPIc50, lnIc50ToUm, pIc50ToLnIc50 } from './units.js';
+export {
+  combineTerms,
+  DEFAULT_ANCHORS,
+  DEFAULT_WEIGHTS,
+  DESIRABILITY_TERMS,
+  desirability,
+  desirabilityTerms,
+  ramp,
+  resolveWeights,
+} from './desirability.js';
+export type { DesirabilityAnchors, DesirabilityInput, DesirabilityTerm, DesirabilityTerms } from './desirability.js';
+export { RANK_BY, rankKey, rankOrder, rankRows, scoreSubgroup } from './rank.js';
+export type { CompoundProfile, RankBy, ScoreSubgroupOptions } from './rank.js';
