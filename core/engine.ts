@@ -20,6 +20,8 @@ import { countCompounds, iterateIds, queryCompounds, SearchCache } from './libra
 import type { Db } from './store/db.js';
 import { openProject } from './store/db.js';
 import { APP_VERSION } from './version.js';
+import { defaultGenotypesDir, loadReferencePanel, previewSubgroup, referenceCatalogue } from './subgroups/index.js';
+import { logProvenance } from './library/provenance.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -58,6 +60,11 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     cache.invalidate();
   };
   const queryCtx = async (): Promise<QueryContext> => ({ db, pool: await pool(), columns, cache });
+
+  const genotypesDir = opts.resourcesDir ? path.join(opts.resourcesDir, 'genotypes') : defaultGenotypesDir();
+  const reference = () => ({ panel: loadReferencePanel(genotypesDir), catalogue: referenceCatalogue(genotypesDir) });
+  const listSubgroups = () => (db.prepare('SELECT name, rule, created_at FROM subgroups ORDER BY name').all() as { name: string; rule: string; created_at: string }[])
+    .map((r) => ({ name: r.name, rule: r.rule, createdAt: r.created_at }));
 
   const notYet = (what: string) => () => {
     throw new ApiError('INTERNAL', `${what} is not available in this build yet`);
@@ -99,11 +106,27 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'job.list': () => jobs.list(),
     'job.cancel': ({ jobId }) => ({ cancelled: jobs.cancel(jobId) }),
     'job.wait': ({ jobId }) => jobs.wait(jobId),
-    'subgroups.catalogue': notYet('the genotype catalogue'),
-    'subgroups.list': notYet('subgroups'),
-    'subgroups.preview': notYet('subgroups'),
-    'subgroups.save': notYet('subgroups'),
-    'subgroups.delete': notYet('subgroups'),
+    'subgroups.catalogue': () => reference().catalogue,
+    'subgroups.list': () => listSubgroups(),
+    'subgroups.preview': ({ rule }) => {
+      const { panel, catalogue } = reference();
+      const saved = db.prepare('SELECT rule FROM subgroups WHERE name = ?').pluck().get(rule) as string | undefined;
+      return previewSubgroup(saved ?? rule, catalogue, panel);
+    },
+    'subgroups.save': ({ name, rule }) => {
+      const { panel, catalogue } = reference();
+      // Refuse a rule that does not parse (BAD_RULE with position and suggestions) before saving it.
+      const preview = previewSubgroup(rule, catalogue, panel);
+      const createdAt = new Date().toISOString();
+      db.prepare('INSERT INTO subgroups(name, rule, created_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET rule = excluded.rule, created_at = excluded.created_at').run(name, preview.normalised, createdAt);
+      logProvenance(db, 'subgroups.save', { name, rule }, { normalised: preview.normalised, members: preview.members });
+      return { name, rule: preview.normalised, createdAt };
+    },
+    'subgroups.delete': ({ name }) => {
+      const deleted = db.prepare('DELETE FROM subgroups WHERE name = ?').run(name).changes > 0;
+      if (deleted) logProvenance(db, 'subgroups.delete', { name }, null);
+      return { deleted };
+    },
     'models.list': notYet('models'),
     'screen.run': notYet('screening'),
     'screen.results': notYet('screening'),

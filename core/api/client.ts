@@ -29,7 +29,7 @@ export function createClient(transport: Transport): ApiClient {
     },
     on(event, listener) {
       return transport.subscribe((name, payload) => {
-        if (name === event) (listener as (p: unknown) => void)(payload);
+        if ((name as string) === event) (listener as (p: unknown) => void)(payload);
       });
     },
   };

@@ -160,14 +160,18 @@ async function importOne(db: Db, pool: ChemPool, file: string, req: ImportReques
     counts.imported += c.imported;
     counts.duplicates += c.duplicates;
     counts.failed += c.failed;
-    const estTotal = bytes > 0 && totalBytes > 0 ? Math.max(counts.read, Math.round((counts.read * totalBytes) / bytes)) : null;
-    job.progress(stage, counts.read, bytes >= totalBytes ? counts.read : estTotal);
+    // The reader runs ahead of the workers: extrapolate its record count over the bytes left.
+    const total = readerDone ? yielded : bytes > 0 ? Math.max(yielded, Math.round((yielded * totalBytes) / bytes)) : null;
+    job.progress(stage, counts.read, total);
   };
 
   let status: 'complete' | 'cancelled' | 'failed' = 'complete';
+  let yielded = 0;
+  let readerDone = false;
   try {
     for await (const item of reader.records) {
       if (job.signal.aborted) break;
+      yielded++;
       if (item.ok) {
         current.sent.push(current.items.length);
         current.items.push({ rec: item.rec });
@@ -180,6 +184,7 @@ async function importOne(db: Db, pool: ChemPool, file: string, req: ImportReques
         while (inFlight.length >= maxInFlight) await commitOldest();
       }
     }
+    readerDone = !job.signal.aborted;
     if (!job.signal.aborted && current.items.length > 0) dispatch(current);
     while (inFlight.length > 0 && !job.signal.aborted) await commitOldest();
     if (job.signal.aborted) status = 'cancelled';

@@ -78,7 +78,11 @@ describe('a real library: approved drugs', () => {
     assertAccounted(first);
     const lines = fs.readFileSync(file, 'utf8').trim().split('\n').length - 1;
     assert.equal(first.read, lines);
-    assert.ok(first.imported > 2000, `imported ${first.imported}`);
+    assert.ok(first.imported > 1500, `imported ${first.imported}`);
+    // Salt forms share the parent of the free base: prazosin hydrochloride is a duplicate of prazosin.
+    const salt = await e.api.call('compounds.query', { offset: 0, limit: 1, includeDuplicates: true, filters: [{ column: 'name', op: '=', value: 'CHEMBL1558' }] });
+    const base = await e.api.call('compounds.query', { offset: 0, limit: 1, filters: [{ column: 'name', op: '=', value: 'CHEMBL2' }] });
+    assert.equal(salt.rows[0].duplicateOf, base.rows[0].id);
     const page = await e.api.call('compounds.query', { offset: 0, limit: 5, filters: [{ column: 'name', op: '=', value: 'CHEMBL3' }] });
     assert.equal(page.total, 1);
     assert.equal(page.rows[0].values['prop:pref_name'], 'NICOTINE');
