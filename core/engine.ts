@@ -22,6 +22,13 @@ import { openProject } from './store/db.js';
 import { APP_VERSION } from './version.js';
 import { defaultGenotypesDir, loadReferencePanel, previewSubgroup, referenceCatalogue } from './subgroups/index.js';
 import { logProvenance } from './library/provenance.js';
+import { findModel, listModels } from './predict/registry.js';
+import type { LoadedModel } from './predict/registry.js';
+import { runScreen } from './screen/screen.js';
+import type { ScreenOutput } from './screen/screen.js';
+import { getRun, runSubgroups, screenHeatmap, screenResults } from './screen/results.js';
+import { writeRankedFile } from './export/ranked.js';
+import { explainCompound } from './screen/explain.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -33,6 +40,9 @@ export interface EngineOptions {
   threads?: number;
 }
 
+/** The model Strata ships and uses when none is named. */
+export const DEFAULT_MODEL_ID = 'gdsc-twotower-v1';
+
 export interface Engine {
   dispatcher: Dispatcher;
   events: EventHub;
@@ -41,6 +51,9 @@ export interface Engine {
   projectFile: string;
   /** The worker pool, started on first use. */
   pool(): Promise<ChemPool>;
+  /** Run a screen and keep every ranked row (the CLI writes them to a file). */
+  screen(req: ApiInput<'screen.run'>, onProgress?: (stage: string, done: number, total: number | null) => void, signal?: AbortSignal): Promise<ScreenOutput>;
+  model(id?: string): Promise<LoadedModel>;
   close(): Promise<void>;
 }
 
@@ -61,14 +74,17 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   };
   const queryCtx = async (): Promise<QueryContext> => ({ db, pool: await pool(), columns, cache });
 
+  const modelsDir = opts.modelsDir ?? path.join(REPO_ROOT, 'models');
+  const model = (id?: string) => findModel(modelsDir, id ?? DEFAULT_MODEL_ID);
+  const screenCtx = async (modelId?: string) => {
+    const { panel, catalogue } = reference();
+    const saved = new Map(listSubgroups().map((g) => [g.name, g.rule]));
+    return { query: await queryCtx(), model: await model(modelId), panel, catalogue, saved };
+  };
   const genotypesDir = opts.resourcesDir ? path.join(opts.resourcesDir, 'genotypes') : defaultGenotypesDir();
   const reference = () => ({ panel: loadReferencePanel(genotypesDir), catalogue: referenceCatalogue(genotypesDir) });
   const listSubgroups = () => (db.prepare('SELECT name, rule, created_at FROM subgroups ORDER BY name').all() as { name: string; rule: string; created_at: string }[])
     .map((r) => ({ name: r.name, rule: r.rule, createdAt: r.created_at }));
-
-  const notYet = (what: string) => () => {
-    throw new ApiError('INTERNAL', `${what} is not available in this build yet`);
-  };
 
   const handlers: Handlers = {
     'app.info': async () => ({ version: APP_VERSION, rdkitVersion: await (await pool()).rdkitVersion(), threads, project: projectFile }),
@@ -98,7 +114,24 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     },
     'export.write': async (req: ApiInput<'export.write'>) => {
       const ctx = await queryCtx();
-      if (req.ranking) throw new ApiError('INTERNAL', 'ranked export is not available in this build yet');
+      if (req.ranking) {
+        const { runId, subgroup } = req.ranking;
+        const jobId = jobs.start('export', async (job) => {
+          const run = getRun(db, runId);
+          const labels = runSubgroups(run).map((g) => g.label).filter((l) => !subgroup || l === subgroup);
+          if (!labels.length) throw new ApiError('NOT_FOUND', `run ${runId} has no subgroup '${subgroup}'`);
+          const rows = labels.flatMap((label) => screenResults(db, { runId, subgroup: label, offset: 0, limit: 1_000_000 }).rows)
+            .filter((r) => !req.ids || req.ids.includes(r.compoundId));
+          job.progress('export', 0, rows.length);
+          const previews = runSubgroups(run).filter((g) => labels.includes(g.label)).map((g) => ({ rule: g.rule, normalised: g.rule, members: g.members, complement: 0, total: 0, warning: null }));
+          const r = await writeRankedFile(db, ctx.pool, { out: req.out, format: req.format, projectPath: projectFile, rows,
+            result: { runId, modelId: run.model_id, modelSha256: run.model_sha256, weights: JSON.parse(run.weights), subgroups: previews } });
+          job.progress('export', rows.length, rows.length);
+          logProvenance(db, 'export.write', { out: req.out, ranking: req.ranking, ids: req.ids?.length }, { rows: r.rows });
+          return { out: req.out, rows: r.rows, format: req.format ?? path.extname(req.out).slice(1), provenance: r.provenance };
+        });
+        return { jobId };
+      }
       const jobId = jobs.start('export', (job) => exportCompounds(ctx, ctx.pool, { ...req, projectPath: projectFile }, job));
       return { jobId };
     },
@@ -127,17 +160,32 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       if (deleted) logProvenance(db, 'subgroups.delete', { name }, null);
       return { deleted };
     },
-    'models.list': notYet('models'),
-    'screen.run': notYet('screening'),
-    'screen.results': notYet('screening'),
-    'screen.heatmap': notYet('screening'),
-    'screen.explain': notYet('screening'),
+    'models.list': async () => (await listModels(modelsDir, { builtinIds: [DEFAULT_MODEL_ID] })).models.map((m) => m.info),
+    'screen.run': async (req) => {
+      const ctx = await screenCtx(req.modelId);
+      const jobId = jobs.start('screen', async (job) => (await runScreen(ctx, req, job)).result);
+      return { jobId };
+    },
+    'screen.results': (req) => screenResults(db, req),
+    'screen.heatmap': (req) => screenHeatmap(db, req),
+    'screen.explain': async (req) => {
+      const run = db.prepare('SELECT model_id FROM screen_runs WHERE id = ?').pluck().get(req.runId) as string | undefined;
+      if (!run) throw new ApiError('NOT_FOUND', `no screening run ${req.runId}`);
+      const ctx = await screenCtx(run);
+      return explainCompound(ctx, await pool(), req);
+    },
   };
 
   const dispatcher = createDispatcher(handlers, events);
   let closed = false;
   return {
-    dispatcher, events, jobs, db, projectFile, pool,
+    dispatcher, events, jobs, db, projectFile, pool, model,
+    async screen(req, onProgress, signal) {
+      const ctx = await screenCtx(req.modelId);
+      const controller = new AbortController();
+      signal?.addEventListener('abort', () => controller.abort());
+      return runScreen(ctx, req, { signal: controller.signal, progress: (stage, done, total) => onProgress?.(stage, done, total) });
+    },
     async close() {
       if (closed) return;
       closed = true;

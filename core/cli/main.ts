@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { ApiInput, ApiMethod, ApiOutput, ImportSummary, JobState, ProjectInfo } from '../api/contract.js';
 import { ApiCallError, createClient } from '../api/client.js';
@@ -12,6 +13,7 @@ import type { Engine } from '../engine.js';
 import { createEngine, REPO_ROOT } from '../engine.js';
 import { APP_VERSION } from '../version.js';
 import { ProgressPrinter } from './progress.js';
+import { writeRanked } from './ranked-output.js';
 
 export class CliError extends Error {
   constructor(message: string, readonly exitCode = 1) {
@@ -109,6 +111,18 @@ export function parseFilter(s: string): NonNullable<ApiInput<'compounds.query'>[
   const value = raw === 'true' ? true : raw === 'false' ? false : raw !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
   if (m[2] === '~') return { column: m[1], op: 'contains', value: raw };
   return { column: m[1], op: m[2] as '<', value };
+}
+
+function parseWeights(s: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of s.split(',')) {
+    const [k, v] = part.split('=').map((x) => x.trim());
+    if (!['potency', 'selectivity', 'qed', 'rules', 'alerts', 'domain'].includes(k) || !Number.isFinite(Number(v)) || Number(v) < 0) {
+      throw new CliError(`bad --weights '${part}': use potency|selectivity|qed|rules|alerts|domain=NUMBER ≥ 0`);
+    }
+    out[k] = Number(v);
+  }
+  return out;
 }
 
 function collect(v: string, prev: string[] = []): string[] {
@@ -210,6 +224,138 @@ export function buildProgram(out: { code: number }): Command {
         const r = state.result as ApiOutput<'export.write'> & { rows: number };
         print(!!o.json, r, () => `wrote ${num(r.rows)} compounds to ${o.out} (provenance: ${o.out}.provenance.json)`);
       });
+    });
+
+  program.command('subgroups')
+    .description('the genotype catalogue (features with prevalence, tissues, MSI) and the saved subgroups')
+    .option('-p, --project <file>', 'project file (for its saved subgroups)')
+    .option('--save <name=rule>', 'save a subgroup, e.g. "BRAF melanoma=BRAF_mut AND tissue=skin" (needs --project)')
+    .option('--preview <rule>', 'count the reference cell lines a rule selects')
+    .option('--json', 'machine-readable output')
+    .action(async (o) => {
+      const project = o.project ?? path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'strata-')), 'catalogue.strata');
+      if (o.save && !o.project) throw new CliError('--save needs --project');
+      await withEngine(project, async (s) => {
+        if (o.save) {
+          const eq = (o.save as string).indexOf('=');
+          if (eq <= 0) throw new CliError(`bad --save '${o.save}': use NAME=RULE`);
+          const saved = await s.api.call('subgroups.save', { name: o.save.slice(0, eq).trim(), rule: o.save.slice(eq + 1).trim() });
+          process.stderr.write(`saved subgroup '${saved.name}': ${saved.rule}\n`);
+        }
+        if (o.preview) {
+          const p = await s.api.call('subgroups.preview', { rule: o.preview });
+          print(!!o.json, p, () => `${p.normalised}: ${p.members} of ${p.total} reference cell lines (complement ${p.complement})${p.warning ? `\nwarning: ${p.warning}` : ''}`);
+          return;
+        }
+        const catalogue = await s.api.call('subgroups.catalogue', {});
+        const saved = await s.api.call('subgroups.list', {});
+        print(!!o.json, { catalogue, saved }, () => [
+          `reference panel ${catalogue.panel}: ${catalogue.cellLines} cell lines, ${catalogue.features.length} genotype features`,
+          'saved subgroups:', ...(saved.length ? saved.map((g) => `  ${g.name}: ${g.rule}`) : ['  (none)']),
+          'tissues:', ...catalogue.tissues.map((t) => `  ${t.name} (${t.count})`),
+          'MSI:', ...catalogue.msi.map((t) => `  ${t.name} (${t.count})`),
+          'features (prevalence, most common first):',
+          ...[...catalogue.features].sort((a, b) => b.prevalence - a.prevalence).map((f) => `  ${f.name}\t${f.kind}\t${(100 * f.prevalence).toFixed(1)}% (${f.count})`),
+        ].join('\n'));
+      });
+    });
+
+  program.command('screen')
+    .description('rank the project\'s compounds for genotype-defined subgroups with an efficacy model')
+    .requiredOption('-p, --project <file>', 'project file')
+    .requiredOption('-s, --subgroup <rule or name>', 'subgroup rule (e.g. "BRAF_mut AND tissue=skin") or saved name; repeatable', collect)
+    .option('-m, --model <id>', 'model id (default: the shipped model)')
+    .option('--top <n>', 'rows per subgroup in the output (default: all)', (v) => Number.parseInt(v, 10))
+    .option('--weights <k=v,...>', 'desirability weights, e.g. potency=1,selectivity=1,qed=0.5,rules=0.25,alerts=0.5,domain=0.5')
+    .option('--filter <expr>', 'screen only compounds matching a filter (repeatable)', collect)
+    .option('-o, --out <file>', 'ranked output (.csv or .sdf), with a .provenance.json sidecar')
+    .option('--json', 'machine-readable summary')
+    .option('-q, --quiet', 'no progress display')
+    .action(async (o) => {
+      await withEngine(o.project, async (s) => {
+        const weights = o.weights ? parseWeights(o.weights) : undefined;
+        const printer = new ProgressPrinter(process.stderr, !!o.quiet);
+        const controller = new AbortController();
+        const onSigint = () => controller.abort();
+        process.once('SIGINT', onSigint);
+        let out;
+        try {
+          out = await s.engine.screen({ subgroups: o.subgroup, modelId: o.model, weights, query: o.filter ? { filters: (o.filter as string[]).map(parseFilter) } : undefined },
+            (stage, done, total) => printer.update({ jobId: 'screen', kind: 'screen', stage, done, total, rate: 0, etaSeconds: null }), controller.signal);
+        } finally {
+          process.off('SIGINT', onSigint);
+          printer.done();
+        }
+        if (o.out) await writeRanked(s, o.out, out, o.top);
+        const r = out.result;
+        print(!!o.json, r, () => [
+          `screened ${num(r.compounds)} compounds with ${r.modelId} (sha256 ${r.modelSha256.slice(0, 12)}…) in ${r.seconds.toFixed(1)} s; run ${r.runId}`,
+          ...r.subgroups.map((g) => `  ${g.rule}: ${g.members} member cell lines, complement ${g.complement}${g.warning ? ` — ${g.warning}` : ''}`),
+          ...[...out.rows.entries()].flatMap(([label, rows]) => [`top of ${label}:`, ...rows.slice(0, 5).map((x) => `  #${x.rank} ${x.name ?? x.compoundId}  pIC50 ${x.pIc50.toFixed(2)}  ln IC50 ${x.lnIc50.toFixed(2)} [${x.lnIc50Low.toFixed(2)}, ${x.lnIc50High.toFixed(2)}]  selectivity ${Number.isFinite(x.selectivity) ? x.selectivity.toFixed(2) : 'n/a'}  domain ${x.domainScore.toFixed(2)}${x.inDomain ? '' : ' (out of domain)'}  desirability ${x.desirability.toFixed(3)}`)]),
+          ...(o.out ? [`wrote ${o.out} (+ ${o.out}.provenance.json)`] : []),
+        ].join('\n'));
+      });
+    });
+
+  program.command('predict')
+    .description('predict every compound of a file against every sample of a genotype panel')
+    .requiredOption('-c, --compounds <file>', 'compounds in any format `import` reads')
+    .requiredOption('--panel <file>', 'genotype panel CSV (layout of genomic_features.csv: sample id, TISSUE_FACTOR, MSI_FACTOR, binary features)')
+    .requiredOption('-o, --out <file>', 'predictions CSV')
+    .option('-m, --model <id>', 'model id (default: the shipped model)')
+    .option('--smiles-column <name>', 'structure column of a CSV/TSV')
+    .option('--id-column <name>', 'identifier column of a CSV/TSV')
+    .option('--json', 'machine-readable summary')
+    .option('-q, --quiet', 'no progress display')
+    .action(async (o) => {
+      const { predictFile } = await import('../screen/predict-file.js');
+      const project = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'strata-predict-')), 'predict.strata');
+      await withEngine(project, async (s) => {
+        const printer = new ProgressPrinter(process.stderr, !!o.quiet);
+        const r = await predictFile(s.engine, { compounds: o.compounds, panel: o.panel, out: o.out, modelId: o.model, smilesColumn: o.smilesColumn, idColumn: o.idColumn },
+          (stage, done, total) => printer.update({ jobId: 'predict', kind: 'screen', stage, done, total, rate: 0, etaSeconds: null }));
+        printer.done();
+        print(!!o.json, r, () => [`wrote ${num(r.rows)} predictions (${num(r.compounds)} compounds × ${num(r.samples)} samples) to ${o.out}`,
+          ...r.warnings.map((w) => `warning: ${w}`), ...(r.failed ? [`${r.failed} compounds could not be read (see ${o.out}.provenance.json)`] : [])].join('\n'));
+      });
+      fs.rmSync(path.dirname(project), { recursive: true, force: true });
+    });
+
+  program.command('models')
+    .description('list the efficacy models (shipped and a lab\'s own, each checked against its manifest)')
+    .option('--json', 'machine-readable output')
+    .action(async (o) => {
+      const project = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'strata-')), 'models.strata');
+      await withEngine(project, async (s) => {
+        const models = await s.api.call('models.list', {});
+        print(!!o.json, models, () => models.map((m) => `${m.id}${m.builtin ? ' (shipped)' : ''}: ${m.name} — ${m.outputUnits}, sha256 ${m.sha256.slice(0, 12)}…`).join('\n'));
+      });
+    });
+
+  program.command('train')
+    .description('train the efficacy model on GDSC-format data (TypeScript trainer, ONNX export)')
+    .requiredOption('--data <dir>', 'directory with responses.csv, drugs.csv, genomic_features.csv, cell_lines.csv')
+    .option('--out <dir>', 'models directory', path.join(REPO_ROOT, 'models'))
+    .option('--id <id>', 'model id', 'gdsc-twotower-v1')
+    .option('--seed <n>', 'random seed', (v) => Number.parseInt(v, 10), 1)
+    .action(async (o) => {
+      const { train } = await import('../train/train.js');
+      const printer = new ProgressPrinter();
+      const r = await train({ dataDir: o.data, outDir: o.out, id: o.id, seed: o.seed }, (p) => printer.update({ jobId: 'train', kind: 'train', stage: p.stage, done: p.done, total: p.total, rate: 0, etaSeconds: null }));
+      printer.done();
+      process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+    });
+
+  program.command('evaluate')
+    .description('cross-validate the model (random, unseen-drug, unseen-cell-line splits, baselines, subgroups) and update its model card')
+    .requiredOption('--data <dir>', 'GDSC-format data directory')
+    .option('--model-dir <dir>', 'model directory', path.join(REPO_ROOT, 'models', 'gdsc-twotower-v1'))
+    .action(async (o) => {
+      const { evaluate, renderEvaluation } = await import('../train/evaluate.js');
+      const printer = new ProgressPrinter();
+      const r = await evaluate({ dataDir: o.data, modelDir: o.modelDir }, (p) => printer.update({ jobId: 'evaluate', kind: 'evaluate', stage: p.stage, done: p.done, total: p.total, rate: 0, etaSeconds: null }));
+      printer.done();
+      process.stdout.write(`${renderEvaluation(r)}\n`);
     });
 
   program.command('serve')

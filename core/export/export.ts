@@ -15,6 +15,7 @@ import { logProvenance } from '../library/provenance.js';
 import type { Db } from '../store/db.js';
 import { DESCRIPTOR_COLUMNS_V1, FLAG_COLUMNS_V1 } from '../store/migrations/001-initial.js';
 import { APP_VERSION } from '../version.js';
+import { openXlsx } from './xlsx.js';
 
 export function csvField(v: unknown): string {
   if (v == null) return '';
@@ -79,7 +80,6 @@ export interface ExportArgs {
 
 export async function exportCompounds(ctx: QueryContext, pool: ChemPool, args: ExportArgs, job: JobContext): Promise<ExportResult> {
   const format = detectExportFormat(args.out, args.format);
-  if (format === 'xlsx') throw new ApiError('INVALID_INPUT', 'XLSX export of the library is not available yet: use CSV or SDF');
   const db = ctx.db;
   const query = args.query ?? {};
   const total = args.ids ? args.ids.length : await countCompounds(ctx, query);
@@ -91,21 +91,26 @@ export async function exportCompounds(ctx: QueryContext, pool: ChemPool, args: E
     columns: ['id', 'name', 'smiles', 'source', 'record', ...DESCRIPTOR_COLUMNS_V1, ...FLAG_COLUMNS_V1, ...propNames.map((p) => `prop:${p}`)],
   };
   const tmp = `${args.out}.partial`;
-  const stream = fs.createWriteStream(tmp);
+  const header = ['id', 'name', 'smiles', 'source', 'record', ...DESCRIPTOR_COLUMNS_V1, ...FLAG_COLUMNS_V1, ...propNames];
+  const xlsx = format === 'xlsx' ? openXlsx(tmp, header, provenance.generator) : null;
+  const stream = xlsx ? null : fs.createWriteStream(tmp);
   const write = async (s: string) => {
-    if (!stream.write(s)) await once(stream, 'drain');
+    if (stream && s && !stream.write(s)) await once(stream, 'drain');
   };
   let n = 0;
   try {
-    if (format === 'csv') await write(`${['id', 'name', 'smiles', 'source', 'record', ...DESCRIPTOR_COLUMNS_V1, ...FLAG_COLUMNS_V1, ...propNames].map(csvField).join(',')}\n`);
+    if (format === 'csv') await write(`${header.map(csvField).join(',')}\n`);
     for await (const { rows, props } of rowsFor(db, args.ids ?? iterateIds(ctx, query))) {
       if (job.signal.aborted) throw new ApiError('CANCELLED', 'export cancelled');
       const molblocks = format === 'sdf' ? await pool.molblocks(rows.map((r) => r.smiles)) : null;
       let text = '';
       rows.forEach((r, i) => {
         const p = props.get(r.id) ?? {};
-        if (format === 'csv') {
-          text += `${[r.id, r.name, r.smiles, r.source, r.record_no, ...DESCRIPTOR_COLUMNS_V1.map((c) => r[c]), ...FLAG_COLUMNS_V1.map((c) => r[c]), ...propNames.map((k) => p[k])].map(csvField).join(',')}\n`;
+        const cells = () => [r.id, r.name, r.smiles, r.source, r.record_no, ...DESCRIPTOR_COLUMNS_V1.map((c) => r[c]), ...FLAG_COLUMNS_V1.map((c) => r[c]), ...propNames.map((k) => p[k])];
+        if (xlsx) {
+          xlsx.add(cells());
+        } else if (format === 'csv') {
+          text += `${cells().map(csvField).join(',')}\n`;
         } else {
           const mb = molblocks![i];
           const lines = mb.split('\n');
@@ -128,11 +133,14 @@ export async function exportCompounds(ctx: QueryContext, pool: ChemPool, args: E
       n += rows.length;
       job.progress('export', n, total);
     }
-    stream.end();
-    await once(stream, 'finish');
+    if (stream) {
+      stream.end();
+      await once(stream, 'finish');
+    }
+    if (xlsx) await xlsx.finish({ ...provenance, rows: n });
     fs.renameSync(tmp, args.out);
   } catch (err) {
-    stream.destroy();
+    stream?.destroy();
     fs.rmSync(tmp, { force: true });
     throw err;
   }

@@ -139,6 +139,20 @@ function abortReason(signal: AbortSignal): unknown {
  * interrupted, the file is closed, and the generator throws `signal.reason`. The file is closed before the
  * generator settles, whichever way it ends (done, error, abort, or the consumer breaking out).
  */
+/** ISIZE from a gzip trailer when it is plausible (≥ the compressed size), else null. */
+function gzipTrailerSize(file: string, size: number): number | null {
+  if (size < 18) return null;
+  const fd = fs.openSync(file, 'r');
+  try {
+    const b = Buffer.alloc(4);
+    fs.readSync(fd, b, 0, 4, size - 4);
+    const isize = b.readUInt32LE(0);
+    return isize >= size ? isize : null;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 export async function* readChunks(file: string, opts: ChunkOptions): AsyncGenerator<Buffer> {
   const { signal, onBytes, size } = opts;
   signal?.throwIfAborted();
@@ -162,15 +176,24 @@ export async function* readChunks(file: string, opts: ChunkOptions): AsyncGenera
     } else {
       const g = zlib.createGunzip({ chunkSize: GUNZIP_CHUNK });
       gz = g;
+      // Progress in decompressed bytes against the gzip trailer's ISIZE (the uncompressed size mod
+      // 2^32): on-disk bytes are consumed far ahead of the records (the whole of a small file at once).
+      // When ISIZE cannot be right (a file over 4 GiB, several members), fall back to on-disk bytes.
+      const isize = gzipTrailerSize(file, size);
+      let inflated = 0;
       rs.on('data', (c: string | Buffer) => {
         bytes += c.length;
-        onBytes?.(bytes, size);
+        if (isize === null) onBytes?.(bytes, size);
       });
       rs.on('error', (err) => g.destroy(err));
       rs.pipe(g);
       try {
         for await (const chunk of g as AsyncIterable<Buffer>) {
           if (signal?.aborted) throw abortReason(signal);
+          if (isize !== null) {
+            inflated += chunk.length;
+            onBytes?.(Math.min(inflated, isize), isize);
+          }
           yield chunk;
         }
       } catch (err) {

@@ -43,7 +43,10 @@ export interface ReadOptions {
   idColumn?: string;
   /** Stops reading promptly and closes the file; the iteration then throws `signal.reason` (an AbortError by default). */
   signal?: AbortSignal;
-  /** On-disk (compressed) bytes consumed so far and the file size in bytes, for progress and ETA. */
+  /**
+   * Progress for ETA: bytes consumed and the total. Plain files: on-disk bytes of the file size. Gzip:
+   * decompressed bytes of the trailer's uncompressed size (on-disk bytes when that cannot be trusted).
+   */
   onBytes?: (bytesRead: number, totalBytes: number) => void;
   /** Resume: records with recordNo <= this are skipped cheaply (not parsed, not yielded); numbering is unchanged. */
   startAfterRecord?: number;

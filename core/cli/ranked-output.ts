@@ -1,0 +1,12 @@
+import type { Engine } from '../engine.js';
+import type { ApiClient } from '../api/client.js';
+import type { ScreenOutput } from '../screen/screen.js';
+import { writeRankedFile } from '../export/ranked.js';
+import { logProvenance } from '../library/provenance.js';
+
+/** The CLI's `screen --out`: every subgroup's ranked rows (or the top N of each) in one file. */
+export async function writeRanked(s: { engine: Engine; api: ApiClient }, out: string, screen: ScreenOutput, top?: number): Promise<void> {
+  const rows = [...screen.rows.values()].flatMap((r) => (top ? r.slice(0, top) : r));
+  await writeRankedFile(s.engine.db, await s.engine.pool(), { out, projectPath: s.engine.projectFile, result: screen.result, rows });
+  logProvenance(s.engine.db, 'screen.export', { out, top: top ?? null, runId: screen.result.runId }, { rows: rows.length });
+}

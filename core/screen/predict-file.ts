@@ -1,0 +1,112 @@
+/**
+ * `strata predict`: compounds from any file `import` reads × samples of a genotype panel → one CSV row
+ * per pair: `compound_id,sample_id,ln_ic50_pred,ln_ic50_low,ln_ic50_high,domain_score` (a stable
+ * header scripts depend on; nothing is stored in a project).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { once } from 'node:events';
+import { ApiError } from '../api/errors.js';
+import { DESCRIPTOR_NAMES, FP_BYTES } from '../chem/types.js';
+import type { Engine } from '../engine.js';
+import { csvField } from '../export/export.js';
+import { openLibrary } from '../ingest/index.js';
+import type { RawRecord } from '../ingest/index.js';
+import { compoundMatrix, genotypeMatrix, predictMatrix } from '../predict/infer.js';
+import type { CompoundRecord } from '../predict/infer.js';
+import { loadLabPanel } from '../subgroups/index.js';
+import { APP_VERSION } from '../version.js';
+import { domainScores } from './screen.js';
+
+export const PREDICT_HEADER = ['compound_id', 'sample_id', 'ln_ic50_pred', 'ln_ic50_low', 'ln_ic50_high', 'domain_score'] as const;
+const BATCH = 512;
+
+export interface PredictFileArgs {
+  compounds: string;
+  panel: string;
+  out: string;
+  modelId?: string;
+  smilesColumn?: string;
+  idColumn?: string;
+}
+
+export async function predictFile(engine: Engine, args: PredictFileArgs, onProgress?: (stage: string, done: number, total: number | null) => void) {
+  const model = await engine.model(args.modelId);
+  const pool = await engine.pool();
+  const panel = loadLabPanel(args.panel, { featureOrder: model.manifest.genotypeFeatures.features.filter((f) => f.source === 'feature').map((f) => f.name) });
+  const warnings = panel.warnings.map((w) => `${path.basename(args.panel)}: ${w.message}`);
+  const geno = genotypeMatrix(model.manifest, panel);
+  if (panel.samples.length === 0) throw new ApiError('BAD_FILE', `${args.panel}: the panel has no samples`);
+  const reader = await openLibrary(args.compounds, { smilesColumn: args.smilesColumn, idColumn: args.idColumn });
+  const tmp = `${args.out}.partial`;
+  const stream = fs.createWriteStream(tmp);
+  const write = async (s: string) => {
+    if (!stream.write(s)) await once(stream, 'drain');
+  };
+  await write(`${PREDICT_HEADER.join(',')}\n`);
+  const failures: { record: number; line: number; reason: string }[] = [];
+  let compounds = 0;
+  let rows = 0;
+  let batch: RawRecord[] = [];
+  const nS = panel.samples.length;
+  const flush = async () => {
+    if (!batch.length) return;
+    const out = await pool.process({ texts: batch.map((r) => r.text), molblock: Uint8Array.from(batch.map((r) => (r.format === 'molblock' ? 1 : 0))) });
+    const recs: CompoundRecord[] = [];
+    const ids: string[] = [];
+    const fps = new Uint8Array(batch.length * FP_BYTES);
+    batch.forEach((r, k) => {
+      if (!out.ok[k]) {
+        failures.push({ record: r.recordNo, line: r.line, reason: out.error[k] ?? 'not processed' });
+        return;
+      }
+      const descriptors: Record<string, number> = {};
+      DESCRIPTOR_NAMES.forEach((name, j) => (descriptors[name] = out.descriptors[k * DESCRIPTOR_NAMES.length + j]));
+      const fp = out.fingerprints.slice(k * FP_BYTES, (k + 1) * FP_BYTES);
+      fps.set(fp, recs.length * FP_BYTES);
+      recs.push({ fingerprint: fp, descriptors });
+      ids.push(r.id ?? `record-${r.recordNo}`);
+    });
+    batch = [];
+    if (!recs.length) return;
+    const x = compoundMatrix(model.manifest, recs, (i) => `${args.compounds} compound ${ids[i]}`);
+    const p = await predictMatrix(model, x, recs.length, geno.matrix, nS);
+    const dom = domainScores(model, fps, recs.length);
+    let text = '';
+    for (let i = 0; i < recs.length; i++) {
+      for (let s = 0; s < nS; s++) {
+        const k = i * nS + s;
+        text += `${csvField(ids[i])},${csvField(panel.samples[s])},${p.mean[k].toFixed(4)},${p.low ? p.low[k].toFixed(4) : ''},${p.high ? p.high[k].toFixed(4) : ''},${dom[i].toFixed(4)}\n`;
+      }
+    }
+    await write(text);
+    compounds += recs.length;
+    rows += recs.length * nS;
+    onProgress?.('predict', compounds + failures.length, null);
+  };
+  try {
+    for await (const item of reader.records) {
+      if (!item.ok) {
+        failures.push({ record: item.bad.recordNo, line: item.bad.line, reason: item.bad.reason });
+        continue;
+      }
+      batch.push(item.rec);
+      if (batch.length >= BATCH) await flush();
+    }
+    await flush();
+    stream.end();
+    await once(stream, 'finish');
+    fs.renameSync(tmp, args.out);
+  } catch (err) {
+    stream.destroy();
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+  const provenance = {
+    generator: `Strata ${APP_VERSION}`, at: new Date().toISOString(), compounds: path.resolve(args.compounds), panel: path.resolve(args.panel),
+    model: { id: model.manifest.id, sha256: model.sha256 }, units: 'ln IC50 in µM', interval: model.manifest.interval ?? null, warnings, failures,
+  };
+  fs.writeFileSync(`${args.out}.provenance.json`, `${JSON.stringify(provenance, null, 2)}\n`);
+  for (const f of failures.slice(0, 20)) process.stderr.write(`${args.compounds} record ${f.record} (line ${f.line}): ${f.reason}\n`);
+  return { rows, compounds, samples: nS, failed: failures.length, warnings };
+}
