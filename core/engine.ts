@@ -51,8 +51,8 @@ export interface Engine {
   projectFile: string;
   /** The worker pool, started on first use. */
   pool(): Promise<ChemPool>;
-  /** Run a screen and keep every ranked row (the CLI writes them to a file). */
-  screen(req: ApiInput<'screen.run'>, onProgress?: (stage: string, done: number, total: number | null) => void, signal?: AbortSignal): Promise<ScreenOutput>;
+  /** Start a screen whose job result keeps every ranked row (`ScreenOutput`; the CLI writes them to a file). */
+  startScreen(req: ApiInput<'screen.run'>): Promise<{ jobId: string }>;
   model(id?: string): Promise<LoadedModel>;
   close(): Promise<void>;
 }
@@ -180,11 +180,9 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   let closed = false;
   return {
     dispatcher, events, jobs, db, projectFile, pool, model,
-    async screen(req, onProgress, signal) {
+    async startScreen(req) {
       const ctx = await screenCtx(req.modelId);
-      const controller = new AbortController();
-      signal?.addEventListener('abort', () => controller.abort());
-      return runScreen(ctx, req, { signal: controller.signal, progress: (stage, done, total) => onProgress?.(stage, done, total) });
+      return { jobId: jobs.start('screen', (job) => runScreen(ctx, req, job)) };
     },
     async close() {
       if (closed) return;

@@ -14,6 +14,7 @@ import { createEngine, REPO_ROOT } from '../engine.js';
 import { APP_VERSION } from '../version.js';
 import { ProgressPrinter } from './progress.js';
 import { writeRanked } from './ranked-output.js';
+import type { ScreenOutput } from '../screen/screen.js';
 
 export class CliError extends Error {
   constructor(message: string, readonly exitCode = 1) {
@@ -274,18 +275,9 @@ export function buildProgram(out: { code: number }): Command {
     .action(async (o) => {
       await withEngine(o.project, async (s) => {
         const weights = o.weights ? parseWeights(o.weights) : undefined;
-        const printer = new ProgressPrinter(process.stderr, !!o.quiet);
-        const controller = new AbortController();
-        const onSigint = () => controller.abort();
-        process.once('SIGINT', onSigint);
-        let out;
-        try {
-          out = await s.engine.screen({ subgroups: o.subgroup, modelId: o.model, weights, query: o.filter ? { filters: (o.filter as string[]).map(parseFilter) } : undefined },
-            (stage, done, total) => printer.update({ jobId: 'screen', kind: 'screen', stage, done, total, rate: 0, etaSeconds: null }), controller.signal);
-        } finally {
-          process.off('SIGINT', onSigint);
-          printer.done();
-        }
+        const state = await runJob(s, () => s.engine.startScreen({ subgroups: o.subgroup, modelId: o.model, weights, query: o.filter ? { filters: (o.filter as string[]).map(parseFilter) } : undefined }), !!o.quiet);
+        if (state.status !== 'done') throw new CliError(`screen ${state.status}: ${state.error?.message ?? ''}`, state.status === 'cancelled' ? 130 : 1);
+        const out = state.result as ScreenOutput;
         if (o.out) await writeRanked(s, o.out, out, o.top);
         const r = out.result;
         print(!!o.json, r, () => [

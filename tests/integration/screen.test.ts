@@ -1,0 +1,129 @@
+/**
+ * Screening end to end through the API with the shipped model: subgroups, ranking, stored results,
+ * heatmap, ranked export with provenance, and `predict`'s fixed CSV header.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createEngine } from '../../core/engine.js';
+import type { Engine } from '../../core/engine.js';
+import { createClient } from '../../core/api/client.js';
+import type { ApiClient } from '../../core/api/client.js';
+import type { ScreenResult } from '../../core/api/contract.js';
+import { predictFile, PREDICT_HEADER } from '../../core/screen/predict-file.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const DATA = path.resolve(ROOT, '../shared/data');
+const tmpdir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-screen-'));
+
+// Kinase inhibitors with known genotype dependence plus a slice of other approved drugs.
+const KNOWN = ['CHEMBL2028663' /* dabrafenib */, 'CHEMBL1614701' /* selumetinib */, 'CHEMBL2103875' /* trametinib */];
+
+describe('screening with the shipped model', () => {
+  let engine: Engine;
+  let api: ApiClient;
+  let result: ScreenResult;
+  before(async () => {
+    const lines = fs.readFileSync(path.join(ROOT, 'resources/examples/approved_drugs_chembl.csv'), 'utf8').trim().split('\n');
+    const picked = [lines[0], ...lines.slice(1).filter((l, i) => i % 12 === 0 || KNOWN.some((k) => l.includes(`,${k},`)))];
+    const file = path.join(tmpdir, 'drugs.csv');
+    fs.writeFileSync(file, `${picked.join('\n')}\n`);
+    engine = await createEngine({ projectFile: path.join(tmpdir, 'p.strata'), threads: 2 });
+    api = createClient(engine.dispatcher);
+    const imp = await api.call('job.wait', await api.call('library.import', { files: [file] }));
+    assert.equal(imp.status, 'done');
+    await api.call('subgroups.save', { name: 'BRAF melanoma', rule: 'BRAF_mut AND tissue=skin' });
+    const { jobId } = await api.call('screen.run', { subgroups: ['BRAF melanoma', 'KRAS_mut AND NOT TP53_mut'], weights: { qed: 0 } });
+    const st = await api.call('job.wait', { jobId });
+    assert.equal(st.status, 'done', JSON.stringify(st.error));
+    result = st.result as ScreenResult;
+  });
+  after(async () => engine.close());
+
+  test('the run records model, weights and subgroups', async () => {
+    assert.equal(result.modelId, 'gdsc-twotower-v1');
+    assert.match(result.modelSha256, /^[0-9a-f]{64}$/);
+    assert.equal(result.weights.qed, 0);
+    assert.deepEqual(result.subgroups.map((g) => g.rule), ['BRAF melanoma', 'KRAS_mut AND NOT TP53_mut']);
+    assert.ok(result.subgroups.every((g) => g.members >= 5 && g.members + g.complement === g.total));
+    const models = await api.call('models.list', {});
+    assert.ok(models.some((m) => m.id === result.modelId && m.builtin && m.sha256 === result.modelSha256));
+  });
+
+  test('ranked rows are consistent: ranks, desirability order, pIC50, intervals, domain', async () => {
+    const page = await api.call('screen.results', { runId: result.runId, subgroup: 'BRAF melanoma', offset: 0, limit: 1000 });
+    assert.equal(page.total, result.compounds);
+    page.rows.forEach((r, i) => {
+      assert.equal(r.rank, i + 1);
+      if (i) assert.ok(r.desirability <= page.rows[i - 1].desirability + 1e-12);
+      assert.ok(Math.abs(r.pIc50 - (6 - r.lnIc50 / Math.LN10)) < 1e-9);
+      assert.ok(r.lnIc50Low <= r.lnIc50 && r.lnIc50 <= r.lnIc50High);
+      assert.ok(r.domainScore >= 0 && r.domainScore <= 1);
+      assert.equal(r.members, result.subgroups[0].members);
+    });
+    const bySel = await api.call('screen.results', { runId: result.runId, subgroup: 'BRAF melanoma', offset: 0, limit: 1000, sort: { column: 'selectivity', dir: 'desc' } });
+    const sel = bySel.rows.map((r) => r.selectivity);
+    assert.deepEqual(sel, [...sel].sort((a, b) => b - a));
+  });
+
+  test('BRAF and MEK inhibitors are predicted selective for BRAF-mutant melanoma', async () => {
+    const page = await api.call('screen.results', { runId: result.runId, subgroup: 'BRAF melanoma', offset: 0, limit: 1000, sort: { column: 'selectivity', dir: 'desc' } });
+    for (const name of ['CHEMBL2028663', 'CHEMBL1614701']) {
+      const row = page.rows.find((r) => r.name === name);
+      assert.ok(row, `${name} screened`);
+      assert.ok(row.selectivity > 0.5, `${name} selectivity ${row.selectivity}`);
+      const pos = page.rows.indexOf(row);
+      assert.ok(pos < page.rows.length * 0.1, `${name} is in the top 10 % by selectivity (position ${pos + 1} of ${page.rows.length})`);
+    }
+  });
+
+  test('heatmap: best compounds × subgroups', async () => {
+    const h = await api.call('screen.heatmap', { runId: result.runId, limit: 10, metric: 'desirability' });
+    assert.equal(h.compounds.length, 10);
+    assert.deepEqual(h.subgroups, ['BRAF melanoma', 'KRAS_mut AND NOT TP53_mut']);
+    assert.ok(h.values.every((row) => row.length === 2 && row.every((v) => typeof v === 'number')));
+  });
+
+  test('explanation: nearest training drugs with measured responses, genotype effects, atom weights', async () => {
+    const page = await api.call('screen.results', { runId: result.runId, subgroup: 'BRAF melanoma', offset: 0, limit: 1000 });
+    const dab = page.rows.find((r) => r.name === 'CHEMBL2028663')!;
+    const ex = await api.call('screen.explain', { runId: result.runId, compoundId: dab.compoundId, subgroup: 'BRAF melanoma' });
+    assert.equal(ex.nearest[0].similarity, 1);
+    assert.match(ex.nearest[0].drug, /dabrafenib/i);
+    assert.ok(ex.nearest[0].measuredLnIc50 !== null && ex.nearest[0].members > 0);
+    assert.ok(ex.genotype.some((g) => g.feature === 'BRAF_mut'));
+    assert.ok(ex.atoms.length > 10);
+    assert.match(ex.svg, /<svg/);
+  });
+
+  test('ranked export (CSV) carries the rows and the provenance', async () => {
+    const out = path.join(tmpdir, 'ranked.csv');
+    const st = await api.call('job.wait', await api.call('export.write', { out, ranking: { runId: result.runId, subgroup: 'BRAF melanoma' } }));
+    assert.equal(st.status, 'done', JSON.stringify(st.error));
+    const lines = fs.readFileSync(out, 'utf8').trim().split('\n');
+    assert.equal(lines.length - 1, result.compounds);
+    assert.ok(lines[0].startsWith('rank,subgroup,compound_id,name,smiles,ln_ic50,pic50,ln_ic50_low,ln_ic50_high'));
+    const prov = JSON.parse(fs.readFileSync(`${out}.provenance.json`, 'utf8'));
+    assert.equal(prov.model.sha256, result.modelSha256);
+    assert.equal(prov.weights.qed, 0);
+    assert.equal(prov.subgroups[0].rule, 'BRAF_mut AND tissue=skin');
+  });
+
+  test('predict: one row per compound × sample under the fixed header', async () => {
+    const panel = path.join(tmpdir, 'panel.csv');
+    fs.writeFileSync(panel, fs.readFileSync(path.join(DATA, 'gdsc_v17/genomic_features.csv'), 'utf8').split('\n').slice(0, 6).join('\n'));
+    const cpds = path.join(tmpdir, 'cpds.smi');
+    fs.writeFileSync(cpds, 'CC(=O)Oc1ccccc1C(=O)O aspirin\nnot_a_smiles broken\nCN1CCC[C@H]1c1cccnc1 nicotine\n');
+    const out = path.join(tmpdir, 'pred.csv');
+    const r = await predictFile(engine, { compounds: cpds, panel, out });
+    assert.deepEqual([r.compounds, r.samples, r.failed], [2, 5, 1]);
+    const lines = fs.readFileSync(out, 'utf8').trim().split('\n');
+    assert.equal(lines[0], PREDICT_HEADER.join(','));
+    assert.equal(lines.length, 1 + 2 * 5);
+    const first = lines[1].split(',');
+    assert.equal(first[0], 'aspirin');
+    assert.ok(Number(first[3]) < Number(first[2]) && Number(first[2]) < Number(first[4]));
+  });
+});
