@@ -36,7 +36,7 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [
         { group: nodeBuiltins, message: 'The renderer runs in a browser: no Node built-ins.' },
         { group: ['electron', 'electron/*', '**/electron/**'], message: 'The renderer talks to the shell only through the preload bridge.' },
-        { group: ['**/core/**', '!**/core/api/contract', '!**/core/api/contract.js', '!**/core/api/client', '!**/core/api/client.js'], message: 'The renderer may import only core/api/contract (types) and core/api/client.' },
+        { regex: '(^|/)core/(?!api/(contract|client)(\\.js)?$)', message: 'The renderer may import only core/api/contract (types) and core/api/client.' },
         { group: ['**/workers/**', 'better-sqlite3', 'onnxruntime-node', '@rdkit/rdkit'], message: 'The renderer never loads engine modules.' },
       ] }],
     },

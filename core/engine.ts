@@ -25,7 +25,6 @@ import { logProvenance } from './library/provenance.js';
 import { findModel, listModels } from './predict/registry.js';
 import type { LoadedModel } from './predict/registry.js';
 import { runScreen } from './screen/screen.js';
-import type { ScreenOutput } from './screen/screen.js';
 import { getRun, runSubgroups, screenHeatmap, screenResults } from './screen/results.js';
 import { writeRankedFile } from './export/ranked.js';
 import { explainCompound } from './screen/explain.js';

@@ -90,6 +90,7 @@ export async function exportCompounds(ctx: QueryContext, pool: ChemPool, args: E
     query, ids: args.ids ? args.ids.length : undefined, rows: 0, format,
     columns: ['id', 'name', 'smiles', 'source', 'record', ...DESCRIPTOR_COLUMNS_V1, ...FLAG_COLUMNS_V1, ...propNames.map((p) => `prop:${p}`)],
   };
+  fs.mkdirSync(path.dirname(path.resolve(args.out)), { recursive: true });
   const tmp = `${args.out}.partial`;
   const header = ['id', 'name', 'smiles', 'source', 'record', ...DESCRIPTOR_COLUMNS_V1, ...FLAG_COLUMNS_V1, ...propNames];
   const xlsx = format === 'xlsx' ? openXlsx(tmp, header, provenance.generator) : null;

@@ -29,6 +29,7 @@ export async function writeRankedFile(db: Db, pool: ChemPool, args: { out: strin
     weights: args.result.weights, rows: args.rows.length, format,
     units: { ln_ic50: 'natural log of IC50 in µM (lower = more potent)', pic50: '-log10(IC50 in M)', selectivity: 'complement mean minus subgroup mean, ln units (> 0: more potent in the subgroup)', domain_score: 'highest Tanimoto (Morgan r=2, 2048 bits) to a training drug' },
   };
+  fs.mkdirSync(path.dirname(path.resolve(args.out)), { recursive: true });
   const tmp = `${args.out}.partial`;
   if (format === 'csv') {
     const lines = [RANKED_COLUMNS.join(','), ...args.rows.map((r) => values(r).map(csvField).join(','))];

@@ -26,8 +26,11 @@ export class SearchCache {
   substructure = new Map<string, Map<number, number[]>>();
   tempKey = { sub: '', sim: '' };
   indexed = new Set<string>();
+  /** Row counts per query (filters and searches, not sort or page): paging must not recount. */
+  totals = new Map<string, number>();
   invalidate(): void {
     this.fps = null;
+    this.totals.clear();
     this.substructure.clear();
     this.tempKey = { sub: '', sim: '' };
   }
@@ -35,6 +38,9 @@ export class SearchCache {
 
 interface Built {
   from: string;
+  /** A cheaper FROM for counting: descriptors alone when nothing else is filtered on. */
+  countFrom: string;
+  countKey: string;
   where: string[];
   params: unknown[];
   orderBy: string;
@@ -91,20 +97,26 @@ async function buildQuery(ctx: QueryContext, q: CompoundQuery): Promise<Built> {
   let from = q.includeDuplicates
     ? 'compounds c JOIN descriptors d ON d.compound_id = coalesce(c.duplicate_of, c.id)'
     : 'descriptors d JOIN compounds c ON c.id = d.compound_id';
+  // Without duplicates every row is a unique structure whose id is the descriptor row's key.
+  const key = q.includeDuplicates ? 'coalesce(c.duplicate_of, c.id)' : 'd.compound_id';
+  let needsCompounds = !!q.includeDuplicates;
+  let searchJoins = '';
 
   for (const f of q.filters ?? []) {
     const col = resolver.resolve(f.column);
     addJoin(col.join);
+    if (col.info.kind === 'descriptor' || col.info.kind === 'flag') ensureIndex(ctx, f.column);
+    else needsCompounds = true;
     where.push(filterSql(col.sql, f, params, col.info.type));
   }
   if (q.substructure) {
     await ensureSubstructureTemp(ctx, q.substructure);
-    from += ' JOIN temp.q_sub qs ON qs.id = coalesce(c.duplicate_of, c.id)';
+    searchJoins += ` JOIN temp.q_sub qs ON qs.id = ${key}`;
   }
-  let orderBy = 'c.id ASC';
+  let orderBy = `${q.includeDuplicates ? 'c.id' : 'd.compound_id'} ASC`;
   if (q.similarTo) {
     await ensureSimilarityTemp(ctx, q.similarTo);
-    from += ' JOIN temp.q_sim qm ON qm.id = coalesce(c.duplicate_of, c.id)';
+    searchJoins += ` JOIN temp.q_sim qm ON qm.id = ${key}`;
     where.push('qm.sim >= ?');
     params.push(q.similarTo.threshold);
     orderBy = 'qm.sim DESC, c.id ASC';
@@ -115,7 +127,10 @@ async function buildQuery(ctx: QueryContext, q: CompoundQuery): Promise<Built> {
     if (col.info.kind === 'descriptor' || col.info.kind === 'flag') ensureIndex(ctx, q.sort.column);
     orderBy = `${col.sql} ${q.sort.dir === 'desc' ? 'DESC' : 'ASC'}, c.id ${q.sort.dir === 'desc' ? 'DESC' : 'ASC'}`;
   }
-  return { from: `${from} ${joins.join(' ')}`, where, params, orderBy };
+  from += searchJoins;
+  const countFrom = needsCompounds || joins.length ? `${from} ${joins.join(' ')}` : `descriptors d${searchJoins}`;
+  const countKey = JSON.stringify([q.filters ?? [], q.substructure ?? null, q.similarTo ?? null, !!q.includeDuplicates]);
+  return { from: `${from} ${joins.join(' ')}`, countFrom, countKey, where, params, orderBy };
 }
 
 function sqlString(s: string): string {
@@ -133,7 +148,7 @@ export async function queryCompounds(ctx: QueryContext, q: CompoundQuery & PageR
   const sql = `SELECT c.id, c.name, c.smiles, c.duplicate_of, ${descriptorSelect()}${extra.length ? `, ${extra.join(', ')}` : ''}
     FROM ${b.from} ${whereClause(b)} ORDER BY ${b.orderBy} LIMIT ? OFFSET ?`;
   const rows = ctx.db.prepare(sql).all(...b.params, q.limit, q.offset) as Record<string, unknown>[];
-  const total = (ctx.db.prepare(`SELECT count(*) AS n FROM ${b.from} ${whereClause(b)}`).get(...b.params) as { n: number }).n;
+  const total = countBuilt(ctx, b);
 
   const ids = rows.map((r) => r.id as number);
   const props = new Map<number, Record<string, string>>();
@@ -163,9 +178,18 @@ export async function queryCompounds(ctx: QueryContext, q: CompoundQuery & PageR
   return { rows: out, total, offset: q.offset, elapsedMs: performance.now() - t0 };
 }
 
+function countBuilt(ctx: QueryContext, b: Built): number {
+  let n = ctx.cache.totals.get(b.countKey);
+  if (n === undefined) {
+    n = (ctx.db.prepare(`SELECT count(*) AS n FROM ${b.countFrom} ${whereClause(b)}`).get(...b.params) as { n: number }).n;
+    if (ctx.cache.totals.size > 256) ctx.cache.totals.clear();
+    ctx.cache.totals.set(b.countKey, n);
+  }
+  return n;
+}
+
 export async function countCompounds(ctx: QueryContext, q: CompoundQuery): Promise<number> {
-  const b = await buildQuery(ctx, q);
-  return (ctx.db.prepare(`SELECT count(*) AS n FROM ${b.from} ${whereClause(b)}`).get(...b.params) as { n: number }).n;
+  return countBuilt(ctx, await buildQuery(ctx, q));
 }
 
 /** All ids matching a query, in the query's order (for export and selection). */

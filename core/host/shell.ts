@@ -1,0 +1,62 @@
+/**
+ * Host-local ("shell") methods: things that depend on where the renderer runs rather than on the
+ * project (example files, native dialogs, recent projects). They travel over the same transport as
+ * the API under the `shell.` prefix and are answered by the host (web host or Electron main), never
+ * by the engine. The renderer mirrors these types in renderer/src/lib/shell.ts (it may not import
+ * core/host).
+ */
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ApiResponse } from '../api/contract.js';
+
+export interface ExampleFile {
+  name: string;
+  /** Absolute path on the machine running the engine. */
+  path: string;
+  /** Bytes. */
+  size: number;
+}
+
+export interface ShellInfo {
+  host: 'web' | 'electron';
+  examples: ExampleFile[];
+  /** Native open/save dialogs available (Electron). */
+  dialogs: boolean;
+  /** `GET /api/download` serves files written by `export.write` in this session (web host). */
+  downloads: boolean;
+  recentProjects: string[];
+}
+
+/** resources/examples next to this source tree (repo layout and packaged `resources/`). */
+export const defaultExamplesDir = fileURLToPath(new URL('../../resources/examples', import.meta.url));
+
+const EXAMPLE_EXT = /\.(sdf|sd|mol|smi|smiles|csv|tsv|txt)(\.gz)?$/i;
+/** Licence and readme files sit beside the examples; they are not libraries. */
+const NOT_LIBRARY = /^(license|licence|readme|notice|copying|attribution)/i;
+
+/** Library files shipped as examples; an absent folder gives an empty list. */
+export async function listExamples(dir: string): Promise<ExampleFile[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const out: ExampleFile[] = [];
+  for (const name of names.sort()) {
+    if (!EXAMPLE_EXT.test(name) || NOT_LIBRARY.test(name)) continue;
+    const full = path.join(dir, name);
+    const s = await stat(full).catch(() => null);
+    if (s?.isFile()) out.push({ name, path: full, size: s.size });
+  }
+  return out;
+}
+
+export function isShellMethod(method: string): boolean {
+  return method.startsWith('shell.');
+}
+
+export function shellError(message: string, code: 'UNKNOWN_METHOD' | 'INVALID_INPUT' | 'INTERNAL' = 'UNKNOWN_METHOD'): ApiResponse<never> {
+  return { ok: false, error: { name: 'ShellError', code, message } };
+}

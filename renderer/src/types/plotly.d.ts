@@ -1,0 +1,24 @@
+/** The subset of plotly.js used by the plot frame (plotly.js-dist-min ships no types). */
+declare module 'plotly.js-dist-min' {
+  export interface PlotlyPoint {
+    pointIndex?: number;
+    pointNumber?: number;
+    pointNumbers?: number[];
+    curveNumber: number;
+  }
+  export interface PlotlyEvent {
+    points: PlotlyPoint[];
+  }
+  export interface PlotlyHTMLElement extends HTMLElement {
+    on(event: 'plotly_selected' | 'plotly_click', cb: (e: PlotlyEvent | undefined) => void): void;
+    on(event: 'plotly_deselect' | 'plotly_afterplot', cb: () => void): void;
+    removeAllListeners?(event: string): void;
+  }
+  const Plotly: {
+    react(el: HTMLElement, data: object[], layout: object, config?: object): Promise<PlotlyHTMLElement>;
+    restyle(el: HTMLElement, update: object, traces?: number[]): Promise<void>;
+    purge(el: HTMLElement): void;
+    Plots: { resize(el: HTMLElement): void };
+  };
+  export default Plotly;
+}

@@ -1,0 +1,260 @@
+/**
+ * One compound: structure, identifiers and provenance, descriptors with units, flags, source
+ * fields, and, after a ranking run, its predictions across subgroups and an explanation.
+ */
+import { useEffect, useMemo, useState } from 'react';
+import type { ColumnInfo, ScreenResult } from '../../../core/api/contract.js';
+import { useApp } from '../state.js';
+import { useCall } from '../hooks.js';
+import { ErrorBox } from '../components/ErrorBox.js';
+import { Structure } from '../components/Structure.js';
+import { basename, formatInt, formatNumber, formatValue } from '../lib/format.js';
+
+export function CompoundView({ id }: { id: number | null }) {
+  const { navigate, runId, setQuery, query } = useApp();
+  const detail = useCall('compounds.get', id === null ? null : { id });
+  const cols = useCall('compounds.columns', {});
+  const byKey = useMemo(() => new Map<string, ColumnInfo>((cols.data ?? []).map((c) => [c.key, c])), [cols.data]);
+  if (id === null) {
+    return (
+      <section className="view" data-testid="view-compound">
+        <h2>Compound</h2>
+        <p className="muted">Select a compound in the library (double-click a row) to see its details.</p>
+      </section>
+    );
+  }
+  const d = detail.data;
+  return (
+    <section className="view compound-view" data-testid="view-compound">
+      <h2>
+        Compound #{id} {d?.name && <span className="muted">· {d.name}</span>}
+      </h2>
+      <ErrorBox error={detail.error} title="Could not load the compound" />
+      {d && (
+        <>
+          <div className="compound-top">
+            <div className="panel structure-panel">
+              <Structure smiles={d.smiles} svg={d.svg} width={320} height={240} />
+            </div>
+            <div className="panel">
+              <dl className="facts" data-testid="compound-facts">
+                <dt>SMILES</dt>
+                <dd className="mono break" data-testid="compound-smiles">{d.smiles}</dd>
+                {d.originalSmiles !== d.smiles && (
+                  <>
+                    <dt>As read</dt>
+                    <dd className="mono break">{d.originalSmiles}</dd>
+                  </>
+                )}
+                <dt>Standardisation</dt>
+                <dd>{d.standardisation.length ? d.standardisation.join('; ') : 'none needed'}</dd>
+                <dt>Source</dt>
+                <dd>
+                  <span className="mono" title={d.source.file}>{basename(d.source.file)}</span>, record {formatInt(d.source.record)}
+                  {d.source.line !== null && `, line ${formatInt(d.source.line)}`}
+                </dd>
+                {d.duplicateOf !== null && (
+                  <>
+                    <dt>Duplicate of</dt>
+                    <dd>
+                      <button type="button" className="link" onClick={() => navigate({ view: 'compound', id: d.duplicateOf! })}>
+                        #{d.duplicateOf}
+                      </button>
+                    </dd>
+                  </>
+                )}
+                {d.duplicates.length > 0 && (
+                  <>
+                    <dt>Duplicates</dt>
+                    <dd>
+                      {d.duplicates.slice(0, 20).map((x) => (
+                        <button type="button" className="link" key={x} onClick={() => navigate({ view: 'compound', id: x })}>
+                          #{x}
+                        </button>
+                      ))}
+                      {d.duplicates.length > 20 && ` … ${d.duplicates.length - 20} more`}
+                    </dd>
+                  </>
+                )}
+                <dt>Flags</dt>
+                <dd data-testid="flags">
+                  {Object.entries(d.flags).map(([k, v]) => (
+                    <span key={k} className={`flag-chip ${v === true ? 'flag-yes' : v === false ? 'flag-no' : ''}`} title={byKey.get(k)?.description}>
+                      {byKey.get(k)?.label ?? k}: {formatValue(v, 'boolean')}
+                    </span>
+                  ))}
+                </dd>
+              </dl>
+              <div className="actions">
+                <button
+                  type="button"
+                  onClick={() => {
+                    setQuery({ ...query, similarTo: { compoundId: d.id, threshold: 0.5 } });
+                    navigate({ view: 'library' });
+                  }}
+                  data-testid="find-similar"
+                >
+                  Find similar compounds
+                </button>
+              </div>
+            </div>
+          </div>
+          {runId !== null && <Predictions compoundId={d.id} runId={runId} />}
+          <div className="compound-tables">
+            <div className="panel">
+              <h3>Descriptors</h3>
+              <table className="dense kv" data-testid="descriptors">
+                <tbody>
+                  {Object.entries(d.descriptors).map(([k, v]) => {
+                    const c = byKey.get(k);
+                    return (
+                      <tr key={k} title={c?.description}>
+                        <th>{c?.label ?? k}</th>
+                        <td className="num">{k === 'exactmw' && v !== null ? v.toFixed(4) : formatNumber(v)}</td>
+                        <td className="unit">{c?.unit ?? ''}</td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </div>
+            <div className="panel">
+              <h3>Source fields</h3>
+              {Object.keys(d.properties).length === 0 && <p className="muted">The source record carried no fields.</p>}
+              {Object.keys(d.properties).length > 0 && (
+                <table className="dense kv" data-testid="properties">
+                  <tbody>
+                    {Object.entries(d.properties).map(([k, v]) => (
+                      <tr key={k}>
+                        <th>{k}</th>
+                        <td className="break">{v}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              )}
+            </div>
+          </div>
+        </>
+      )}
+    </section>
+  );
+}
+
+function storedRun(): ScreenResult | null {
+  try {
+    return JSON.parse(sessionStorage.getItem('strata.screen') ?? 'null') as ScreenResult | null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Predictions of the last run for this compound, across its subgroups. The per-subgroup values come
+ * from the run's heatmap (top compounds), the explanation from screen.explain.
+ */
+function Predictions({ compoundId, runId }: { compoundId: number; runId: number }) {
+  const run = storedRun();
+  const subgroups = run?.runId === runId ? run.subgroups.map((s) => s.rule) : [];
+  const first = subgroups[0] ?? '';
+  const [subgroup, setSubgroup] = useState(first);
+  useEffect(() => setSubgroup(first), [first]);
+  const hm = useCall('screen.heatmap', { runId, limit: 1000, metric: 'lnIc50' });
+  const explain = useCall('screen.explain', subgroup ? { runId, compoundId, subgroup } : null);
+  const row = hm.data ? hm.data.compounds.findIndex((c) => c.id === compoundId) : -1;
+  const values = hm.data && row >= 0 ? hm.data.values[row] : null;
+  return (
+    <div className="panel" data-testid="predictions">
+      <h3>Predictions (run #{runId})</h3>
+      <ErrorBox error={hm.error} title="Predictions unavailable" />
+      {hm.data && values && <BarChart labels={hm.data.subgroups} values={values} unit="ln IC50 (µM)" />}
+      {hm.data && !values && <p className="muted">This compound is not among the top 1,000 of run #{runId}; see Ranking for its rank in each subgroup.</p>}
+      {subgroups.length > 0 && (
+        <>
+          <h3>
+            Explanation for{' '}
+            <select value={subgroup} onChange={(e) => setSubgroup(e.target.value)} data-testid="explain-subgroup">
+              {subgroups.map((s) => (
+                <option key={s}>{s}</option>
+              ))}
+            </select>
+          </h3>
+          <ErrorBox error={explain.error} title="Explanation unavailable" />
+          {explain.data && (
+            <div className="explain" data-testid="explanation">
+              <Structure smiles="" svg={explain.data.svg} width={300} height={220} />
+              <div>
+                <h4>Nearest training drugs</h4>
+                <table className="dense">
+                  <thead>
+                    <tr>
+                      <th>Drug</th>
+                      <th className="num">Tanimoto</th>
+                      <th className="num">Measured ln IC50 (µM)</th>
+                      <th className="num">Cell lines</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {explain.data.nearest.map((n) => (
+                      <tr key={n.drug}>
+                        <td>{n.drug}</td>
+                        <td className="num">{formatNumber(n.similarity, 2)}</td>
+                        <td className="num">{formatNumber(n.measuredLnIc50)}</td>
+                        <td className="num">{formatInt(n.members)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+                <h4>Genotype features</h4>
+                <table className="dense">
+                  <tbody>
+                    {explain.data.genotype.map((g) => (
+                      <tr key={g.feature}>
+                        <td className="mono">{g.feature}</td>
+                        <td className={`num ${g.effect < 0 ? 'pos' : 'neg'}`}>{formatNumber(g.effect, 3)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            </div>
+          )}
+        </>
+      )}
+    </div>
+  );
+}
+
+/** Horizontal bars in plain SVG (no plotting library needed for a handful of values). */
+export function BarChart({ labels, values, unit }: { labels: string[]; values: (number | null)[]; unit: string }) {
+  const nums = values.filter((v): v is number => v !== null);
+  const lo = Math.min(0, ...nums);
+  const hi = Math.max(0, ...nums);
+  const W = 560;
+  const labelW = 180;
+  const rowH = 22;
+  const scale = (v: number) => labelW + ((v - lo) / (hi - lo || 1)) * (W - labelW - 60);
+  return (
+    <svg className="barchart" width={W} height={labels.length * rowH + 24} role="img" aria-label={`bar chart of ${unit}`} data-testid="prediction-chart">
+      {labels.map((l, i) => {
+        const v = values[i];
+        const y = i * rowH + 4;
+        return (
+          <g key={l}>
+            <text x={labelW - 6} y={y + 14} textAnchor="end" className="bar-label">
+              {l.length > 26 ? `${l.slice(0, 25)}…` : l}
+            </text>
+            {v !== null && <rect x={Math.min(scale(0), scale(v))} y={y + 3} width={Math.abs(scale(v) - scale(0))} height={rowH - 8} className="bar" />}
+            <text x={v === null ? labelW : Math.max(scale(0), scale(v)) + 4} y={y + 14} className="bar-value">
+              {v === null ? 'n/a' : formatNumber(v)}
+            </text>
+          </g>
+        );
+      })}
+      <line x1={scale(0)} x2={scale(0)} y1={0} y2={labels.length * rowH + 4} className="axis" />
+      <text x={W - 4} y={labels.length * rowH + 20} textAnchor="end" className="bar-label">
+        {unit}
+      </text>
+    </svg>
+  );
+}

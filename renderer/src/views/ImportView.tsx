@@ -1,0 +1,302 @@
+/**
+ * Import: choose files (server-side paths in the browser host, native dialog in Electron, or a
+ * shipped example), follow the job (stage, counts, rate, ETA, Cancel), then the summary and the
+ * per-record report of failures, filterable and downloadable as CSV.
+ */
+import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import type { ImportIssue, ImportRequest, ImportSummary } from '../../../core/api/contract.js';
+import { ApiCallError } from '../../../core/api/client.js';
+import { useApp } from '../state.js';
+import { useCall, useDebounced, useJob } from '../hooks.js';
+import { JobPanel } from '../components/JobPanel.js';
+import { ErrorBox } from '../components/ErrorBox.js';
+import { VirtualTable, type Column } from '../components/VirtualTable.js';
+import { PagedRows } from '../lib/paged-rows.js';
+import { basename, formatBytes, formatDuration, formatInt } from '../lib/format.js';
+import { toCsv } from '../lib/csv.js';
+
+export function ImportView() {
+  const { api, shell, shellInfo, bumpData, dataVersion, navigate } = useApp();
+  const [paths, setPaths] = useState('');
+  const [format, setFormat] = useState<'' | NonNullable<ImportRequest['format']>>('');
+  const [smilesColumn, setSmilesColumn] = useState('');
+  const [idColumn, setIdColumn] = useState('');
+  const [jobId, setJobId] = useState<string | null>(() => sessionStorage.getItem('strata.importJob'));
+  const [startError, setStartError] = useState<Error | null>(null);
+  const job = useJob(jobId);
+
+  useEffect(() => {
+    if (job.final) bumpData();
+  }, [job.final, bumpData]);
+  useEffect(() => {
+    // A job remembered from before a restart of the engine: forget it quietly.
+    if (job.error instanceof ApiCallError && job.error.code === 'NOT_FOUND') {
+      sessionStorage.removeItem('strata.importJob');
+      setJobId(null);
+    }
+  }, [job.error]);
+
+  const start = async (files: string[]) => {
+    setStartError(null);
+    setJobId(null);
+    const req: ImportRequest = { files };
+    if (format) req.format = format;
+    if (smilesColumn.trim()) req.smilesColumn = smilesColumn.trim();
+    if (idColumn.trim()) req.idColumn = idColumn.trim();
+    try {
+      const { jobId: id } = await api.call('library.import', req);
+      sessionStorage.setItem('strata.importJob', id);
+      setJobId(id);
+    } catch (e) {
+      setStartError(e as Error);
+    }
+  };
+  const fileList = paths.split('\n').map((s) => s.trim()).filter(Boolean);
+  const running = jobId !== null && job.final === null && job.error === null;
+  const summary = job.final?.status === 'done' || job.final?.status === 'cancelled' ? (job.final.result as ImportSummary | null) : null;
+
+  return (
+    <section className="view import-view" data-testid="view-import">
+      <h2>Import compounds</h2>
+      <div className="import-grid">
+        <form
+          className="panel"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (fileList.length) void start(fileList);
+          }}
+        >
+          <h3>Files</h3>
+          <p className="muted small">
+            SDF (V2000/V3000), SMILES, CSV or TSV, optionally gzipped.
+            {shellInfo?.host === 'web' && ' Give paths on the machine running Strata, one per line.'}
+          </p>
+          <textarea
+            className="mono"
+            rows={4}
+            placeholder="/path/to/library.sdf"
+            value={paths}
+            onChange={(e) => setPaths(e.target.value)}
+            data-testid="import-paths"
+            aria-label="File paths"
+          />
+          {shellInfo?.dialogs && (
+            <button
+              type="button"
+              data-testid="import-browse"
+              onClick={async () => {
+                const picked = await shell.call('shell.openFiles', {
+                  title: 'Import compounds',
+                  multi: true,
+                  filters: [{ name: 'Compound files', extensions: ['sdf', 'sd', 'mol', 'smi', 'smiles', 'csv', 'tsv', 'txt', 'gz'] }],
+                });
+                if (picked?.length) setPaths((p) => [...p.split('\n').filter(Boolean), ...picked].join('\n'));
+              }}
+            >
+              Choose files…
+            </button>
+          )}
+          <div className="form-row">
+            <label>
+              Format
+              <select value={format} onChange={(e) => setFormat(e.target.value as typeof format)} data-testid="import-format">
+                <option value="">detect</option>
+                <option value="sdf">SDF</option>
+                <option value="smi">SMILES</option>
+                <option value="csv">CSV</option>
+                <option value="tsv">TSV</option>
+              </select>
+            </label>
+            <label>
+              SMILES column
+              <input value={smilesColumn} onChange={(e) => setSmilesColumn(e.target.value)} placeholder="detect" data-testid="import-smiles-column" />
+            </label>
+            <label>
+              ID column
+              <input value={idColumn} onChange={(e) => setIdColumn(e.target.value)} placeholder="detect" data-testid="import-id-column" />
+            </label>
+          </div>
+          <button type="submit" className="primary" disabled={!fileList.length || running} data-testid="import-start">
+            Import {fileList.length > 1 ? `${fileList.length} files` : ''}
+          </button>
+          <ErrorBox error={startError} title="Import could not start" />
+        </form>
+        <div className="panel">
+          <h3>Examples</h3>
+          {!shellInfo?.examples.length && <p className="muted">No example files are shipped with this installation.</p>}
+          <ul className="examples" data-testid="examples">
+            {shellInfo?.examples.map((ex) => (
+              <li key={ex.path}>
+                <span className="mono">{ex.name}</span> <span className="muted">{formatBytes(ex.size)}</span>
+                <button type="button" className="link" disabled={running} onClick={() => void start([ex.path])} data-testid={`import-example-${ex.name}`}>
+                  Import
+                </button>
+              </li>
+            ))}
+          </ul>
+        </div>
+      </div>
+
+      {jobId && (
+        <div className="panel" data-testid="import-job">
+          <JobPanel jobId={jobId} progress={job.progress} final={job.final} label="Import" />
+          <ErrorBox error={job.error ?? (job.final?.error ? new Error(job.final.error.message) : null)} title="Import failed" />
+          {summary && <ImportSummaryTable summary={summary} />}
+          {job.final && (
+            <div className="actions">
+              <button type="button" onClick={() => navigate({ view: 'library' })} data-testid="goto-library">
+                Open the library
+              </button>
+              <button
+                type="button"
+                className="link"
+                onClick={() => {
+                  sessionStorage.removeItem('strata.importJob');
+                  setJobId(null);
+                }}
+              >
+                Dismiss
+              </button>
+            </div>
+          )}
+        </div>
+      )}
+
+      <ImportReport dataVersion={dataVersion} />
+    </section>
+  );
+}
+
+function ImportSummaryTable({ summary }: { summary: ImportSummary }) {
+  return (
+    <div data-testid="import-summary">
+      <p>
+        {summary.cancelled ? <strong className="warn">Cancelled. </strong> : null}
+        Read <b data-testid="summary-read">{formatInt(summary.read)}</b> records: <b data-testid="summary-imported">{formatInt(summary.imported)}</b> imported,{' '}
+        <b data-testid="summary-duplicates">{formatInt(summary.duplicates)}</b> duplicates, <b data-testid="summary-failed">{formatInt(summary.failed)}</b> failed, in{' '}
+        {formatDuration(summary.seconds)}.
+      </p>
+      <table className="dense">
+        <thead>
+          <tr>
+            <th>File</th>
+            <th className="num">Read</th>
+            <th className="num">Imported</th>
+            <th className="num">Duplicates</th>
+            <th className="num">Failed</th>
+            <th>Note</th>
+          </tr>
+        </thead>
+        <tbody>
+          {summary.files.map((f) => (
+            <tr key={f.sourceId}>
+              <td className="mono" title={f.file}>{basename(f.file)}</td>
+              <td className="num">{formatInt(f.read)}</td>
+              <td className="num">{formatInt(f.imported)}</td>
+              <td className="num">{formatInt(f.duplicates)}</td>
+              <td className="num">{formatInt(f.failed)}</td>
+              <td className={f.error ? 'error-inline' : 'muted'} data-testid="summary-file-note">
+                {f.error ?? (f.skippedAsAlreadyImported ? 'already imported (same content)' : f.resumedFrom ? `resumed after record ${formatInt(f.resumedFrom)}` : '')}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** Every failed record of the project, by source, searchable; CSV download of the filtered list. */
+function ImportReport({ dataVersion }: { dataVersion: number }) {
+  const { api } = useApp();
+  const info = useCall('project.info', {}, [dataVersion]);
+  const [sourceId, setSourceId] = useState<number | undefined>(undefined);
+  const [search, setSearch] = useState('');
+  const q = useDebounced(search.trim(), 250);
+  const [downloadError, setDownloadError] = useState<Error | null>(null);
+  const [downloading, setDownloading] = useState(false);
+  const filter = useMemo(() => ({ ...(sourceId !== undefined ? { sourceId } : {}), ...(q ? { search: q } : {}) }), [sourceId, q]);
+  const source = useMemo(
+    () => new PagedRows<ImportIssue>((offset, limit) => api.call('library.report', { ...filter, offset, limit })),
+    // dataVersion: a finished import adds issues.
+    [api, filter, dataVersion],
+  );
+  useEffect(() => {
+    source.start();
+    return () => source.dispose();
+  }, [source]);
+  useSyncExternalStore(source.subscribe, source.getVersion);
+  const onRange = useCallback((a: number, b: number) => source.request(a, b), [source]);
+
+  const download = async () => {
+    setDownloading(true);
+    setDownloadError(null);
+    try {
+      const rows: ImportIssue[] = [];
+      for (let offset = 0; ; offset += 5000) {
+        const page = await api.call('library.report', { ...filter, offset, limit: 5000 });
+        rows.push(...page.rows);
+        if (page.rows.length < 5000 || rows.length >= page.total) break;
+      }
+      const csv = toCsv(['file', 'record', 'line', 'reason', 'excerpt'], rows.map((r) => [r.file, r.record, r.line, r.reason, r.excerpt]));
+      const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }));
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = 'import-report.csv';
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    } catch (e) {
+      setDownloadError(e as Error);
+    } finally {
+      setDownloading(false);
+    }
+  };
+
+  const columns: Column<ImportIssue>[] = [
+    { key: 'file', label: 'File', width: 200, render: (r) => <span className="mono ellipsis" title={r.file}>{basename(r.file)}</span> },
+    { key: 'record', label: 'Record', width: 80, align: 'right', render: (r) => <span className="num">{formatInt(r.record)}</span> },
+    { key: 'line', label: 'Line', width: 80, align: 'right', render: (r) => <span className="num">{r.line === null ? '' : formatInt(r.line)}</span> },
+    { key: 'reason', label: 'Reason', width: 420, render: (r) => <span className="ellipsis" title={r.reason} data-testid="report-reason">{r.reason}</span> },
+    { key: 'excerpt', label: 'Excerpt', width: 320, render: (r) => <span className="mono ellipsis small" title={r.excerpt ?? ''}>{r.excerpt ?? ''}</span> },
+  ];
+  const total = source.total;
+  return (
+    <div className="panel report" data-testid="import-report">
+      <div className="panel-head">
+        <h3>Import report</h3>
+        <span className="muted" data-testid="report-total">
+          {total === null ? '' : `${formatInt(total)} failed record${total === 1 ? '' : 's'}`}
+        </span>
+        <div className="spacer" />
+        <select value={sourceId ?? ''} onChange={(e) => setSourceId(e.target.value === '' ? undefined : Number(e.target.value))} data-testid="report-source" aria-label="Source file">
+          <option value="">All files</option>
+          {info.data?.sources.map((s) => (
+            <option key={s.id} value={s.id}>
+              {s.name} ({formatInt(s.failed)} failed)
+            </option>
+          ))}
+        </select>
+        <input placeholder="Filter reasons…" value={search} onChange={(e) => setSearch(e.target.value)} data-testid="report-search" aria-label="Filter the report" />
+        <button type="button" onClick={() => void download()} disabled={downloading || !total} data-testid="report-download">
+          {downloading ? 'Preparing…' : 'Download CSV'}
+        </button>
+      </div>
+      <ErrorBox error={source.error ?? downloadError} />
+      <div className="report-grid">
+        <VirtualTable
+          testId="report-grid"
+          columns={columns}
+          rowCount={total ?? 0}
+          rowHeight={26}
+          getRow={(i) => source.row(i)}
+          rowKey={(r, i) => (r ? r.id : `i${i}`)}
+          onRange={onRange}
+          emptyText={total === 0 ? 'No failed records.' : undefined}
+          resetKey={JSON.stringify(filter)}
+        />
+      </div>
+    </div>
+  );
+}

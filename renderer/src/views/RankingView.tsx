@@ -1,0 +1,316 @@
+/**
+ * Ranking: predict efficacy for each chosen subgroup, then rank by a weighted desirability.
+ * Per-subgroup tables (potency with interval, selectivity, applicability domain, desirability),
+ * a compounds × subgroups heatmap, and editable weights (re-run to apply).
+ */
+import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import type { DesirabilityWeights, RankedRow, ScreenRequest, ScreenResult, SortDir } from '../../../core/api/contract.js';
+import { useApp } from '../state.js';
+import { useCall, useJob } from '../hooks.js';
+import { JobPanel } from '../components/JobPanel.js';
+import { ErrorBox } from '../components/ErrorBox.js';
+import { Structure } from '../components/Structure.js';
+import { VirtualTable, type Column } from '../components/VirtualTable.js';
+import { PagedRows } from '../lib/paged-rows.js';
+import { formatInt, formatNumber, ic50uM } from '../lib/format.js';
+
+const WEIGHT_LABELS: [keyof DesirabilityWeights, string, string][] = [
+  ['potency', 'Potency', 'predicted pIC50 in the subgroup'],
+  ['selectivity', 'Selectivity', 'subgroup vs complement difference'],
+  ['qed', 'QED', 'drug-likeness'],
+  ['rules', 'Rules', 'Lipinski / Veber'],
+  ['alerts', 'Alerts', 'structural alerts (penalty)'],
+  ['domain', 'Domain', 'similarity to training drugs'],
+];
+const STORE = 'strata.screen';
+
+function loadStored(): ScreenResult | null {
+  try {
+    return JSON.parse(sessionStorage.getItem(STORE) ?? 'null') as ScreenResult | null;
+  } catch {
+    return null;
+  }
+}
+
+export function RankingView() {
+  const { api, query, setRunId } = useApp();
+  const subgroups = useCall('subgroups.list', {});
+  const models = useCall('models.list', {});
+  const [chosen, setChosen] = useState<string[]>([]);
+  const [modelId, setModelId] = useState('');
+  const [weights, setWeights] = useState<Partial<Record<keyof DesirabilityWeights, string>>>({});
+  const [useQuery, setUseQuery] = useState(false);
+  const [jobId, setJobId] = useState<string | null>(null);
+  const [startError, setStartError] = useState<Error | null>(null);
+  const [result, setResult] = useState<ScreenResult | null>(loadStored);
+  const job = useJob(jobId);
+
+  useEffect(() => {
+    if (job.final?.status === 'done' && job.final.result) {
+      const r = job.final.result as ScreenResult;
+      setResult(r);
+      sessionStorage.setItem(STORE, JSON.stringify(r));
+      setRunId(r.runId);
+    }
+  }, [job.final, setRunId]);
+  useEffect(() => {
+    // Start from the weights of the shown run, so "re-rank" edits them rather than starting blank.
+    if (result) setWeights(Object.fromEntries(Object.entries(result.weights).map(([k, v]) => [k, String(v)])));
+  }, [result]);
+
+  const run = async () => {
+    setStartError(null);
+    setJobId(null);
+    const req: ScreenRequest = { subgroups: chosen };
+    if (modelId) req.modelId = modelId;
+    const w: Partial<DesirabilityWeights> = {};
+    for (const [k, v] of Object.entries(weights)) if (v !== undefined && v.trim() !== '') w[k as keyof DesirabilityWeights] = Number(v);
+    if (Object.values(w).some((v) => !Number.isFinite(v) || v < 0)) {
+      setStartError(new Error('weights must be numbers ≥ 0'));
+      return;
+    }
+    if (Object.keys(w).length) req.weights = w;
+    if (useQuery && Object.keys(query).length) req.query = query;
+    try {
+      const { jobId: id } = await api.call('screen.run', req);
+      setJobId(id);
+    } catch (e) {
+      setStartError(e as Error);
+    }
+  };
+
+  return (
+    <section className="view ranking-view" data-testid="view-ranking">
+      <h2>Ranking by subgroup</h2>
+      <div className="panel">
+        <div className="ranking-setup">
+          <fieldset>
+            <legend>Subgroups</legend>
+            <ErrorBox error={subgroups.error} title="Subgroups unavailable" />
+            {subgroups.data?.length === 0 && <p className="muted">No saved subgroups. Define one in Subgroups first.</p>}
+            {subgroups.data?.map((s) => (
+              <label key={s.name} className="check" title={s.rule}>
+                <input
+                  type="checkbox"
+                  checked={chosen.includes(s.name)}
+                  onChange={(e) => setChosen((c) => (e.target.checked ? [...c, s.name] : c.filter((x) => x !== s.name)))}
+                  data-testid={`rank-subgroup-${s.name}`}
+                />
+                {s.name}
+              </label>
+            ))}
+          </fieldset>
+          <fieldset>
+            <legend>Model</legend>
+            <ErrorBox error={models.error} title="Models unavailable" />
+            <select value={modelId} onChange={(e) => setModelId(e.target.value)} data-testid="rank-model">
+              <option value="">default</option>
+              {models.data?.map((m) => (
+                <option key={m.id} value={m.id} title={m.description}>
+                  {m.name} ({m.outputUnits})
+                </option>
+              ))}
+            </select>
+            <label className="check">
+              <input type="checkbox" checked={useQuery} onChange={(e) => setUseQuery(e.target.checked)} /> only compounds matching the library query
+            </label>
+          </fieldset>
+          <fieldset className="weights" data-testid="weights">
+            <legend>Desirability weights</legend>
+            {WEIGHT_LABELS.map(([k, label, help]) => (
+              <label key={k} title={help}>
+                {label}
+                <input className="num tiny" inputMode="decimal" value={weights[k] ?? ''} placeholder="default" onChange={(e) => setWeights((w) => ({ ...w, [k]: e.target.value }))} data-testid={`weight-${k}`} />
+              </label>
+            ))}
+          </fieldset>
+        </div>
+        <div className="actions">
+          <button type="button" className="primary" disabled={!chosen.length || (jobId !== null && !job.final && !job.error)} onClick={() => void run()} data-testid="rank-run">
+            {result ? 'Re-rank' : 'Rank'}
+          </button>
+          <ErrorBox error={startError} title="Ranking could not start" />
+        </div>
+        {jobId && (
+          <>
+            <JobPanel jobId={jobId} progress={job.progress} final={job.final} label="Screen" unit="predictions" />
+            <ErrorBox error={job.error ?? (job.final?.error ? new Error(job.final.error.message) : null)} title="Ranking failed" />
+          </>
+        )}
+      </div>
+      {result && <RankResults result={result} />}
+    </section>
+  );
+}
+
+function RankResults({ result }: { result: ScreenResult }) {
+  const { api, navigate, selection, setSelection } = useApp();
+  const [subgroup, setSubgroup] = useState(result.subgroups[0]?.rule ?? '');
+  const [sort, setSort] = useState<{ column: keyof RankedRow; dir: SortDir } | null>(null);
+  useEffect(() => setSubgroup(result.subgroups[0]?.rule ?? ''), [result]);
+  const key = JSON.stringify([result.runId, subgroup, sort]);
+  const source = useMemo(
+    () =>
+      new PagedRows<RankedRow>((offset, limit) =>
+        api.call('screen.results', { runId: result.runId, subgroup, offset, limit, ...(sort ? { sort } : {}) }),
+      ),
+    [api, key],
+  );
+  useEffect(() => {
+    if (!subgroup) return;
+    source.start();
+    return () => source.dispose();
+  }, [source, subgroup]);
+  useSyncExternalStore(source.subscribe, source.getVersion);
+  const onRange = useCallback((a: number, b: number) => source.request(a, b), [source]);
+  const onSort = (c: string) => {
+    const col = c as keyof RankedRow;
+    setSort((s) => (s?.column !== col ? { column: col, dir: 'asc' } : s.dir === 'asc' ? { column: col, dir: 'desc' } : null));
+  };
+
+  const columns: Column<RankedRow>[] = [
+    { key: 'rank', label: 'Rank', width: 60, align: 'right', render: (r) => <span className="num">{r.rank}</span> },
+    { key: '_structure', label: 'Structure', width: 150, sortable: false, render: (r) => <Structure smiles={r.smiles} width={142} height={74} /> },
+    { key: 'name', label: 'Name', width: 140, render: (r) => <span className="ellipsis" title={r.name ?? ''}>{r.name ?? `#${r.compoundId}`}</span> },
+    {
+      key: 'pIc50', label: 'pIC50', title: '−log10(IC50 / M), mean over member cell lines', width: 76, align: 'right',
+      render: (r) => <span className="num">{formatNumber(r.pIc50, 3)}</span>,
+    },
+    {
+      key: 'lnIc50', label: 'IC50', unit: 'µM', title: 'predicted IC50 with interval (exp of ln IC50 bounds)', width: 170, align: 'right',
+      render: (r) => (
+        <span className="num" title={`ln IC50 ${formatNumber(r.lnIc50)} [${formatNumber(r.lnIc50Low)}, ${formatNumber(r.lnIc50High)}]`}>
+          {formatNumber(ic50uM(r.lnIc50), 3)} <span className="muted small">[{formatNumber(ic50uM(r.lnIc50Low), 2)}–{formatNumber(ic50uM(r.lnIc50High), 2)}]</span>
+        </span>
+      ),
+    },
+    { key: 'spread', label: 'SD', unit: 'ln', title: 'spread of the prediction across member cell lines', width: 70, align: 'right', render: (r) => <span className="num">{formatNumber(r.spread, 3)}</span> },
+    {
+      key: 'selectivity', label: 'Selectivity', unit: 'Δ ln', title: 'complement mean minus subgroup mean (ln IC50); > 0: more potent in the subgroup', width: 124, align: 'right',
+      render: (r) => <span className={`num ${r.selectivity > 0 ? 'pos' : r.selectivity < 0 ? 'neg' : ''}`}>{formatNumber(r.selectivity, 3)}</span>,
+    },
+    {
+      key: 'domainScore', label: 'Domain', title: 'highest Tanimoto similarity to a training drug; flagged when outside the applicability domain', width: 92, align: 'right',
+      render: (r) => (
+        <span className="num">
+          {formatNumber(r.domainScore, 3)} {r.inDomain ? <span className="flag-yes">in</span> : <span className="flag-no" title="outside the applicability domain">out</span>}
+        </span>
+      ),
+    },
+    { key: 'qed', label: 'QED', width: 64, align: 'right', render: (r) => <span className="num">{formatNumber(r.qed, 3)}</span> },
+    { key: 'alerts', label: 'Alerts', width: 120, sortable: false, render: (r) => <span className="ellipsis small" title={r.alerts.join(', ')}>{r.alerts.length ? r.alerts.join(', ') : '—'}</span> },
+    { key: 'desirability', label: 'Desirability', title: 'weighted desirability, 0..1', width: 100, align: 'right', render: (r) => <span className="num strong">{formatNumber(r.desirability, 3)}</span> },
+  ];
+
+  const preview = result.subgroups.find((s) => s.rule === subgroup);
+  return (
+    <>
+      <div className="panel" data-testid="rank-results">
+        <div className="panel-head">
+          <h3>Run #{result.runId}</h3>
+          <span className="muted small">
+            model {result.modelId} ({result.modelSha256.slice(0, 10)}…) · {formatInt(result.compounds)} compounds · {result.seconds.toFixed(1)} s
+          </span>
+        </div>
+        <div className="tabs" role="tablist">
+          {result.subgroups.map((s) => (
+            <button type="button" role="tab" aria-selected={s.rule === subgroup} className={s.rule === subgroup ? 'active' : ''} key={s.rule} onClick={() => setSubgroup(s.rule)} title={s.normalised} data-testid="rank-tab">
+              {s.rule} <span className="muted small">n={s.members}</span>
+            </button>
+          ))}
+        </div>
+        {preview?.warning && <div className="warn small">{preview.warning}</div>}
+        <ErrorBox error={source.error} title="Results unavailable" />
+        <div className="rank-grid">
+          <VirtualTable
+            testId="rank-grid"
+            columns={columns}
+            rowCount={source.total ?? 0}
+            rowHeight={78}
+            getRow={(i) => source.row(i)}
+            rowKey={(r, i) => (r ? r.compoundId : `i${i}`)}
+            onRange={onRange}
+            sort={sort}
+            onSort={onSort}
+            isSelected={(r) => selection.has(r.compoundId)}
+            onRowClick={(r) => setSelection([r.compoundId])}
+            onRowOpen={(r) => navigate({ view: 'compound', id: r.compoundId })}
+            resetKey={key}
+          />
+        </div>
+      </div>
+      <Heatmap runId={result.runId} />
+    </>
+  );
+}
+
+/** Compounds × subgroups as a coloured table (values shown, colour only as a guide). */
+function Heatmap({ runId }: { runId: number }) {
+  const { navigate } = useApp();
+  const [metric, setMetric] = useState<'desirability' | 'lnIc50' | 'selectivity'>('desirability');
+  const [limit, setLimit] = useState(25);
+  const hm = useCall('screen.heatmap', { runId, limit, metric });
+  const d = hm.data;
+  const flat = d ? d.values.flat().filter((v): v is number => v !== null) : [];
+  const lo = flat.length ? Math.min(...flat) : 0;
+  const hi = flat.length ? Math.max(...flat) : 1;
+  // Lower ln IC50 is better; for the other metrics higher is better. "Better" is always darker blue.
+  const shade = (v: number | null) => {
+    if (v === null) return undefined;
+    let t = hi > lo ? (v - lo) / (hi - lo) : 0.5;
+    if (metric === 'lnIc50') t = 1 - t;
+    return `rgba(37, 99, 235, ${(0.08 + 0.8 * t).toFixed(3)})`;
+  };
+  return (
+    <div className="panel" data-testid="heatmap">
+      <div className="panel-head">
+        <h3>Heatmap</h3>
+        <select value={metric} onChange={(e) => setMetric(e.target.value as typeof metric)} aria-label="Metric" data-testid="heatmap-metric">
+          <option value="desirability">desirability</option>
+          <option value="lnIc50">ln IC50 (µM)</option>
+          <option value="selectivity">selectivity (Δ ln)</option>
+        </select>
+        <select value={limit} onChange={(e) => setLimit(Number(e.target.value))} aria-label="Compounds">
+          {[25, 50, 100].map((n) => (
+            <option key={n} value={n}>
+              top {n}
+            </option>
+          ))}
+        </select>
+      </div>
+      <ErrorBox error={hm.error} title="Heatmap unavailable" />
+      {d && (
+        <div className="heatmap-wrap">
+          <table className="heatmap dense">
+            <thead>
+              <tr>
+                <th>Compound</th>
+                {d.subgroups.map((s) => (
+                  <th key={s} title={s}>
+                    {s}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {d.compounds.map((c, i) => (
+                <tr key={c.id}>
+                  <th>
+                    <button type="button" className="link" onClick={() => navigate({ view: 'compound', id: c.id })}>
+                      {c.name ?? `#${c.id}`}
+                    </button>
+                  </th>
+                  {d.values[i].map((v, j) => (
+                    <td key={j} className="num" style={{ background: shade(v) }} title={`${c.name ?? c.id} · ${d.subgroups[j]}`}>
+                      {formatNumber(v, 3)}
+                    </td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </div>
+  );
+}

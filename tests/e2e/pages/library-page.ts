@@ -1,0 +1,83 @@
+import { expect, type Page } from '@playwright/test';
+import { parseShown } from './app-shell.js';
+
+export class LibraryPage {
+  constructor(readonly page: Page) {}
+
+  grid() {
+    return this.page.getByTestId('library-grid');
+  }
+
+  /** The total shown in the status bar, once the query has answered. */
+  async total(): Promise<number> {
+    const t = this.page.getByTestId('library-total');
+    await expect(t).toHaveText(/^[\d,]+ compounds?$/);
+    return parseShown(await t.textContent());
+  }
+
+  /** Wait for the total to become `n` (after a query change). */
+  async expectTotal(n: number | RegExp): Promise<void> {
+    await expect(this.page.getByTestId('library-total')).toHaveText(typeof n === 'number' ? `${n.toLocaleString('en-US')} compound${n === 1 ? '' : 's'}` : n);
+  }
+
+  async waitRows(): Promise<void> {
+    await expect(this.grid().getByTestId('row').first()).toBeVisible();
+  }
+
+  /** Text of column `key` for the rows currently rendered. */
+  async columnTexts(key: string): Promise<string[]> {
+    await this.waitRows();
+    return this.grid().locator(`[data-testid="row"] [data-col="${key}"]`).allTextContents();
+  }
+
+  async columnNumbers(key: string): Promise<number[]> {
+    return (await this.columnTexts(key)).filter((t) => t.trim() !== '').map(parseShown);
+  }
+
+  async sortBy(key: string): Promise<void> {
+    await this.grid().getByTestId(`col-${key}`).click();
+  }
+
+  async showColumn(key: string): Promise<void> {
+    await this.page.getByTestId('open-columns').click();
+    const box = this.page.getByTestId(`column-toggle-${key}`);
+    if (!(await box.isChecked())) await box.check();
+    await this.page.getByTestId('column-chooser-close').click();
+    await expect(this.grid().getByTestId(`col-${key}`)).toBeVisible();
+  }
+
+  async addFilter(column: string, op: string, value?: string, value2?: string): Promise<void> {
+    if (!(await this.page.getByTestId('filter-builder').isVisible())) await this.page.getByTestId('toggle-filters').click();
+    await this.page.getByTestId('filter-add').click();
+    const row = this.page.getByTestId('filter-row').last();
+    await row.getByTestId('filter-column').selectOption(column);
+    await row.getByTestId('filter-op').selectOption(op);
+    if (value !== undefined) await row.getByTestId('filter-value').fill(value);
+    if (value2 !== undefined) await row.getByTestId('filter-value2').fill(value2);
+    await this.page.getByTestId('filter-apply').click();
+  }
+
+  async substructure(smarts: string): Promise<void> {
+    await this.page.getByTestId('smarts-input').fill(smarts);
+    await this.page.getByTestId('smarts-search').click();
+  }
+
+  async similarToSelected(threshold: string): Promise<void> {
+    await this.page.getByTestId('similarity-threshold').fill(threshold);
+    await this.page.getByTestId('similar-to-selected').click();
+  }
+
+  row(i: number) {
+    return this.grid().locator(`[data-testid="row"][data-index="${i}"]`);
+  }
+
+  async selectRow(i: number): Promise<void> {
+    await this.row(i).click();
+    await expect(this.row(i)).toHaveAttribute('aria-selected', 'true');
+  }
+
+  async openRow(i: number): Promise<void> {
+    await this.row(i).dblclick();
+    await expect(this.page.getByTestId('view-compound')).toBeVisible();
+  }
+}
