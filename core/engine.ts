@@ -25,7 +25,7 @@ import { logProvenance } from './library/provenance.js';
 import { findModel, listModels } from './predict/registry.js';
 import type { LoadedModel } from './predict/registry.js';
 import { runScreen } from './screen/screen.js';
-import { getRun, runSubgroups, screenHeatmap, screenResults } from './screen/results.js';
+import { getRun, runSubgroups, screenCompound, screenHeatmap, screenResults } from './screen/results.js';
 import { writeRankedFile } from './export/ranked.js';
 import { explainCompound } from './screen/explain.js';
 
@@ -167,6 +167,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     },
     'screen.results': (req) => screenResults(db, req),
     'screen.heatmap': (req) => screenHeatmap(db, req),
+    'screen.compound': (req) => screenCompound(db, req),
     'screen.explain': async (req) => {
       const run = db.prepare('SELECT model_id FROM screen_runs WHERE id = ?').pluck().get(req.runId) as string | undefined;
       if (!run) throw new ApiError('NOT_FOUND', `no screening run ${req.runId}`);

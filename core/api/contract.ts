@@ -352,6 +352,8 @@ export interface Api {
   'screen.run': [ScreenRequest, { jobId: string }];
   'screen.results': [PageRequest & { runId: number; subgroup: string; sort?: { column: keyof RankedRow; dir: SortDir } }, Page<RankedRow>];
   'screen.heatmap': [{ runId: number; limit: number; metric: 'lnIc50' | 'selectivity' | 'desirability' }, { compounds: { id: number; name: string | null }[]; subgroups: string[]; values: (number | null)[][] }];
+  /** One compound's ranked rows in every subgroup of a run (also beyond the stored top rows: recomputed if needed). */
+  'screen.compound': [{ runId: number; compoundId: number }, RankedRow[]];
   'screen.explain': [{ runId: number; compoundId: number; subgroup: string }, Explanation];
 }
 

@@ -86,5 +86,6 @@ export const inputSchemas = {
     sort: z.object({ column: z.string(), dir: z.enum(['asc', 'desc']) }).strict().optional(),
   }).strict(),
   'screen.heatmap': z.object({ runId: z.number().int().positive(), limit: z.number().int().min(1).max(1000), metric: z.enum(['lnIc50', 'selectivity', 'desirability']) }).strict(),
+  'screen.compound': z.object({ runId: z.number().int().positive(), compoundId: z.number().int().positive() }).strict(),
   'screen.explain': z.object({ runId: z.number().int().positive(), compoundId: z.number().int().positive(), subgroup: z.string().min(1) }).strict(),
 } satisfies Record<ApiMethod, z.ZodType>;

@@ -75,3 +75,12 @@ export function screenHeatmap(db: Db, req: { runId: number; limit: number; metri
   });
   return { compounds: top.map((t) => ({ id: t.id, name: t.name })), subgroups: groups, values };
 }
+
+/** One compound's stored rows across the subgroups of a run (subgroup order of the run). */
+export function screenCompound(db: Db, req: { runId: number; compoundId: number }): RankedRow[] {
+  const run = getRun(db, req.runId);
+  const order = runSubgroups(run).map((g) => g.label);
+  const rows = db.prepare(`SELECT r.*, c.name, c.smiles, d."QED" FROM screen_results r JOIN compounds c ON c.id = r.compound_id LEFT JOIN descriptors d ON d.compound_id = r.compound_id
+    WHERE r.run_id = ? AND r.compound_id = ?`).all(req.runId, req.compoundId) as Record<string, unknown>[];
+  return rows.map((r) => toRow(r, r.subgroup as string)).sort((a, b) => order.indexOf(a.subgroup) - order.indexOf(b.subgroup));
+}

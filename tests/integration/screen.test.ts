@@ -79,6 +79,14 @@ describe('screening with the shipped model', () => {
     }
   });
 
+  test('one compound across the subgroups of the run', async () => {
+    const page = await api.call('screen.results', { runId: result.runId, subgroup: 'BRAF melanoma', offset: 0, limit: 1 });
+    const rows = await api.call('screen.compound', { runId: result.runId, compoundId: page.rows[0].compoundId });
+    assert.deepEqual(rows.map((r) => r.subgroup), ['BRAF melanoma', 'KRAS_mut AND NOT TP53_mut']);
+    assert.equal(rows[0].rank, 1);
+    assert.equal(rows[0].lnIc50, page.rows[0].lnIc50);
+  });
+
   test('heatmap: best compounds × subgroups', async () => {
     const h = await api.call('screen.heatmap', { runId: result.runId, limit: 10, metric: 'desirability' });
     assert.equal(h.compounds.length, 10);

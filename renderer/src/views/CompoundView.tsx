@@ -150,8 +150,8 @@ function storedRun(): ScreenResult | null {
 }
 
 /**
- * Predictions of the last run for this compound, across its subgroups. The per-subgroup values come
- * from the run's heatmap (top compounds), the explanation from screen.explain.
+ * Predictions of the last run for this compound in each of its subgroups (screen.compound), with
+ * intervals, and the explanation from screen.explain.
  */
 function Predictions({ compoundId, runId }: { compoundId: number; runId: number }) {
   const run = storedRun();
@@ -159,16 +159,44 @@ function Predictions({ compoundId, runId }: { compoundId: number; runId: number 
   const first = subgroups[0] ?? '';
   const [subgroup, setSubgroup] = useState(first);
   useEffect(() => setSubgroup(first), [first]);
-  const hm = useCall('screen.heatmap', { runId, limit: 1000, metric: 'lnIc50' });
+  const preds = useCall('screen.compound', { runId, compoundId });
   const explain = useCall('screen.explain', subgroup ? { runId, compoundId, subgroup } : null);
-  const row = hm.data ? hm.data.compounds.findIndex((c) => c.id === compoundId) : -1;
-  const values = hm.data && row >= 0 ? hm.data.values[row] : null;
   return (
     <div className="panel" data-testid="predictions">
       <h3>Predictions (run #{runId})</h3>
-      <ErrorBox error={hm.error} title="Predictions unavailable" />
-      {hm.data && values && <BarChart labels={hm.data.subgroups} values={values} unit="ln IC50 (µM)" />}
-      {hm.data && !values && <p className="muted">This compound is not among the top 1,000 of run #{runId}; see Ranking for its rank in each subgroup.</p>}
+      <ErrorBox error={preds.error} title="Predictions unavailable" />
+      {preds.data && preds.data.length > 0 && (
+        <>
+          <BarChart labels={preds.data.map((r) => r.subgroup)} values={preds.data.map((r) => r.lnIc50)} unit="ln IC50 (µM)" />
+          <table className="dense" data-testid="prediction-table">
+            <thead>
+              <tr>
+                <th>Subgroup</th>
+                <th className="num">Rank</th>
+                <th className="num">ln IC50 (µM)</th>
+                <th className="num">interval</th>
+                <th className="num">pIC50</th>
+                <th className="num">Selectivity (Δ ln)</th>
+                <th className="num">Domain</th>
+              </tr>
+            </thead>
+            <tbody>
+              {preds.data.map((r) => (
+                <tr key={r.subgroup}>
+                  <td>{r.subgroup}</td>
+                  <td className="num">{formatInt(r.rank)}</td>
+                  <td className="num">{formatNumber(r.lnIc50)}</td>
+                  <td className="num">[{formatNumber(r.lnIc50Low)}, {formatNumber(r.lnIc50High)}]</td>
+                  <td className="num">{formatNumber(r.pIc50)}</td>
+                  <td className="num">{formatNumber(r.selectivity)}</td>
+                  <td className="num">{formatNumber(r.domainScore, 2)}{r.inDomain ? '' : ' (out)'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+      {preds.data && preds.data.length === 0 && <p className="muted">This compound is beyond the rows stored for run #{runId}; see Ranking for the subgroups' top compounds.</p>}
       {subgroups.length > 0 && (
         <>
           <h3>
