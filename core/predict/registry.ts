@@ -1,0 +1,224 @@
+/**
+ * Model registry: every sub-directory of a models dir holding model.json + the ONNX file it names is a model.
+ *
+ * Loading a model (1) parses the manifest with zod and its own consistency checks, (2) verifies the ONNX file's
+ * sha256 against the manifest (and the applicability-domain side file's), (3) opens an onnxruntime session and
+ * checks that the session's actual input/output names, element types and shapes are the ones the manifest
+ * declares. Any mismatch refuses the model with a ManifestError (API code BAD_MODEL) naming the model dir and the
+ * manifest field. Sessions are cached per directory and file checksum.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import type { ModelInfo } from '../api/contract.js';
+import { ApiError } from '../api/errors.js';
+import { ManifestError, parseManifest, type ModelManifest, type TensorSpec } from './manifest.js';
+
+export const MANIFEST_FILE = 'model.json';
+
+export interface LoadedModel {
+  dir: string;
+  manifest: ModelManifest;
+  /** sha256 of the ONNX file (verified equal to manifest.model.sha256). */
+  sha256: string;
+  session: ort.InferenceSession;
+  card: string | null;
+}
+
+export interface ModelListing {
+  models: { dir: string; manifest: ModelManifest; info: ModelInfo }[];
+  /** Sub-directories that look like models but were refused, with the reason. */
+  rejected: { dir: string; message: string; fields: string[] }[];
+}
+
+const cache = new Map<string, Promise<LoadedModel>>();
+
+export function sha256Bytes(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+function refuse(dir: string, field: string, message: string): ManifestError {
+  return new ManifestError(`Model ${dir}: ${field}: ${message}`, dir, [field]);
+}
+
+/** Reads and checks model.json of a model dir (no ONNX session). */
+export function readManifest(dir: string): ModelManifest {
+  const path = join(dir, MANIFEST_FILE);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ManifestError(`Model ${dir}: cannot read ${MANIFEST_FILE}: ${(err as Error).message}`, dir, ['(file)']);
+  }
+  return parseManifest(json, `Model ${dir}`);
+}
+
+function showShape(s: readonly (number | string)[]): string {
+  return `[${s.map(String).join(', ')}]`;
+}
+
+/**
+ * A manifest dimension matches a session dimension when both are fixed and equal, or when the manifest's is
+ * symbolic (dynamic) and the session's is dynamic too (any name; onnxruntime reports unnamed ones as -1 or '').
+ * A fixed manifest dim also accepts a dynamic session dim (the model takes any size, we feed that one).
+ */
+function dimMatches(manifestDim: number | string, sessionDim: number | string): boolean {
+  const sessionDynamic = typeof sessionDim === 'string' || sessionDim < 0;
+  if (typeof manifestDim === 'string') return sessionDynamic;
+  return sessionDynamic || sessionDim === manifestDim;
+}
+
+function checkTensor(dir: string, field: string, spec: TensorSpec, meta: readonly ort.InferenceSession.ValueMetadata[], kind: 'input' | 'output'): void {
+  const m = meta.find((x) => x.name === spec.name);
+  if (!m) {
+    throw refuse(dir, `${field}.name`, `the ONNX model has no ${kind} named "${spec.name}" (its ${kind}s: ${meta.map((x) => `"${x.name}"`).join(', ')})`);
+  }
+  if (!m.isTensor) throw refuse(dir, field, `ONNX ${kind} "${spec.name}" is not a tensor`);
+  if (m.type !== spec.dtype) throw refuse(dir, `${field}.dtype`, `manifest says ${spec.dtype}, ONNX ${kind} "${spec.name}" is ${m.type}`);
+  // An empty shape means the model does not declare one: nothing to compare.
+  if (m.shape.length === 0) return;
+  const ok = m.shape.length === spec.shape.length && spec.shape.every((d, i) => dimMatches(d, m.shape[i]));
+  if (!ok) {
+    throw refuse(dir, `${field}.shape`, `manifest says ${showShape(spec.shape)}, ONNX ${kind} "${spec.name}" has ${showShape(m.shape)}`);
+  }
+}
+
+/** Checks the manifest against an open session; throws ManifestError naming the dir and the field. */
+export function validateAgainstSession(dir: string, manifest: ModelManifest, session: ort.InferenceSession): void {
+  checkTensor(dir, 'inputs.compound', manifest.inputs.compound, session.inputMetadata, 'input');
+  checkTensor(dir, 'inputs.genotype', manifest.inputs.genotype, session.inputMetadata, 'input');
+  const declared = new Set([manifest.inputs.compound.name, manifest.inputs.genotype.name]);
+  const extra = session.inputNames.filter((n) => !declared.has(n));
+  if (extra.length) throw refuse(dir, 'inputs', `the ONNX model needs inputs the manifest does not declare: ${extra.map((n) => `"${n}"`).join(', ')}`);
+  for (const key of ['prediction', 'members', 'compoundEmbedding', 'genotypeEmbedding'] as const) {
+    const spec = manifest.outputs[key];
+    if (spec) checkTensor(dir, `outputs.${key}`, spec, session.outputMetadata, 'output');
+  }
+  const K = manifest.ensemble.size;
+  for (const key of ['members', 'compoundEmbedding', 'genotypeEmbedding'] as const) {
+    const spec = manifest.outputs[key];
+    if (spec && spec.shape[0] !== K) throw refuse(dir, `outputs.${key}.shape`, `first dimension ${String(spec.shape[0])} differs from ensemble.size ${K}`);
+  }
+}
+
+async function open(dir: string, manifest: ModelManifest, bytes: Uint8Array, sha: string): Promise<LoadedModel> {
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 2, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+  } catch (err) {
+    throw refuse(dir, 'model.file', `onnxruntime cannot load ${manifest.model.file}: ${(err as Error).message}`);
+  }
+  try {
+    validateAgainstSession(dir, manifest, session);
+  } catch (err) {
+    await session.release();
+    throw err;
+  }
+  const cardPath = manifest.card ? join(dir, manifest.card) : null;
+  const card = cardPath && existsSync(cardPath) ? readFileSync(cardPath, 'utf8') : null;
+  return { dir, manifest, sha256: sha, session, card };
+}
+
+/**
+ * Loads (or returns the cached) model of a directory. Verifies checksums and the manifest against the session;
+ * a model whose files changed since it was cached is loaded again.
+ */
+export async function loadModel(dirIn: string): Promise<LoadedModel> {
+  const dir = resolve(dirIn);
+  const manifest = readManifest(dir);
+  const onnxPath = join(dir, manifest.model.file);
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(onnxPath);
+  } catch (err) {
+    throw refuse(dir, 'model.file', `cannot read ${manifest.model.file}: ${(err as Error).message}`);
+  }
+  const sha = sha256Bytes(bytes);
+  if (sha !== manifest.model.sha256) {
+    throw refuse(dir, 'model.sha256', `manifest says ${manifest.model.sha256}, ${manifest.model.file} has ${sha} (file changed or manifest out of date)`);
+  }
+  const ad = manifest.applicabilityDomain;
+  if (ad) {
+    let adBytes: Uint8Array;
+    try {
+      adBytes = readFileSync(join(dir, ad.file));
+    } catch (err) {
+      throw refuse(dir, 'applicabilityDomain.file', `cannot read ${ad.file}: ${(err as Error).message}`);
+    }
+    const adSha = sha256Bytes(adBytes);
+    if (adSha !== ad.sha256) throw refuse(dir, 'applicabilityDomain.sha256', `manifest says ${ad.sha256}, ${ad.file} has ${adSha}`);
+  }
+  const key = `${dir}\n${sha}\n${JSON.stringify(manifest)}`;
+  let p = cache.get(key);
+  if (!p) {
+    p = open(dir, manifest, bytes, sha);
+    cache.set(key, p);
+    p.catch(() => cache.delete(key));
+  }
+  return p;
+}
+
+/** Releases every cached session (tests, shutdown). */
+export async function releaseModels(): Promise<void> {
+  const all = [...cache.values()];
+  cache.clear();
+  for (const p of all) {
+    try {
+      await (await p).session.release();
+    } catch {
+      // A model that failed to load has nothing to release.
+    }
+  }
+}
+
+export function toModelInfo(m: { manifest: ModelManifest; card: string | null }, builtin: boolean): ModelInfo {
+  return {
+    id: m.manifest.id,
+    name: m.manifest.name,
+    description: m.manifest.description,
+    sha256: m.manifest.model.sha256,
+    outputUnits: m.manifest.outputs.prediction.units,
+    builtin,
+    card: m.card,
+  };
+}
+
+/**
+ * Lists the models of a directory, fully verified (checksums, session shapes). Sub-directories without
+ * model.json are ignored; ones that fail are listed in `rejected` with the message. Two models with one id: the
+ * second is rejected. `builtinIds` marks the models shipped with Strata.
+ */
+export async function listModels(modelsDir: string, opts: { builtinIds?: readonly string[] } = {}): Promise<ModelListing> {
+  const out: ModelListing = { models: [], rejected: [] };
+  if (!existsSync(modelsDir)) return out;
+  const seen = new Set<string>();
+  const dirs = readdirSync(modelsDir)
+    .map((d) => join(modelsDir, d))
+    .filter((d) => statSync(d).isDirectory() && existsSync(join(d, MANIFEST_FILE)))
+    .sort();
+  for (const dir of dirs) {
+    try {
+      const m = await loadModel(dir);
+      if (seen.has(m.manifest.id)) throw refuse(m.dir, 'id', `another model in ${modelsDir} already has id "${m.manifest.id}"`);
+      seen.add(m.manifest.id);
+      out.models.push({ dir: m.dir, manifest: m.manifest, info: toModelInfo(m, opts.builtinIds?.includes(m.manifest.id) ?? false) });
+    } catch (err) {
+      const fields = err instanceof ManifestError ? err.fields : [];
+      out.rejected.push({ dir, message: (err as Error).message, fields });
+    }
+  }
+  return out;
+}
+
+/** Finds a model by id in a models dir (verified). NOT_FOUND when absent; BAD_MODEL when its dir was refused. */
+export async function findModel(modelsDir: string, id: string): Promise<LoadedModel> {
+  const listing = await listModels(modelsDir);
+  const hit = listing.models.find((m) => m.manifest.id === id);
+  if (!hit) {
+    const rej = listing.rejected.find((r) => r.dir.endsWith(`/${id}`));
+    if (rej) throw new ManifestError(rej.message, rej.dir, rej.fields);
+    throw new ApiError('NOT_FOUND', `No model with id "${id}" in ${modelsDir}`, { modelsDir, id });
+  }
+  return loadModel(hit.dir);
+}

@@ -1,0 +1,79 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ManifestError, parseManifest, type ModelManifest } from '../../core/predict/manifest.js';
+import { toErrorShape } from '../../core/api/errors.js';
+import { popcount, tanimoto } from '../../core/predict/infer.js';
+
+const FIXTURE = join(import.meta.dirname, '../../models/fixtures/lab-pairwise-mlp/model.json');
+
+function base(): ModelManifest {
+  return JSON.parse(readFileSync(FIXTURE, 'utf8')) as ModelManifest;
+}
+
+function refused(m: unknown, pattern: RegExp, field?: string): void {
+  assert.throws(
+    () => parseManifest(m, 'Model /x/lab'),
+    (err: unknown) => {
+      assert.ok(err instanceof ManifestError);
+      assert.match(err.message, /^Model \/x\/lab: invalid manifest: /);
+      assert.match(err.message, pattern);
+      if (field) assert.ok(err.fields.includes(field), `fields ${err.fields.join(', ')}`);
+      assert.equal(toErrorShape(err).code, 'BAD_MODEL');
+      return true;
+    },
+  );
+}
+
+test('the fixture manifest is valid', () => {
+  const m = parseManifest(base(), 'fixture');
+  assert.equal(m.layout, 'pairwise');
+  assert.equal(m.compoundFeatures.length, 1027);
+});
+
+test('schema errors name the field', () => {
+  refused({ ...base(), extra: 1 }, /extra/);
+  refused({ ...base(), format: 'strata-model/2' }, /format/, 'format');
+  const m = base();
+  m.model.sha256 = 'abc';
+  refused(m, /model\.sha256: 64 lower-case hex digits/, 'model.sha256');
+  const d = base();
+  (d.inputs.compound as { dtype: string }).dtype = 'float64';
+  refused(d, /inputs\.compound\.dtype/);
+  const u = base();
+  (u.outputs.prediction as { units: string }).units = 'pIC50';
+  refused(u, /outputs\.prediction\.units: must be "ln IC50, µM"/);
+});
+
+test('consistency errors name the field', () => {
+  const a = base();
+  a.compoundFeatures.length = 1028;
+  refused(a, /compoundFeatures\.length is 1028 but the blocks add up to 1027/, 'compoundFeatures.length');
+  const b = base();
+  const desc = b.compoundFeatures.blocks[1];
+  if (desc.kind !== 'descriptors') throw new Error('fixture layout changed');
+  desc.mean.pop();
+  refused(b, /compoundFeatures\.blocks\[1\]\.mean has 2 values for 3 descriptor names/);
+  const c = base();
+  delete c.genotypeFeatures.features[3].value;
+  refused(c, /genotypeFeatures\.features\[3\]\.value is required for source "tissue"/);
+  const d = base();
+  d.inputs.genotype.shape = ['rows', 5];
+  refused(d, /pairwise layout needs the same symbolic batch dimension/);
+  const e = base();
+  e.layout = 'matrix';
+  refused(e, /matrix layout needs two different symbolic batch dimensions/);
+  const f = base();
+  f.outputs.members = { name: 'm', dtype: 'float32', shape: [1, 'batch'] };
+  refused(f, /outputs\.members is supported in matrix layout only/);
+});
+
+test('Tanimoto on byte fingerprints', () => {
+  const a = Uint8Array.from([0b1011, 0]);
+  const b = Uint8Array.from([0b0011, 0b1]);
+  assert.equal(popcount(a), 3);
+  assert.equal(tanimoto(a, b), 2 / 4);
+  assert.equal(tanimoto(a, a), 1);
+  assert.equal(tanimoto(new Uint8Array(2), new Uint8Array(2)), 0);
+});
