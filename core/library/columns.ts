@@ -24,7 +24,7 @@ const DESCRIPTOR_LABELS: Record<string, [string, string?, string?]> = {
   labuteASA: ['Labute ASA', 'Å²'],
   FractionCSP3: ['Fsp3'],
   QED: ['QED', undefined, 'quantitative estimate of drug-likeness (Bickerton 2012, RDKit definition), 0..1'],
-  lipinski_violations: ['Ro5 violations', undefined, 'MW > 500, cLogP > 5, HBD > 5, HBA > 10 (Lipinski counts)'],
+  lipinski_violations: ['Ro5 violations', undefined, 'MW > 500, cLogP > 5, HBD > 5, HBA > 10 (HBD/HBA as RDKit NumHBD/NumHBA)'],
 };
 const FLAG_LABELS: Record<string, [string, string]> = {
   lipinski_pass: ['Lipinski', 'at most one rule-of-five violation'],
