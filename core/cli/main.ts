@@ -324,28 +324,49 @@ export function buildProgram(out: { code: number }): Command {
       });
     });
 
+  const trainProgress = () => {
+    const printer = new ProgressPrinter();
+    return { printer, on: (p: { stage: string; done: number; total: number | null }) => printer.update({ jobId: 'train', kind: 'train', stage: p.stage, done: p.done, total: p.total, rate: 0, etaSeconds: null }) };
+  };
+  const int = (v: string) => Number.parseInt(v, 10);
+
   program.command('train')
-    .description('train the efficacy model on GDSC-format data (TypeScript trainer, ONNX export)')
+    .description('train the efficacy model on GDSC-format data (TypeScript trainer, ONNX export to <out>/<id>/)')
     .requiredOption('--data <dir>', 'directory with responses.csv, drugs.csv, genomic_features.csv, cell_lines.csv')
     .option('--out <dir>', 'models directory', path.join(REPO_ROOT, 'models'))
     .option('--id <id>', 'model id', 'gdsc-twotower-v1')
-    .option('--seed <n>', 'random seed', (v) => Number.parseInt(v, 10), 1)
+    .option('--seed <n>', 'random seed', int, 1)
+    .option('--members <n>', 'ensemble size', int)
+    .option('--folds <n>', 'unseen-drug folds used to calibrate the interval', int)
+    .option('--threads <n>', 'training threads', int)
+    .option('--config <json>', 'training configuration overrides (JSON)')
     .action(async (o) => {
       const { train } = await import('../train/train.js');
-      const printer = new ProgressPrinter();
-      const r = await train({ dataDir: o.data, outDir: o.out, id: o.id, seed: o.seed }, (p) => printer.update({ jobId: 'train', kind: 'train', stage: p.stage, done: p.done, total: p.total, rate: 0, etaSeconds: null }));
+      const { printer, on } = trainProgress();
+      const r = await train({ dataDir: o.data, outDir: o.out, id: o.id, seed: o.seed, ensembleSize: o.members, calibrationFolds: o.folds, threads: o.threads, config: o.config ? JSON.parse(o.config) : undefined }, on);
       printer.done();
-      process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ dir: r.dir, seconds: r.seconds, calibration: r.calibration }, null, 2)}\n`);
     });
 
   program.command('evaluate')
-    .description('cross-validate the model (random, unseen-drug, unseen-cell-line splits, baselines, subgroups) and update its model card')
-    .requiredOption('--data <dir>', 'GDSC-format data directory')
+    .description('cross-validate the model (random, unseen-drug, unseen-cell-line splits, baselines, subgroups, genotype checks, interval coverage) and regenerate its model card figures')
+    .option('--data <dir>', 'GDSC-format data directory')
     .option('--model-dir <dir>', 'model directory', path.join(REPO_ROOT, 'models', 'gdsc-twotower-v1'))
+    .option('--seed <n>', 'random seed', int, 1)
+    .option('--members <n>', 'ensemble size per fold (default: the model\'s)', int)
+    .option('--folds <n>', 'cross-validation folds', int)
+    .option('--threads <n>', 'training threads', int)
+    .option('--render-only', 'redraw the figures and the card section from evaluation.json without training')
     .action(async (o) => {
-      const { evaluate, renderEvaluation } = await import('../train/evaluate.js');
-      const printer = new ProgressPrinter();
-      const r = await evaluate({ dataDir: o.data, modelDir: o.modelDir }, (p) => printer.update({ jobId: 'evaluate', kind: 'evaluate', stage: p.stage, done: p.done, total: p.total, rate: 0, etaSeconds: null }));
+      const { evaluate, renderEvaluation, rerenderEvaluation } = await import('../train/evaluate.js');
+      if (o.renderOnly) {
+        const r = rerenderEvaluation(o.modelDir);
+        process.stdout.write(`${JSON.stringify({ figures: r.figures })}\n`);
+        return;
+      }
+      if (!o.data) throw new CliError('--data <dir with the GDSC csv files> is required');
+      const { printer, on } = trainProgress();
+      const r = await evaluate({ dataDir: o.data, modelDir: o.modelDir, seed: o.seed, folds: o.folds, ensembleSize: o.members, threads: o.threads }, on);
       printer.done();
       process.stdout.write(`${renderEvaluation(r)}\n`);
     });
