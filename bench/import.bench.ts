@@ -101,7 +101,12 @@ function report(label: string, r: Awaited<ReturnType<typeof strataImport>>, nati
   console.log(`  records ${r.s.read.toLocaleString()} = imported ${r.s.imported.toLocaleString()} + duplicates ${r.s.duplicates.toLocaleString()} + failed ${r.s.failed}`);
   console.log(`  wall ${r.seconds.toFixed(1)} s, ${Math.round(rate).toLocaleString()} molecules/s with ${threads} worker threads${nativeRate ? `, ${(rate / nativeRate).toFixed(2)}× native RDKit (${Math.round(nativeRate)}/s)` : ''}`);
   console.log(`  peak RSS so far ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB; project file ${(r.size / 1e6).toFixed(0)} MB`);
-  if (r.stats) console.log(`  time per stage (worker-side, summed over threads): ${JSON.stringify(r.stats)}`);
+  const st = r.stats as { stages?: Record<string, number>; workers?: { cpuMs: number }[] } | null;
+  if (st?.stages) {
+    const total = Object.values(st.stages).reduce((a, b) => a + b, 0);
+    console.log(`  worker time per stage (summed over threads, ${(total / 1000).toFixed(0)} s): ${Object.entries(st.stages).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${((100 * v) / total).toFixed(1)}%`).join(', ')}`);
+    if (st.workers) console.log(`  worker CPU: ${st.workers.map((w) => `${(w.cpuMs / 1000).toFixed(0)} s`).join(' + ')} over ${r.seconds.toFixed(0)} s wall (${((100 * st.workers.reduce((a, w) => a + w.cpuMs, 0)) / 1000 / r.seconds / st.workers.length).toFixed(0)}% busy); main thread: reading, batching, SQLite`);
+  }
 }
 
 const moses = path.join(DATA, 'moses_test.csv.gz');

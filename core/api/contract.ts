@@ -285,6 +285,8 @@ export interface ScreenResult {
   subgroups: SubgroupPreview[];
   compounds: number;
   seconds: number;
+  /** Milliseconds per stage (load, features, onnx, aggregate, domain, rank+store). */
+  timings?: Record<string, number>;
 }
 
 export interface Explanation {

@@ -123,17 +123,30 @@ export async function runScreen(ctx: ScreenContext, req: ScreenRequest, job: Job
   for await (const id of iterateIds(ctx.query, { ...(req.query ?? {}), includeDuplicates: false })) ids.push(id);
   if (ids.length === 0) throw new ApiError('INVALID_INPUT', 'no compounds to screen: import a library first (or relax the query)');
 
+  const timings: Record<string, number> = { load: 0, features: 0, onnx: 0, aggregate: 0, domain: 0, 'rank+store': 0 };
+  let tick = performance.now();
+  const lap = (stage: string) => {
+    const now = performance.now();
+    timings[stage] += now - tick;
+    tick = now;
+  };
   const parts: SubgroupAggregate[][] = groups.map(() => []);
   const profiles: CompoundProfile[] = [];
   for (let from = 0; from < ids.length; from += CHUNK) {
     if (job.signal.aborted) throw new ApiError('CANCELLED', 'screen cancelled');
+    tick = performance.now();
     const chunk = loadChunk(ctx.query, ids.slice(from, from + CHUNK));
+    lap('load');
     const n = chunk.ids.length;
     const x = compoundMatrix(model.manifest, chunk.records, (i) => `compound ${chunk.ids[i]}`);
+    lap('features');
     const preds = await predictMatrix(model, x, n, geno.matrix, nSamples, { signal: job.signal });
+    lap('onnx');
     const matrix = { nCompounds: n, nSamples, values: preds.mean, low: preds.low, high: preds.high };
     groups.forEach((g, gi) => parts[gi].push(aggregate(matrix, g.membership)));
+    lap('aggregate');
     const dom = domainScores(model, chunk.fps, n);
+    lap('domain');
     for (let i = 0; i < n; i++) {
       profiles.push({
         compoundId: chunk.ids[i], name: chunk.names[i], smiles: chunk.smiles[i], qed: chunk.qed[i],
@@ -145,6 +158,7 @@ export async function runScreen(ctx: ScreenContext, req: ScreenRequest, job: Job
     job.progress('screen', Math.min(ids.length, from + n), ids.length);
   }
 
+  tick = performance.now();
   const rows = new Map<string, RankedRow[]>();
   const at = new Date().toISOString();
   const runId = Number(db.prepare(`INSERT INTO screen_runs(at, model_id, model_sha256, weights, query, subgroups, compounds, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'running')`)
@@ -161,10 +175,11 @@ export async function runScreen(ctx: ScreenContext, req: ScreenRequest, job: Job
       }
     })();
   });
+  lap('rank+store');
   const seconds = (performance.now() - t0) / 1000;
   db.prepare("UPDATE screen_runs SET status = 'complete', seconds = ? WHERE id = ?").run(seconds, runId);
   const result: ScreenResult = {
-    runId, modelId: model.manifest.id, modelSha256: model.sha256, weights, subgroups: groups.map((g) => ({ ...g.preview, rule: g.label })), compounds: profiles.length, seconds,
+    runId, modelId: model.manifest.id, modelSha256: model.sha256, weights, subgroups: groups.map((g) => ({ ...g.preview, rule: g.label })), compounds: profiles.length, seconds, timings,
   };
   logProvenance(db, 'screen.run', { ...req, weights }, { runId, compounds: profiles.length, modelSha256: model.sha256, seconds });
   return { result, rows };
