@@ -241,3 +241,63 @@ export function concatAggregates(parts: readonly SubgroupAggregate[]): SubgroupA
     interval,
   };
 }
+
+/**
+ * The same result as `aggregateMany`, in one pass over the matrix: per compound, the sums over all
+ * samples are taken once, the sums over each subgroup's member indices next, and the complement's
+ * sums are the difference. Several times faster when many subgroups are screened at once.
+ */
+export function aggregateManyFast(preds: PredictionMatrix, masks: readonly Uint8Array[]): SubgroupAggregate[] {
+  for (const m of masks) check(preds, m);
+  const { nCompounds: nC, nSamples: nS, values } = preds;
+  const low = preds.low ?? null;
+  const high = preds.high ?? null;
+  const idx = masks.map((m) => maskIndices(m, 1));
+  const G = masks.length;
+  const mk = () => Array.from({ length: G }, () => new Float64Array(nC));
+  const mSum = mk(), mSq = mk(), cSum = mk(), cSq = mk();
+  const mLo = low ? mk() : null, mHi = high ? mk() : null, cLo = low ? mk() : null, cHi = high ? mk() : null;
+  for (let c = 0; c < nC; c++) {
+    const o = c * nS;
+    let tSum = 0, tSq = 0, tLo = 0, tHi = 0;
+    for (let s = 0; s < nS; s++) {
+      const v = values[o + s];
+      tSum += v;
+      tSq += v * v;
+    }
+    if (low && high) for (let s = 0; s < nS; s++) {
+      tLo += low[o + s];
+      tHi += high[o + s];
+    }
+    for (let g = 0; g < G; g++) {
+      const ix = idx[g];
+      let sum = 0, sq = 0;
+      for (let k = 0; k < ix.length; k++) {
+        const v = values[o + ix[k]];
+        sum += v;
+        sq += v * v;
+      }
+      mSum[g][c] = sum;
+      mSq[g][c] = sq;
+      cSum[g][c] = tSum - sum;
+      cSq[g][c] = tSq - sq;
+      if (low && high && mLo && mHi && cLo && cHi) {
+        let lo = 0, hi = 0;
+        for (let k = 0; k < ix.length; k++) {
+          lo += low[o + ix[k]];
+          hi += high[o + ix[k]];
+        }
+        mLo[g][c] = lo;
+        mHi[g][c] = hi;
+        cLo[g][c] = tLo - lo;
+        cHi[g][c] = tHi - hi;
+      }
+    }
+  }
+  return masks.map((_, g) => {
+    const n = idx[g].length;
+    const members = statsFromMoments({ n, sum: mSum[g], sumSq: mSq[g], lowSum: mLo?.[g] ?? null, highSum: mHi?.[g] ?? null });
+    const complement = statsFromMoments({ n: nS - n, sum: cSum[g], sumSq: cSq[g], lowSum: cLo?.[g] ?? null, highSum: cHi?.[g] ?? null });
+    return combineGroups(members, complement);
+  });
+}

@@ -1,5 +1,5 @@
 /** Aggregation per subgroup, potency units, desirability and ranking (pure functions). */
-export { aggregate, aggregateMany, combineGroups, concatAggregates, groupStatsFor, maskIndices, SPREAD_INTERVAL_Z, statsFromMoments } from './aggregate.js';
+export { aggregate, aggregateMany, aggregateManyFast, combineGroups, concatAggregates, groupStatsFor, maskIndices, SPREAD_INTERVAL_Z, statsFromMoments } from './aggregate.js';
 export type { GroupMoments, GroupStats, PredictionMatrix, SubgroupAggregate } from './aggregate.js';
 export { lnDiffToFold, lnIc50ToPIc50, lnIc50ToUm, pIc50ToLnIc50 } from './units.js';
 export {

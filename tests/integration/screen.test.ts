@@ -79,6 +79,16 @@ describe('screening with the shipped model', () => {
     }
   });
 
+  test('the bulk domain score equals the per-compound max Tanimoto to the training drugs', async () => {
+    const { domainScore } = await import('../../core/predict/infer.js');
+    const model = await engine.model();
+    const page = await api.call('screen.results', { runId: result.runId, subgroup: 'BRAF melanoma', offset: 0, limit: 40 });
+    for (const r of page.rows) {
+      const fp = engine.db.prepare('SELECT morgan FROM fingerprints WHERE compound_id = ?').pluck().get(r.compoundId) as Buffer;
+      assert.ok(Math.abs(domainScore(model, new Uint8Array(fp)).score - r.domainScore) < 1e-6, `compound ${r.compoundId}`);
+    }
+  });
+
   test('one compound across the subgroups of the run', async () => {
     const page = await api.call('screen.results', { runId: result.runId, subgroup: 'BRAF melanoma', offset: 0, limit: 1 });
     const rows = await api.call('screen.compound', { runId: result.runId, compoundId: page.rows[0].compoundId });

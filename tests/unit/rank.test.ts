@@ -383,3 +383,28 @@ describe('ranking', () => {
     assert.throws(() => scoreSubgroup({ subgroup: 's', compounds: compounds.slice(0, 2), aggregate: agg }), /2 compounds but the aggregate covers 3/);
   });
 });
+
+test('aggregateManyFast equals aggregateMany (members, complement, spread, interval, selectivity)', async () => {
+  const { aggregateMany, aggregateManyFast } = await import('../../core/rank/index.js');
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const nC = 13, nS = 41;
+  const values = Float32Array.from({ length: nC * nS }, () => rnd() * 6 - 3);
+  const low = values.map((v) => v - 1 - rnd());
+  const high = values.map((v) => v + 1 + rnd());
+  const masks = [0.2, 0.5, 0.05].map((p) => Uint8Array.from({ length: nS }, () => (rnd() < p ? 1 : 0)));
+  masks.push(Uint8Array.from({ length: nS }, (_, i) => (i === 3 ? 1 : 0)));
+  for (const withBounds of [true, false]) {
+    const preds = { nCompounds: nC, nSamples: nS, values, low: withBounds ? low : null, high: withBounds ? high : null };
+    const a = aggregateMany(preds, masks);
+    const b = aggregateManyFast(preds, masks);
+    a.forEach((x, g) => {
+      assert.equal(b[g].members, x.members);
+      assert.equal(b[g].complement, x.complement);
+      assert.equal(b[g].interval, x.interval);
+      for (const key of ['mean', 'spread', 'low', 'high', 'complementMean', 'selectivity'] as const) {
+        x[key].forEach((v, c) => assert.ok((Number.isNaN(v) && Number.isNaN(b[g][key][c])) || Math.abs(v - b[g][key][c]) < 1e-6, `${key}[${c}] group ${g}: ${v} vs ${b[g][key][c]}`));
+      }
+    });
+  }
+});
