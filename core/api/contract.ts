@@ -369,6 +369,39 @@ export interface ApiEvents {
 }
 export type ApiEventName = keyof ApiEvents;
 
+// ---------------------------------------------------------------------------------------------
+// Host-local ("shell") methods: answered by the host the renderer runs in (web host or Electron
+// main), never by the engine; they travel over the same transport under the `shell.` prefix.
+// ---------------------------------------------------------------------------------------------
+
+export interface ExampleFile {
+  name: string;
+  /** Absolute path on the machine running the engine. */
+  path: string;
+  /** Bytes. */
+  size: number;
+}
+
+export interface ShellInfo {
+  host: 'web' | 'electron';
+  examples: ExampleFile[];
+  /** Native open/save dialogs available (Electron). */
+  dialogs: boolean;
+  /** `GET /api/download` serves files written by `export.write` in this session (web host). */
+  downloads: boolean;
+  recentProjects: string[];
+}
+
+export interface ShellMethods {
+  'shell.info': [Record<string, never>, ShellInfo];
+  /** Electron only: native open dialog; null when cancelled. */
+  'shell.openFiles': [{ title?: string; filters?: { name: string; extensions: string[] }[]; multi?: boolean }, string[] | null];
+  /** Electron only: native save dialog; null when cancelled. */
+  'shell.saveFile': [{ title?: string; defaultPath?: string; filters?: { name: string; extensions: string[] }[] }, string | null];
+  /** Electron only: switch the window to another project (created when missing); null when cancelled. */
+  'shell.openProject': [{ path?: string; create?: boolean }, string | null];
+}
+
 /** Errors cross every boundary in this one shape. */
 export interface ApiErrorShape {
   name: string;

@@ -2,31 +2,14 @@
  * Host-local ("shell") methods: things that depend on where the renderer runs rather than on the
  * project (example files, native dialogs, recent projects). They travel over the same transport as
  * the API under the `shell.` prefix and are answered by the host (web host or Electron main), never
- * by the engine. The renderer mirrors these types in renderer/src/lib/shell.ts (it may not import
- * core/host).
+ * by the engine. Their types live in core/api/contract.ts, shared with the renderer.
  */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ApiResponse } from '../api/contract.js';
+import type { ApiResponse, ExampleFile } from '../api/contract.js';
 
-export interface ExampleFile {
-  name: string;
-  /** Absolute path on the machine running the engine. */
-  path: string;
-  /** Bytes. */
-  size: number;
-}
-
-export interface ShellInfo {
-  host: 'web' | 'electron';
-  examples: ExampleFile[];
-  /** Native open/save dialogs available (Electron). */
-  dialogs: boolean;
-  /** `GET /api/download` serves files written by `export.write` in this session (web host). */
-  downloads: boolean;
-  recentProjects: string[];
-}
+export type { ExampleFile, ShellInfo, ShellMethods } from '../api/contract.js';
 
 /** resources/examples next to this source tree (repo layout and packaged `resources/`). */
 export const defaultExamplesDir = fileURLToPath(new URL('../../resources/examples', import.meta.url));

@@ -1,34 +1,11 @@
 /**
  * Host-local ("shell") methods, answered by the web host or Electron main rather than the engine.
- * Mirror of core/host/shell.ts (the renderer may not import core/host); keep the two in step.
+ * The types are in core/api/contract.ts, shared with the hosts.
  */
-import type { Transport } from '../../../core/api/contract.js';
+import type { ShellMethods, Transport } from '../../../core/api/contract.js';
+
+export type { ExampleFile, ShellInfo, ShellMethods } from '../../../core/api/contract.js';
 import { ApiCallError } from '../../../core/api/client.js';
-
-export interface ExampleFile {
-  name: string;
-  path: string;
-  /** Bytes. */
-  size: number;
-}
-
-export interface ShellInfo {
-  host: 'web' | 'electron';
-  examples: ExampleFile[];
-  dialogs: boolean;
-  downloads: boolean;
-  recentProjects: string[];
-}
-
-export interface ShellMethods {
-  'shell.info': [Record<string, never>, ShellInfo];
-  /** Electron only: native open dialog; null when cancelled. */
-  'shell.openFiles': [{ title?: string; filters?: { name: string; extensions: string[] }[]; multi?: boolean }, string[] | null];
-  /** Electron only: native save dialog; null when cancelled. */
-  'shell.saveFile': [{ title?: string; defaultPath?: string; filters?: { name: string; extensions: string[] }[] }, string | null];
-  /** Electron only: switch the window to another project (created when missing); null when cancelled. */
-  'shell.openProject': [{ path?: string; create?: boolean }, string | null];
-}
 
 export interface ShellClient {
   call<M extends keyof ShellMethods>(method: M, input: ShellMethods[M][0]): Promise<ShellMethods[M][1]>;
