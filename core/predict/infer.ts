@@ -370,30 +370,15 @@ interface DomainIndex {
   file: TrainDrugsFile;
 }
 
-const POPCOUNT = (() => {
-  const t = new Uint8Array(256);
-  for (let i = 0; i < 256; i++) t[i] = (i & 1) + t[i >> 1];
-  return t;
-})();
+// One implementation of fingerprint similarity for the whole engine (core/chem/similarity.ts).
+import { popcount } from '../chem/similarity.js';
 
-export function popcount(fp: Uint8Array): number {
-  let c = 0;
-  for (let i = 0; i < fp.length; i++) c += POPCOUNT[fp[i]];
-  return c;
-}
+export { popcount, tanimoto } from '../chem/similarity.js';
 
 function popcount32(v: number): number {
   v = v - ((v >>> 1) & 0x55555555);
   v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
   return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
-}
-
-/** Tanimoto similarity of two equal-length fingerprint byte arrays (0 when both are empty). */
-export function tanimoto(a: Uint8Array, b: Uint8Array, ca = popcount(a), cb = popcount(b)): number {
-  let both = 0;
-  for (let i = 0; i < a.length; i++) both += POPCOUNT[a[i] & b[i]];
-  const union = ca + cb - both;
-  return union ? both / union : 0;
 }
 
 /** Fingerprint bytes as little-endian 32-bit words (bit order within the fingerprint does not matter here). */

@@ -8,6 +8,7 @@
  */
 import type { DesirabilityWeights, RankedRow, ScreenRequest, ScreenResult, SubgroupPreview } from '../api/contract.js';
 import { ApiError } from '../api/errors.js';
+import { popcount } from '../chem/similarity.js';
 import { FP_BYTES } from '../chem/types.js';
 import type { JobContext } from '../jobs.js';
 import { logProvenance } from '../library/provenance.js';
@@ -106,8 +107,7 @@ export function domainScores(model: LoadedModel, fps: Uint8Array, n: number): Fl
   const best = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     const o = i * FP_BYTES;
-    let pc = 0;
-    for (let k = 0; k < FP_BYTES; k++) pc += POPCOUNT8[fps[o + k]];
+    const pc = popcount(fps.subarray(o, o + FP_BYTES));
     let top = 0;
     for (const bits of drugs) {
       let both = 0;
@@ -123,12 +123,6 @@ export function domainScores(model: LoadedModel, fps: Uint8Array, n: number): Fl
   }
   return best;
 }
-
-const POPCOUNT8 = Uint8Array.from({ length: 256 }, (_, i) => {
-  let c = 0;
-  for (let x = i; x; x >>= 1) c += x & 1;
-  return c;
-});
 
 export interface ScreenOutput {
   result: ScreenResult;
