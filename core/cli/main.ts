@@ -37,6 +37,16 @@ async function withEngine<T>(project: string, fn: (s: Session) => Promise<T>, op
   }
 }
 
+/** Commands that need no project of the user's (catalogue, models, predict) run on a scratch one, removed afterwards. */
+async function withScratchEngine<T>(fn: (s: Session) => Promise<T>): Promise<T> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-'));
+  try {
+    return await withEngine(path.join(dir, 'scratch.strata'), fn);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Run a job to completion with a progress display; SIGINT cancels it (a second SIGINT exits at once). */
 async function runJob(s: Session, start: () => Promise<{ jobId: string }>, quiet: boolean): Promise<JobState> {
   const printer = new ProgressPrinter(process.stderr, quiet);
@@ -234,9 +244,9 @@ export function buildProgram(out: { code: number }): Command {
     .option('--preview <rule>', 'count the reference cell lines a rule selects')
     .option('--json', 'machine-readable output')
     .action(async (o) => {
-      const project = o.project ?? path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'strata-')), 'catalogue.strata');
       if (o.save && !o.project) throw new CliError('--save needs --project');
-      await withEngine(project, async (s) => {
+      const run = (fn: (s: Session) => Promise<void>) => (o.project ? withEngine(o.project, fn) : withScratchEngine(fn));
+      await run(async (s) => {
         if (o.save) {
           const eq = (o.save as string).indexOf('=');
           if (eq <= 0) throw new CliError(`bad --save '${o.save}': use NAME=RULE`);
@@ -301,8 +311,7 @@ export function buildProgram(out: { code: number }): Command {
     .option('-q, --quiet', 'no progress display')
     .action(async (o) => {
       const { predictFile } = await import('../screen/predict-file.js');
-      const project = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'strata-predict-')), 'predict.strata');
-      await withEngine(project, async (s) => {
+      await withScratchEngine(async (s) => {
         const printer = new ProgressPrinter(process.stderr, !!o.quiet);
         const r = await predictFile(s.engine, { compounds: o.compounds, panel: o.panel, out: o.out, modelId: o.model, smilesColumn: o.smilesColumn, idColumn: o.idColumn },
           (stage, done, total) => printer.update({ jobId: 'predict', kind: 'screen', stage, done, total, rate: 0, etaSeconds: null }));
@@ -310,15 +319,13 @@ export function buildProgram(out: { code: number }): Command {
         print(!!o.json, r, () => [`wrote ${num(r.rows)} predictions (${num(r.compounds)} compounds × ${num(r.samples)} samples) to ${o.out}`,
           ...r.warnings.map((w) => `warning: ${w}`), ...(r.failed ? [`${r.failed} compounds could not be read (see ${o.out}.provenance.json)`] : [])].join('\n'));
       });
-      fs.rmSync(path.dirname(project), { recursive: true, force: true });
     });
 
   program.command('models')
     .description('list the efficacy models (shipped and a lab\'s own, each checked against its manifest)')
     .option('--json', 'machine-readable output')
     .action(async (o) => {
-      const project = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'strata-')), 'models.strata');
-      await withEngine(project, async (s) => {
+      await withScratchEngine(async (s) => {
         const models = await s.api.call('models.list', {});
         print(!!o.json, models, () => models.map((m) => `${m.id}${m.builtin ? ' (shipped)' : ''}: ${m.name} — ${m.outputUnits}, sha256 ${m.sha256.slice(0, 12)}…`).join('\n'));
       });
