@@ -77,7 +77,7 @@ export interface CompiledSmarts {
   /** Search-order parent of each query atom (-1 for the first atom of a component). */
   parent: Int32Array;
   /** Bonds from query atom k to earlier query atoms (includes the parent bond). */
-  back: { other: number; fn: BondFn }[][];
+  back: { other: number; fn: BondFn; order: number }[][];
   /** Per query atom: mask over keys Z * 2 + aromatic (1 = may match), null = any. */
   masks: (Uint8Array | null)[];
   /** Per query atom: number of query bonds (a molecule atom needs at least as many neighbours). */
@@ -657,11 +657,11 @@ function order(
       parentOld.push(bestParent);
     }
   }
-  const back: { other: number; fn: BondFn }[][] = seq.map(() => []);
+  const back: { other: number; fn: BondFn; order: number }[][] = seq.map(() => []);
   for (const b of bonds) {
     const pa = pos[b.a], pb = pos[b.b];
-    if (pa > pb) back[pa].push({ other: pb, fn: b.bond.fn });
-    else back[pb].push({ other: pa, fn: b.bond.fn });
+    if (pa > pb) back[pa].push({ other: pb, fn: b.bond.fn, order: b.bond.order });
+    else back[pb].push({ other: pa, fn: b.bond.fn, order: b.bond.order });
   }
   const masks = seq.map((i) => atoms[i].sum.mask);
   // prescreen
