@@ -573,6 +573,11 @@ function orCharge(a: number, b: number): number {
 
 const DEFAULT_BOND: BondNode = { fn: (g, e) => (g.order[e] === SINGLE || g.order[e] === AROMATIC ? T : F), order: 0 };
 
+/** Is this the bond of a SMARTS that writes no bond symbol (single or aromatic)? */
+export function isDefaultBond(fn: BondFn): boolean {
+  return fn === DEFAULT_BOND.fn;
+}
+
 function bondAnd(a: BondNode, b: BondNode): BondNode {
   const fa = a.fn, fb = b.fn;
   return { fn: (g, e) => and2(fa(g, e), fb(g, e)), order: a.order || b.order };
