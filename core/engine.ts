@@ -71,7 +71,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     resolver = null;
     cache.invalidate();
   };
-  const queryCtx = async (): Promise<QueryContext> => ({ db, pool: await pool(), columns, cache });
+  const queryCtx = async (): Promise<QueryContext> => ({ db, pool, columns, cache });
 
   const modelsDir = opts.modelsDir ?? path.join(REPO_ROOT, 'models');
   const model = (id?: string) => findModel(modelsDir, id ?? DEFAULT_MODEL_ID);
@@ -123,7 +123,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
             .filter((r) => !req.ids || req.ids.includes(r.compoundId));
           job.progress('export', 0, rows.length);
           const previews = runSubgroups(run).filter((g) => labels.includes(g.label)).map((g) => ({ rule: g.rule, normalised: g.rule, members: g.members, complement: 0, total: 0, warning: null }));
-          const r = await writeRankedFile(db, ctx.pool, { out: req.out, format: req.format, projectPath: projectFile, rows,
+          const r = await writeRankedFile(db, await ctx.pool(), { out: req.out, format: req.format, projectPath: projectFile, rows,
             result: { runId, modelId: run.model_id, modelSha256: run.model_sha256, weights: JSON.parse(run.weights), subgroups: previews } });
           job.progress('export', rows.length, rows.length);
           logProvenance(db, 'export.write', { out: req.out, ranking: req.ranking, ids: req.ids?.length }, { rows: r.rows });
@@ -131,7 +131,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
         });
         return { jobId };
       }
-      const jobId = jobs.start('export', (job) => exportCompounds(ctx, ctx.pool, { ...req, projectPath: projectFile }, job));
+      const jobId = jobs.start('export', async (job) => exportCompounds(ctx, await ctx.pool(), { ...req, projectPath: projectFile }, job));
       return { jobId };
     },
     'job.get': ({ jobId }) => jobs.get(jobId),

@@ -31,13 +31,17 @@ async function init() {
       switch (task.op) {
         case 'process': {
           const out = await engine.processBatch(task);
-          return transfer(out, [out.ok.buffer, out.descriptors.buffer, out.flags.buffer, out.fingerprints.buffer, out.heavyAtoms.buffer]);
+          return transfer(out, [out.ok.buffer, out.descriptors.buffer, out.flags.buffer, out.fingerprints.buffer, out.screenFps.buffer, out.heavyAtoms.buffer]);
         }
         case 'depict':
           return engine.depict(task.smiles, task);
         case 'substructure': {
-          const r = engine.substructure(task.smarts, task.smiles);
+          const r = engine.substructure(task.smarts, task.smiles, { atoms: task.atoms });
           return transfer(r, [r.hits.buffer]);
+        }
+        case 'screenfp': {
+          const fps = engine.screenFingerprints(task.smiles);
+          return transfer(fps, [fps.buffer]);
         }
         case 'molblocks':
           return engine.molblocks(task.smiles);

@@ -17,6 +17,9 @@ import { QedCalculator } from './qed.js';
 import type { QedRdkitFallback } from './qed.js';
 import { Kit, isWasmFailure } from './rdkit.js';
 import { parseSmilesGraph } from './smiles-graph.js';
+import { compileSmarts, F, matchSmarts, mayMatch, newContext, T, U } from './smarts.js';
+import type { CompiledSmarts, Tri } from './smarts.js';
+import { moleculeScreenFp, SCREEN_FP_BYTES } from './screen-fp.js';
 import type { MolGraph } from './smiles-graph.js';
 import { needsStandardisation, standardise } from './standardise.js';
 import * as types from './types.js';
@@ -173,6 +176,7 @@ export class ChemEngine {
       descriptors: new Float64Array(n * ND).fill(NaN),
       flags: new Uint8Array(n * NF).fill(255),
       fingerprints: new Uint8Array(n * FP_BYTES),
+      screenFps: new Uint8Array(n * SCREEN_FP_BYTES),
       heavyAtoms: new Uint32Array(n),
     };
     const t0 = performance.now();
@@ -185,6 +189,7 @@ export class ChemEngine {
       out.descriptors.fill(NaN, k * ND, (k + 1) * ND);
       out.flags.fill(255, k * NF, (k + 1) * NF);
       out.fingerprints.fill(0, k * FP_BYTES, (k + 1) * FP_BYTES);
+      out.screenFps.fill(0, k * SCREEN_FP_BYTES, (k + 1) * SCREEN_FP_BYTES);
       out.heavyAtoms[k] = 0;
       out.originalSmiles[k] = out.parentSmiles[k] = out.identity[k] = out.standardisation[k] = '';
       this.stats.failed++;
@@ -227,6 +232,10 @@ export class ChemEngine {
       }
     }
     st.qed += performance.now() - tq;
+    // Phase 3: substructure-screen fingerprints (JS, on the parent graphs phase 2 used).
+    const ts = performance.now();
+    for (let k = 0; k < n; k++) if (out.ok[k]) this.screenFpOf(out.parentSmiles[k], graphs[k], out.screenFps, k);
+    st.fingerprint += performance.now() - ts;
     this.stats.records += n;
     this.stats.batches++;
     const after = st.parse + st.standardise + st.descriptors + st.qed + st.fingerprint + st.smiles + st.free;
@@ -328,6 +337,25 @@ export class ChemEngine {
     }
   }
 
+  /**
+   * Screen fingerprint of a stored SMILES into `out` at slot k; left all zero ("always a candidate")
+   * when the JS SMILES reader does not know the string's syntax.
+   */
+  private screenFpOf(smiles: string, graph: MolGraph | null, out: Uint8Array, k: number): void {
+    try {
+      moleculeScreenFp(graph ?? parseSmilesGraph(smiles), out, k * SCREEN_FP_BYTES);
+    } catch {
+      out.fill(0, k * SCREEN_FP_BYTES, (k + 1) * SCREEN_FP_BYTES);
+    }
+  }
+
+  /** Screen fingerprints of stored SMILES (SCREEN_FP_BYTES each, back to back), for projects made before they existed. */
+  screenFingerprints(smiles: string[]): Uint8Array {
+    const out = new Uint8Array(smiles.length * SCREEN_FP_BYTES);
+    for (let k = 0; k < smiles.length; k++) if (smiles[k] && smiles[k].length <= MAX_SMILES_CHARS) this.screenFpOf(smiles[k], null, out, k);
+    return out;
+  }
+
   /** QED of record k from its descriptors and the parent SMILES (graph reused when standardisation built it). */
   private qedOf(k: number, graph: MolGraph | null, out: ChemBatchOutput): void {
     const smiles = out.parentSmiles[k];
@@ -373,6 +401,23 @@ export class ChemEngine {
     }
   }
 
+  private jsQueries = new Map<string, CompiledSmarts | null>();
+
+  /** The SMARTS compiled for the JS matcher (cached), or null when the JS compiler does not read it. */
+  private jsQuery(smarts: string): CompiledSmarts | null {
+    let q = this.jsQueries.get(smarts);
+    if (q === undefined) {
+      try {
+        q = compileSmarts(smarts);
+      } catch {
+        q = null;
+      }
+      if (this.jsQueries.size > 64) this.jsQueries.clear();
+      this.jsQueries.set(smarts, q);
+    }
+    return q;
+  }
+
   /** Parses a SMARTS query (tracked; caller frees). Throws a clear Error when invalid. */
   private query(smarts: string): Mol {
     const kit = this.kit;
@@ -390,19 +435,48 @@ export class ChemEngine {
    * RDKit SubstructLibrary of "trusted" SMILES — no sanitisation, ≈ 4× faster than parsing each — and
    * only hits are parsed fully for their atoms. Queries that depend on SSSR ring counts or sizes (R2, r6,
    * x2), which trusted molecules do not perceive the same way, take the full-parse path.
+   * With `atoms: false` only the hit flags are computed (no full parse of the hits; atoms all null).
    */
-  substructure(querySmarts: string, smiles: string[], opts: { fullParse?: boolean } = {}): { hits: Uint8Array; atoms: (number[] | null)[] } {
+  substructure(querySmarts: string, smiles: string[], opts: { fullParse?: boolean; atoms?: boolean } = {}): { hits: Uint8Array; atoms: (number[] | null)[] } {
     const kit = this.kit;
     const hits = new Uint8Array(smiles.length);
     const atoms: (number[] | null)[] = new Array<number[] | null>(smiles.length).fill(null);
     const q = this.query(querySmarts);
     try {
       const ringSensitive = /\[[^\]]*([Rr]\d|x)/.test(querySmarts);
+      // Hit flags only: the JS matcher decides what it can (≈ 3× cheaper than RDKit on trusted SMILES),
+      // RDKit the rest (molecules it leaves undecided, SMILES it cannot read).
+      const js = opts.atoms === false && !opts.fullParse ? this.jsQuery(querySmarts) : null;
+      let todo: number[] | null = null;
+      if (js) {
+        todo = [];
+        for (let k = 0; k < smiles.length; k++) {
+          const s = smiles[k];
+          if (!s || s.length > MAX_SMILES_CHARS) continue;
+          let r: Tri;
+          try {
+            const ctx = newContext(parseSmilesGraph(s));
+            r = mayMatch(ctx, js) ? matchSmarts(ctx, js) : F;
+          } catch {
+            r = U;
+          }
+          if (r === T) hits[k] = 1;
+          else if (r === U) todo.push(k);
+        }
+        if (!todo.length) return { hits, atoms };
+      }
       if (!opts.fullParse && !ringSensitive) {
-        this.screenTrusted(q, smiles, hits, atoms);
+        if (todo) {
+          const sub = todo.map((k) => smiles[k]);
+          const subHits = new Uint8Array(sub.length);
+          this.screenTrusted(q, sub, subHits, new Array<number[] | null>(sub.length).fill(null), false);
+          todo.forEach((k, i) => (hits[k] = subHits[i]));
+        } else {
+          this.screenTrusted(q, smiles, hits, atoms, opts.atoms !== false);
+        }
         return { hits, atoms };
       }
-      for (let k = 0; k < smiles.length; k++) {
+      for (const k of todo ?? smiles.keys()) {
         const s = smiles[k];
         if (!s || s.length > MAX_SMILES_CHARS) continue;
         const mol = kit.track(kit.R.get_mol(s));
@@ -424,7 +498,7 @@ export class ChemEngine {
     return { hits, atoms };
   }
 
-  private screenTrusted(q: Mol, smiles: string[], hits: Uint8Array, atoms: (number[] | null)[]): void {
+  private screenTrusted(q: Mol, smiles: string[], hits: Uint8Array, atoms: (number[] | null)[], withAtoms: boolean): void {
     const kit = this.kit;
     const lib = kit.track(new kit.R.SubstructLibrary(0));
     if (!lib) throw new Error('RDKit could not create a SubstructLibrary');
@@ -446,7 +520,10 @@ export class ChemEngine {
         libIndex.push(k);
       }
       const found = lib.get_matches_as_uint32array(q, false, 1, Math.max(1, libIndex.length)) as Uint32Array;
-      for (const i of found) {
+      if (!withAtoms) {
+        for (const i of found) hits[libIndex[i]] = 1;
+      }
+      for (const i of withAtoms ? found : []) {
         const k = libIndex[i];
         const mol = kit.track(kit.R.get_mol(smiles[k]));
         if (!mol) continue;

@@ -96,8 +96,13 @@ export class ChemPool {
    * (no re-sanitisation), so a SMILES in a different aromatic/Kekulé form than RDKit's own may be missed.
    * Rejects with a clear Error for an invalid SMARTS.
    */
-  substructure(querySmarts: string, smiles: string[], signal?: AbortSignal): Promise<{ hits: Uint8Array; atoms: (number[] | null)[] }> {
-    return this.run({ op: 'substructure', smarts: querySmarts, smiles }, signal);
+  substructure(querySmarts: string, smiles: string[], signal?: AbortSignal, opts: { atoms?: boolean } = {}): Promise<{ hits: Uint8Array; atoms: (number[] | null)[] }> {
+    return this.run({ op: 'substructure', smarts: querySmarts, smiles, atoms: opts.atoms }, signal);
+  }
+
+  /** Substructure-screen fingerprints (core/chem/screen-fp.ts) of stored SMILES, SCREEN_FP_BYTES each; all zero where the JS reader cannot read one. */
+  screenFingerprints(smiles: string[], signal?: AbortSignal): Promise<Uint8Array> {
+    return this.run<Uint8Array>({ op: 'screenfp', smiles }, signal);
   }
 
   /** V2000 molblocks with 2D coordinates, for SDF export (an empty molblock where RDKit cannot parse the SMILES). */

@@ -18,7 +18,8 @@ export interface WorkerInit {
 export type WorkerTask =
   | ({ op: 'process' } & ChemBatchInput)
   | { op: 'depict'; smiles: string; width?: number; height?: number; highlightSmarts?: string; highlightAtoms?: number[] }
-  | { op: 'substructure'; smarts: string; smiles: string[] }
+  | { op: 'substructure'; smarts: string; smiles: string[]; atoms?: boolean }
+  | { op: 'screenfp'; smiles: string[] }
   | { op: 'molblocks'; smiles: string[] }
   | { op: 'masked'; smiles: string }
   | { op: 'version' };

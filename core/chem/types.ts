@@ -81,6 +81,8 @@ export interface ChemBatchOutput {
   flags: Uint8Array;
   /** n × FP_BYTES. All zero for failures. */
   fingerprints: Uint8Array;
+  /** Substructure-screen fingerprints of the parents (core/chem/screen-fp.ts), SCREEN_FP_BYTES each; all zero when not computed. */
+  screenFps: Uint8Array;
   /** Heavy atoms of the parent; 0 for failures. */
   heavyAtoms: Uint32Array;
 }

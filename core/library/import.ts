@@ -14,6 +14,7 @@ import type { ImportIssue, ImportRequest, ImportSummary } from '../api/contract.
 import { ApiError } from '../api/errors.js';
 import type { ChemPool } from '../chem/pool.js';
 import type { ChemBatchOutput } from '../chem/types.js';
+import { SCREEN_FP_BYTES } from '../chem/screen-fp.js';
 import { DESCRIPTOR_NAMES, FLAG_NAMES, FP_BYTES } from '../chem/types.js';
 import { openLibrary } from '../ingest/index.js';
 import type { BadRecord, RawRecord } from '../ingest/index.js';
@@ -22,6 +23,7 @@ import type { Db } from '../store/db.js';
 import { DESCRIPTOR_COLUMNS_V1, FLAG_COLUMNS_V1 } from '../store/migrations/001-initial.js';
 import { sha256File } from '../util/hash.js';
 import { logProvenance } from './provenance.js';
+import { ensureScreenFpVersion } from './substructure.js';
 
 /** Records per worker message: large enough to amortise messaging, small enough for smooth progress. */
 export const BATCH_SIZE = 256;
@@ -240,7 +242,8 @@ class BatchWriter {
     this.insCompound = db.prepare(`INSERT OR IGNORE INTO compounds(source_id, record_no, line, name, original, original_format, original_smiles, smiles, identity, standardisation, heavy_atoms, duplicate_of)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.insDesc = db.prepare(`INSERT INTO descriptors(compound_id, ${descCols.join(', ')}) VALUES (${['?', ...descCols.map(() => '?')].join(', ')})`);
-    this.insFp = db.prepare('INSERT INTO fingerprints(compound_id, morgan) VALUES (?, ?)');
+    ensureScreenFpVersion(db);
+    this.insFp = db.prepare('INSERT INTO fingerprints(compound_id, morgan, screen) VALUES (?, ?, ?)');
     this.insProp = db.prepare('INSERT OR REPLACE INTO properties(compound_id, name, value, num) VALUES (?, ?, ?, ?)');
     this.insIssue = db.prepare('INSERT OR IGNORE INTO import_issues(source_id, record_no, line, reason, excerpt) VALUES (?, ?, ?, ?, ?)');
     this.findIdentity = db.prepare('SELECT id FROM compounds WHERE identity = ? AND duplicate_of IS NULL').pluck();
@@ -310,7 +313,8 @@ class BatchWriter {
         descValues[1 + this.descIndex.length + j] = v === 255 ? null : v;
       }
       this.insDesc.run(descValues);
-      this.insFp.run(id, Buffer.from(out.fingerprints.buffer, out.fingerprints.byteOffset + k * FP_BYTES, FP_BYTES));
+      this.insFp.run(id, Buffer.from(out.fingerprints.buffer, out.fingerprints.byteOffset + k * FP_BYTES, FP_BYTES),
+        Buffer.from(out.screenFps.buffer, out.screenFps.byteOffset + k * SCREEN_FP_BYTES, SCREEN_FP_BYTES));
       imported++;
     }
     this.updSource.run(maxRecord, items.length, imported, duplicates, failed, this.sourceId);

@@ -9,12 +9,15 @@ import type { ChemPool } from '../chem/pool.js';
 import { bulkTanimoto } from '../chem/similarity.js';
 import { FP_BYTES } from '../chem/types.js';
 import type { Db } from '../store/db.js';
+import { loadScreenIndex, searchSubstructure } from './substructure.js';
+import type { ScreenIndex } from './substructure.js';
 import { DESCRIPTOR_COLUMNS_V1, FLAG_COLUMNS_V1 } from '../store/migrations/001-initial.js';
 import type { ColumnResolver } from './columns.js';
 
 export interface QueryContext {
   db: Db;
-  pool: ChemPool;
+  /** Started on first use: paging, sorting and filtering never wait for the chemistry workers. */
+  pool: () => Promise<ChemPool>;
   columns(): ColumnResolver;
   cache: SearchCache;
   signal?: AbortSignal;
@@ -23,13 +26,17 @@ export interface QueryContext {
 /** In-memory caches for the expensive searches, invalidated whenever compounds change. */
 export class SearchCache {
   fps: { ids: Int32Array; fps: Uint8Array } | null = null;
-  substructure = new Map<string, Map<number, number[]>>();
+  /** Screen fingerprints and SMILES of the unique compounds, for substructure search. */
+  screen: ScreenIndex | null = null;
+  /** Hit ids per SMARTS. */
+  substructure = new Map<string, Int32Array>();
   tempKey = { sub: '', sim: '' };
   indexed = new Set<string>();
   /** Row counts per query (filters and searches, not sort or page): paging must not recount. */
   totals = new Map<string, number>();
   invalidate(): void {
     this.fps = null;
+    this.screen = null;
     this.totals.clear();
     this.substructure.clear();
     this.tempKey = { sub: '', sim: '' };
@@ -45,8 +52,6 @@ interface Built {
   params: unknown[];
   orderBy: string;
 }
-
-const SUBSTRUCTURE_CHUNK = 4000;
 
 export function descriptorSelect(): string {
   return [...DESCRIPTOR_COLUMNS_V1, ...FLAG_COLUMNS_V1].map((c) => `d."${c}"`).join(', ');
@@ -144,12 +149,13 @@ function whereClause(b: Built): string {
 export async function queryCompounds(ctx: QueryContext, q: CompoundQuery & PageRequest & { columns?: string[] }): Promise<Page<CompoundRow>> {
   const t0 = performance.now();
   const b = await buildQuery(ctx, q);
-  const extra = [q.similarTo ? 'qm.sim AS _sim' : null, q.substructure ? 'qs.atoms AS _atoms' : null].filter(Boolean);
+  const extra = [q.similarTo ? 'qm.sim AS _sim' : null].filter(Boolean);
   const sql = `SELECT c.id, c.name, c.smiles, c.duplicate_of, ${descriptorSelect()}${extra.length ? `, ${extra.join(', ')}` : ''}
     FROM ${b.from} ${whereClause(b)} ORDER BY ${b.orderBy} LIMIT ? OFFSET ?`;
   const rows = ctx.db.prepare(sql).all(...b.params, q.limit, q.offset) as Record<string, unknown>[];
   const total = countBuilt(ctx, b);
 
+  const matches = q.substructure && rows.length ? await matchAtoms(ctx, q.substructure, rows.map((r) => r.smiles as string)) : null;
   const ids = rows.map((r) => r.id as number);
   const props = new Map<number, Record<string, string>>();
   if (ids.length) {
@@ -162,7 +168,7 @@ export async function queryCompounds(ctx: QueryContext, q: CompoundQuery & PageR
       m[p.name] = p.value;
     }
   }
-  const out: CompoundRow[] = rows.map((r) => {
+  const out: CompoundRow[] = rows.map((r, i) => {
     const values: CompoundRow['values'] = {};
     for (const c of DESCRIPTOR_COLUMNS_V1) values[c] = (r[c] as number | null) ?? null;
     for (const c of FLAG_COLUMNS_V1) values[c] = r[c] == null ? null : r[c] === 1;
@@ -172,7 +178,7 @@ export async function queryCompounds(ctx: QueryContext, q: CompoundQuery & PageR
     }
     const row: CompoundRow = { id: r.id as number, name: (r.name as string | null) ?? null, smiles: r.smiles as string, values, duplicateOf: (r.duplicate_of as number | null) ?? null };
     if (r._sim != null) row.similarity = r._sim as number;
-    if (r._atoms != null) row.match = JSON.parse(r._atoms as string) as number[];
+    if (matches?.[i]) row.match = matches[i]!;
     return row;
   });
   return { rows: out, total, offset: q.offset, elapsedMs: performance.now() - t0 };
@@ -199,37 +205,30 @@ export async function* iterateIds(ctx: QueryContext, q: CompoundQuery, limit?: n
   for (const id of stmt.iterate(...b.params)) yield id as number;
 }
 
+/** Matched atoms of a SMARTS in each of a page's SMILES (for highlighting), null where none. */
+async function matchAtoms(ctx: QueryContext, smarts: string, smiles: string[]): Promise<(number[] | null)[]> {
+  try {
+    return (await (await ctx.pool()).substructure(smarts, smiles, ctx.signal)).atoms;
+  } catch (err) {
+    throw new ApiError('INVALID_INPUT', `substructure search '${smarts}': ${(err as Error).message}`);
+  }
+}
+
 async function ensureSubstructureTemp(ctx: QueryContext, smarts: string): Promise<void> {
   if (ctx.cache.tempKey.sub === smarts) return;
   let hits = ctx.cache.substructure.get(smarts);
   if (!hits) {
-    hits = new Map();
-    const all = ctx.db.prepare('SELECT c.id, c.smiles FROM compounds c WHERE c.duplicate_of IS NULL ORDER BY c.id').raw().all() as [number, string][];
-    const chunks: Promise<void>[] = [];
-    const inFlight: Promise<void>[] = [];
-    for (let i = 0; i < all.length; i += SUBSTRUCTURE_CHUNK) {
-      const part = all.slice(i, i + SUBSTRUCTURE_CHUNK);
-      const p = ctx.pool.substructure(smarts, part.map((r) => r[1]), ctx.signal).then((res) => {
-        for (let k = 0; k < part.length; k++) if (res.hits[k]) hits!.set(part[k][0], res.atoms[k] ?? []);
-      });
-      chunks.push(p);
-      inFlight.push(p);
-      if (inFlight.length >= ctx.pool.threads * 2) await inFlight.shift();
-    }
-    try {
-      await Promise.all(chunks);
-    } catch (err) {
-      throw new ApiError('INVALID_INPUT', `substructure search '${smarts}': ${(err as Error).message}`);
-    }
+    ctx.cache.screen ??= await loadScreenIndex(ctx.db, ctx.pool, ctx.signal);
+    hits = (await searchSubstructure(ctx.cache.screen, await ctx.pool(), smarts, ctx.signal)).ids;
     if (ctx.cache.substructure.size > 16) ctx.cache.substructure.clear();
     ctx.cache.substructure.set(smarts, hits);
   }
   const db = ctx.db;
-  db.exec('CREATE TEMP TABLE IF NOT EXISTS q_sub (id INTEGER PRIMARY KEY, atoms TEXT)');
+  db.exec('CREATE TEMP TABLE IF NOT EXISTS q_sub (id INTEGER PRIMARY KEY)');
   db.transaction(() => {
     db.exec('DELETE FROM temp.q_sub');
-    const ins = db.prepare('INSERT INTO temp.q_sub(id, atoms) VALUES (?, ?)');
-    for (const [id, atoms] of hits!) ins.run(id, JSON.stringify(atoms));
+    const ins = db.prepare('INSERT INTO temp.q_sub(id) VALUES (?)');
+    for (const id of hits!) ins.run(id);
   })();
   ctx.cache.tempKey.sub = smarts;
 }
@@ -262,7 +261,7 @@ async function ensureSimilarityTemp(ctx: QueryContext, sim: NonNullable<Compound
     if (!row) throw new ApiError('NOT_FOUND', `no compound ${sim.compoundId}`);
     query = new Uint8Array(row.morgan);
   } else if (sim.smiles) {
-    const out = await ctx.pool.process({ texts: [sim.smiles], molblock: new Uint8Array(1) });
+    const out = await (await ctx.pool()).process({ texts: [sim.smiles], molblock: new Uint8Array(1) });
     if (!out.ok[0]) throw new ApiError('INVALID_INPUT', `similarity query '${sim.smiles}': ${out.error[0]}`);
     query = out.fingerprints.slice(0, FP_BYTES);
   } else {
