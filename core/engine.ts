@@ -16,7 +16,7 @@ import { ColumnResolver, propertyColumns } from './library/columns.js';
 import { importLibrary } from './library/import.js';
 import { compoundDetail, importReport, projectInfo, provenanceLog } from './library/project.js';
 import type { QueryContext } from './library/query.js';
-import { countCompounds, iterateIds, queryCompounds, SearchCache } from './library/query.js';
+import { countCompounds, iterateIds, queryCompounds, screenIndex, SearchCache } from './library/query.js';
 import type { Db } from './store/db.js';
 import { openProject } from './store/db.js';
 import { APP_VERSION } from './version.js';
@@ -53,6 +53,11 @@ export interface Engine {
   /** Start a screen whose job result keeps every ranked row (`ScreenOutput`; the CLI writes them to a file). */
   startScreen(req: ApiInput<'screen.run'>): Promise<{ jobId: string }>;
   model(id?: string): Promise<LoadedModel>;
+  /**
+   * Loads the substructure-search index in the background (a long-running host calls this once it is
+   * up, so the first SMARTS search does not pay for it). Never throws; the load yields between slices.
+   */
+  warmSearch(): void;
   close(): Promise<void>;
 }
 
@@ -183,6 +188,10 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     async startScreen(req) {
       const ctx = await screenCtx(req.modelId);
       return { jobId: jobs.start('screen', (job) => runScreen(ctx, req, job)) };
+    },
+    warmSearch() {
+      if (closed) return;
+      screenIndex({ db, pool, cache }).catch(() => undefined);
     },
     async close() {
       if (closed) return;

@@ -26,8 +26,8 @@ export interface QueryContext {
 /** In-memory caches for the expensive searches, invalidated whenever compounds change. */
 export class SearchCache {
   fps: { ids: Int32Array; fps: Uint8Array } | null = null;
-  /** Screen fingerprints and SMILES of the unique compounds, for substructure search. */
-  screen: ScreenIndex | null = null;
+  /** Screen fingerprints and SMILES of the unique compounds, for substructure search (loading or loaded). */
+  screen: Promise<ScreenIndex> | null = null;
   /** Hit ids per SMARTS. */
   substructure = new Map<string, Int32Array>();
   tempKey = { sub: '', sim: '' };
@@ -214,12 +214,24 @@ async function matchAtoms(ctx: QueryContext, smarts: string, smiles: string[]): 
   }
 }
 
+/** The substructure screen index, loaded once per change of the library (concurrent callers share the load). */
+export function screenIndex(ctx: Pick<QueryContext, 'db' | 'pool' | 'cache'>): Promise<ScreenIndex> {
+  if (!ctx.cache.screen) {
+    const p = loadScreenIndex(ctx.db, ctx.pool);
+    ctx.cache.screen = p;
+    p.catch(() => {
+      if (ctx.cache.screen === p) ctx.cache.screen = null;
+    });
+  }
+  return ctx.cache.screen;
+}
+
 async function ensureSubstructureTemp(ctx: QueryContext, smarts: string): Promise<void> {
   if (ctx.cache.tempKey.sub === smarts) return;
   let hits = ctx.cache.substructure.get(smarts);
   if (!hits) {
-    ctx.cache.screen ??= await loadScreenIndex(ctx.db, ctx.pool, ctx.signal);
-    hits = (await searchSubstructure(ctx.cache.screen, await ctx.pool(), smarts, ctx.signal)).ids;
+    const index = await screenIndex(ctx);
+    hits = (await searchSubstructure(index, await ctx.pool(), smarts, ctx.signal)).ids;
     if (ctx.cache.substructure.size > 16) ctx.cache.substructure.clear();
     ctx.cache.substructure.set(smarts, hits);
   }

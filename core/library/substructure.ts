@@ -26,6 +26,7 @@ export interface ScreenIndex {
 
 const VERIFY_CHUNK = 2000;
 const BACKFILL_CHUNK = 2000;
+const LOAD_SLICE = 20_000;
 
 /**
  * Makes the stored fingerprints match this build's layout: when the project's recorded layout differs,
@@ -49,16 +50,29 @@ export async function loadScreenIndex(db: Db, pool: () => Promise<ChemPool>, sig
   const fps = new Uint8Array(n * SCREEN_FP_BYTES);
   const missing: number[] = [];
   let i = 0;
-  const rows = db.prepare('SELECT c.id, c.smiles, f.screen FROM compounds c LEFT JOIN fingerprints f ON f.compound_id = c.id WHERE c.duplicate_of IS NULL ORDER BY c.id').raw();
-  for (const [id, smi, fp] of rows.iterate() as Iterable<[number, string, Buffer | null]>) {
-    if (i >= n) break;
-    ids[i] = id;
-    smiles[i] = smi;
-    if (fp && fp.length === SCREEN_FP_BYTES) fps.set(fp, i * SCREEN_FP_BYTES);
-    else missing.push(i);
-    i++;
+  // In slices, yielding between them: a 1M-compound project takes seconds to read, and the host keeps
+  // answering other requests (paging, sorting) meanwhile.
+  const rows = db.prepare(`SELECT c.id, c.smiles, f.screen FROM compounds c LEFT JOIN fingerprints f ON f.compound_id = c.id
+    WHERE c.duplicate_of IS NULL AND c.id > ? ORDER BY c.id LIMIT ${LOAD_SLICE}`).raw();
+  for (let last = -1; i < n; ) {
+    const slice = rows.all(last) as [number, string, Buffer | null][];
+    if (!slice.length) break;
+    for (const [id, smi, fp] of slice) {
+      if (i >= n) break;
+      ids[i] = id;
+      smiles[i] = smi;
+      if (fp && fp.length === SCREEN_FP_BYTES) fps.set(fp, i * SCREEN_FP_BYTES);
+      else missing.push(i);
+      i++;
+    }
+    last = slice[slice.length - 1][0];
+    if (signal?.aborted) throw signal.reason;
+    await new Promise((r) => setImmediate(r));
   }
-  if (missing.length) await backfill(db, await pool(), { ids, smiles, fps }, missing, signal);
+  if (missing.length) {
+    if (!db.open) throw new Error('the project was closed');
+    await backfill(db, await pool(), { ids, smiles, fps }, missing, signal);
+  }
   return { ids: ids.subarray(0, i), smiles: smiles.slice(0, i), fps: fps.subarray(0, i * SCREEN_FP_BYTES) };
 }
 
