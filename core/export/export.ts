@@ -13,7 +13,7 @@ import type { QueryContext } from '../library/query.js';
 import { countCompounds, iterateIds } from '../library/query.js';
 import { logProvenance } from '../library/provenance.js';
 import type { Db } from '../store/db.js';
-import { DESCRIPTOR_COLUMNS_V1, FLAG_COLUMNS_V1 } from '../store/migrations/001-initial.js';
+import { DESCRIPTOR_TABLE_COLUMNS } from '../library/columns.js';
 import { APP_VERSION } from '../version.js';
 import { openXlsx } from './xlsx.js';
 
@@ -45,7 +45,7 @@ interface Row {
 }
 
 async function* rowsFor(db: Db, ids: AsyncIterable<number> | number[]): AsyncGenerator<{ rows: Row[]; props: Map<number, Record<string, string>> }> {
-  const cols = [...DESCRIPTOR_COLUMNS_V1, ...FLAG_COLUMNS_V1].map((c) => `d."${c}"`).join(', ');
+  const cols = DESCRIPTOR_TABLE_COLUMNS.map((c) => `d."${c}"`).join(', ');
   let buf: number[] = [];
   const flush = () => {
     const ph = buf.map(() => '?').join(',');
@@ -88,11 +88,11 @@ export async function exportCompounds(ctx: QueryContext, pool: ChemPool, args: E
   const provenance = {
     generator: `Strata ${APP_VERSION}`, exportedAt: new Date().toISOString(), project: path.resolve(args.projectPath), inputs: sources,
     query, ids: args.ids ? args.ids.length : undefined, rows: 0, format,
-    columns: ['id', 'name', 'smiles', 'source', 'record', ...DESCRIPTOR_COLUMNS_V1, ...FLAG_COLUMNS_V1, ...propNames.map((p) => `prop:${p}`)],
+    columns: ['id', 'name', 'smiles', 'source', 'record', ...DESCRIPTOR_TABLE_COLUMNS, ...propNames.map((p) => `prop:${p}`)],
   };
   fs.mkdirSync(path.dirname(path.resolve(args.out)), { recursive: true });
   const tmp = `${args.out}.partial`;
-  const header = ['id', 'name', 'smiles', 'source', 'record', ...DESCRIPTOR_COLUMNS_V1, ...FLAG_COLUMNS_V1, ...propNames];
+  const header = ['id', 'name', 'smiles', 'source', 'record', ...DESCRIPTOR_TABLE_COLUMNS, ...propNames];
   const xlsx = format === 'xlsx' ? openXlsx(tmp, header, provenance.generator) : null;
   const stream = xlsx ? null : fs.createWriteStream(tmp);
   const write = async (s: string) => {
@@ -107,7 +107,7 @@ export async function exportCompounds(ctx: QueryContext, pool: ChemPool, args: E
       let text = '';
       rows.forEach((r, i) => {
         const p = props.get(r.id) ?? {};
-        const cells = () => [r.id, r.name, r.smiles, r.source, r.record_no, ...DESCRIPTOR_COLUMNS_V1.map((c) => r[c]), ...FLAG_COLUMNS_V1.map((c) => r[c]), ...propNames.map((k) => p[k])];
+        const cells = () => [r.id, r.name, r.smiles, r.source, r.record_no, ...DESCRIPTOR_TABLE_COLUMNS.map((c) => r[c]), ...propNames.map((k) => p[k])];
         if (xlsx) {
           xlsx.add(cells());
         } else if (format === 'csv') {
@@ -125,7 +125,7 @@ export async function exportCompounds(ctx: QueryContext, pool: ChemPool, args: E
           field('SMILES', r.smiles);
           field('source', r.source);
           field('record', r.record_no);
-          for (const c of [...DESCRIPTOR_COLUMNS_V1, ...FLAG_COLUMNS_V1]) field(c, r[c]);
+          for (const c of DESCRIPTOR_TABLE_COLUMNS) field(c, r[c]);
           for (const k of propNames) field(k, p[k]);
           text += '$$$$\n';
         }

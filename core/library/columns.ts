@@ -7,6 +7,12 @@ import type { ColumnInfo } from '../api/contract.js';
 import { ApiError } from '../api/errors.js';
 import type { Db } from '../store/db.js';
 import { DESCRIPTOR_COLUMNS_V1, FLAG_COLUMNS_V1 } from '../store/migrations/001-initial.js';
+import { ALERT_COLUMNS_V3 } from '../store/migrations/003-search-alerts.js';
+
+/** Numeric columns of the `descriptors` table: RDKit descriptors, QED, Ro5 violations, alert counts. */
+export const NUMERIC_COLUMNS: readonly string[] = [...DESCRIPTOR_COLUMNS_V1, ...ALERT_COLUMNS_V3];
+/** Every column of the `descriptors` table except the key. */
+export const DESCRIPTOR_TABLE_COLUMNS: readonly string[] = [...NUMERIC_COLUMNS, ...FLAG_COLUMNS_V1];
 
 const DESCRIPTOR_LABELS: Record<string, [string, string?, string?]> = {
   exactmw: ['Exact MW', 'Da', 'monoisotopic mass'],
@@ -25,6 +31,7 @@ const DESCRIPTOR_LABELS: Record<string, [string, string?, string?]> = {
   FractionCSP3: ['Fsp3'],
   QED: ['QED', undefined, 'quantitative estimate of drug-likeness (Bickerton 2012, RDKit definition), 0..1'],
   lipinski_violations: ['Ro5 violations', undefined, 'MW > 500, cLogP > 5, HBD > 5, HBA > 10 (HBD/HBA as RDKit NumHBD/NumHBA)'],
+  pains_alerts: ['PAINS alerts', undefined, 'number of PAINS substructure filters (Baell & Holloway 2010, RDKit FilterCatalog A/B/C) the parent matches'],
 };
 const FLAG_LABELS: Record<string, [string, string]> = {
   lipinski_pass: ['Lipinski', 'at most one rule-of-five violation'],
@@ -43,7 +50,7 @@ const CORE_SQL: Record<string, string> = {
   id: 'c.id', name: 'c.name', smiles: 'c.smiles', heavy_atoms: 'c.heavy_atoms', source_id: 'c.source_id', record_no: 'c.record_no',
 };
 
-export const DESCRIPTOR_COLUMN_INFO: ColumnInfo[] = DESCRIPTOR_COLUMNS_V1.map((key) => {
+export const DESCRIPTOR_COLUMN_INFO: ColumnInfo[] = NUMERIC_COLUMNS.map((key) => {
   const [label, unit, description] = DESCRIPTOR_LABELS[key] ?? [key];
   return { key, label, kind: 'descriptor', type: 'number', unit, description };
 });
@@ -51,7 +58,7 @@ export const FLAG_COLUMN_INFO: ColumnInfo[] = FLAG_COLUMNS_V1.map((key) => ({
   key, label: FLAG_LABELS[key][0], kind: 'flag', type: 'boolean', description: FLAG_LABELS[key][1],
 }));
 
-const DESCRIPTOR_SET = new Set<string>([...DESCRIPTOR_COLUMNS_V1, ...FLAG_COLUMNS_V1]);
+const DESCRIPTOR_SET = new Set<string>(DESCRIPTOR_TABLE_COLUMNS);
 
 export interface ResolvedColumn {
   info: ColumnInfo;

@@ -4,8 +4,9 @@ import { ApiError } from '../api/errors.js';
 import type { ChemPool } from '../chem/pool.js';
 import type { Db } from '../store/db.js';
 import { SCHEMA_VERSION } from '../store/migrations/index.js';
-import { DESCRIPTOR_COLUMNS_V1, FLAG_COLUMNS_V1 } from '../store/migrations/001-initial.js';
+import { FLAG_COLUMNS_V1 } from '../store/migrations/001-initial.js';
 import { APP_VERSION } from '../version.js';
+import { NUMERIC_COLUMNS } from './columns.js';
 
 export function projectInfo(db: Db, path: string): ProjectInfo {
   const sources = (db.prepare('SELECT * FROM sources ORDER BY id').all() as Record<string, unknown>[]).map(toSource);
@@ -64,7 +65,7 @@ export async function compoundDetail(db: Db, pool: ChemPool, id: number): Promis
   const descId = (c.duplicate_of as number | null) ?? id;
   const d = (db.prepare('SELECT * FROM descriptors WHERE compound_id = ?').get(descId) ?? {}) as Record<string, number | null>;
   const descriptors: Record<string, number | null> = {};
-  for (const k of DESCRIPTOR_COLUMNS_V1) descriptors[k] = d[k] ?? null;
+  for (const k of NUMERIC_COLUMNS) descriptors[k] = d[k] ?? null;
   const flags: Record<string, boolean | null> = {};
   for (const k of FLAG_COLUMNS_V1) flags[k] = d[k] == null ? null : d[k] === 1;
   const properties: Record<string, string> = {};

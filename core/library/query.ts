@@ -11,7 +11,8 @@ import { FP_BYTES } from '../chem/types.js';
 import type { Db } from '../store/db.js';
 import { loadScreenIndex, searchSubstructure } from './substructure.js';
 import type { ScreenIndex } from './substructure.js';
-import { DESCRIPTOR_COLUMNS_V1, FLAG_COLUMNS_V1 } from '../store/migrations/001-initial.js';
+import { FLAG_COLUMNS_V1 } from '../store/migrations/001-initial.js';
+import { DESCRIPTOR_TABLE_COLUMNS, NUMERIC_COLUMNS } from './columns.js';
 import type { ColumnResolver } from './columns.js';
 
 export interface QueryContext {
@@ -54,7 +55,7 @@ interface Built {
 }
 
 export function descriptorSelect(): string {
-  return [...DESCRIPTOR_COLUMNS_V1, ...FLAG_COLUMNS_V1].map((c) => `d."${c}"`).join(', ');
+  return DESCRIPTOR_TABLE_COLUMNS.map((c) => `d."${c}"`).join(', ');
 }
 
 function filterSql(sql: string, f: Filter, params: unknown[], type: string): string {
@@ -81,7 +82,7 @@ function filterSql(sql: string, f: Filter, params: unknown[], type: string): str
 
 function ensureIndex(ctx: QueryContext, column: string): void {
   if (ctx.cache.indexed.has(column)) return;
-  if ([...DESCRIPTOR_COLUMNS_V1, ...FLAG_COLUMNS_V1].includes(column as never)) {
+  if (DESCRIPTOR_TABLE_COLUMNS.includes(column)) {
     ctx.db.exec(`CREATE INDEX IF NOT EXISTS "descriptors_${column}" ON descriptors("${column}")`);
   }
   ctx.cache.indexed.add(column);
@@ -170,7 +171,7 @@ export async function queryCompounds(ctx: QueryContext, q: CompoundQuery & PageR
   }
   const out: CompoundRow[] = rows.map((r, i) => {
     const values: CompoundRow['values'] = {};
-    for (const c of DESCRIPTOR_COLUMNS_V1) values[c] = (r[c] as number | null) ?? null;
+    for (const c of NUMERIC_COLUMNS) values[c] = (r[c] as number | null) ?? null;
     for (const c of FLAG_COLUMNS_V1) values[c] = r[c] == null ? null : r[c] === 1;
     for (const [k, v] of Object.entries(props.get(r.id as number) ?? {})) {
       const n = Number(v);

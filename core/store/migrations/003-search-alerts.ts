@@ -8,6 +8,9 @@ import type { Migration } from './index.js';
  * - alerts: one row per compound and matched alert (e.g. alert_set 'PAINS'); descriptors.pains_alerts is
  *   the count, so the library can filter and sort on it (NULL = not computed yet).
  */
+/** Numeric columns this migration adds to `descriptors`. */
+export const ALERT_COLUMNS_V3 = ['pains_alerts'] as const;
+
 export const migration003: Migration = {
   version: 3,
   name: 'substructure screen fingerprints and structural alerts',
