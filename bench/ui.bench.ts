@@ -8,10 +8,11 @@
  *    grid, and to the first depicted structure.
  *
  * The project is built once from the MOSES test split (176,074 SMILES; shared data) into
- * bench/out/ui-176k.strata and reused (pass --project FILE to use another, e.g. a 1M project).
+ * bench/out/ui-176k.strata and reused (pass --project FILE to use another). With --million it is
+ * bench/out/ui-1m.strata, built once (≈ 20–25 min) from bench/analogs.ts: ≥ 1M distinct structures.
  * Targets (issue "Interactive viewer"): sort/filter ≤ 200 ms, first paint ≤ 2 s, SMARTS ≤ 2 s per 1M.
  *
- * Options: --project FILE, --runs N (default 5), --no-browser, --json
+ * Options: --project FILE, --million, --runs N (default 5), --no-browser, --json
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -22,6 +23,7 @@ import { createEngine } from '../core/engine.js';
 import { createClient } from '../core/api/client.js';
 import { startHost } from '../core/host/server.js';
 import type { ImportSummary } from '../core/api/contract.js';
+import { buildAnalogLibrary } from './analogs.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'bench', 'out');
@@ -42,14 +44,14 @@ const log = (s: string) => {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const max = (xs: number[]) => Math.max(...xs);
 
-async function ensureProject(file: string): Promise<void> {
+async function ensureProject(file: string, source: string): Promise<void> {
   if (existsSync(file)) return;
-  if (!existsSync(SOURCE)) throw new Error(`benchmark input ${SOURCE} is missing (set STRATA_TEST_DATA to the shared data folder)`);
-  log(`building ${path.relative(ROOT, file)} from ${path.basename(SOURCE)} (one-off, a few minutes)…`);
+  if (!existsSync(source)) throw new Error(`benchmark input ${source} is missing (set STRATA_TEST_DATA to the shared data folder)`);
+  log(`building ${path.relative(ROOT, file)} from ${path.basename(source)} (one-off, minutes)…`);
   const engine = await createEngine({ projectFile: file });
   try {
     const api = createClient(engine.dispatcher);
-    const { jobId } = await api.call('library.import', { files: [SOURCE] });
+    const { jobId } = await api.call('library.import', { files: [source] });
     const state = await api.call('job.wait', { jobId });
     if (state.status !== 'done') throw new Error(`import ${state.status}: ${state.error?.message ?? ''}`);
     const s = state.result as ImportSummary;
@@ -70,8 +72,9 @@ interface Timing {
 
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
-  const project = path.resolve(arg('project') ?? path.join(OUT, 'ui-176k.strata'));
-  await ensureProject(project);
+  const million = process.argv.includes('--million');
+  const project = path.resolve(arg('project') ?? path.join(OUT, million ? 'ui-1m.strata' : 'ui-176k.strata'));
+  await ensureProject(project, million ? buildAnalogLibrary(DATA, path.join(OUT, 'analogs_1m.smi')) : SOURCE);
   const staticDir = path.join(ROOT, 'renderer', 'dist');
   if (BROWSER && !existsSync(path.join(staticDir, 'index.html'))) throw new Error('the renderer is not built: run `npm run build` first');
 
@@ -124,15 +127,20 @@ async function main(): Promise<void> {
       offset: 0, limit: 100, filters: [{ column: 'QED', op: '>=', value: 0.5 + 0.02 * i }], sort: { column: 'tpsa', dir: 'asc' },
     })), { ms: 200, of: 'median' });
     await measure('deep page (offset 100,000)', n(0).map((i) => ({ offset: 100_000 + 100 * i, limit: 100 })));
-    // Distinct patterns so no run is answered from a cache.
+    // The first search of a session loads the substructure index (screen fingerprints + SMILES; the
+    // desktop/web host starts that load in the background when it opens a project). Measured apart.
+    await measure('first SMARTS search (index load)', [{ offset: 0, limit: 100, substructure: 'C1CCCCC1' }]);
+    // Distinct patterns so no run is answered from a cache: every pattern once.
     const smarts = ['c1ccc2[nH]ccc2c1', 'C(=O)N[CH2]', 'c1ccncc1', '[#6]S(=O)(=O)N', 'C1CCNCC1', 'c1ccc(F)cc1', 'O=C1CCCN1'];
     const before = results.length;
-    await measure('SMARTS substructure (100 rows)', n(0).map((i) => ({ offset: 0, limit: 100, substructure: smarts[i % smarts.length] })));
+    await measure('SMARTS substructure (100 rows)', smarts.map((sm) => ({ offset: 0, limit: 100, substructure: sm })));
     const sub = results[before];
-    const per1M = median(sub.runs) * (1_000_000 / info.unique);
-    sub.note = `≈ ${(per1M / 1000).toFixed(2)} s per 1M compounds (scaled linearly)`;
-    results.push({ name: 'SMARTS per 1M compounds (scaled)', runs: [per1M], engineMs: [], total: info.unique, target: { ms: 2000, of: 'median' } });
-    log(`  ${'SMARTS per 1M (scaled linearly)'.padEnd(34)} ${per1M.toFixed(0).padStart(15)} ms`);
+    const scale = Math.max(1, 1_000_000 / info.unique);
+    const per1M = median(sub.runs) * scale;
+    sub.note = scale > 1 ? `≈ ${(per1M / 1000).toFixed(2)} s per 1M compounds (scaled linearly)` : `${info.unique.toLocaleString('en-US')} compounds`;
+    results.push({ name: scale > 1 ? 'SMARTS per 1M compounds (scaled)' : 'SMARTS per 1M compounds', runs: [per1M], engineMs: [], total: info.unique, target: { ms: 2000, of: 'median' } });
+    log(`  ${(scale > 1 ? 'SMARTS per 1M (scaled linearly)' : 'SMARTS per 1M').padEnd(34)} ${per1M.toFixed(0).padStart(15)} ms`);
+    for (let i = 0; i < smarts.length; i++) log(`    ${smarts[i].padEnd(20)} ${sub.runs[i].toFixed(0).padStart(6)} ms`);
 
     if (BROWSER) {
       const browser = await chromium.launch({
