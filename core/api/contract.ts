@@ -285,7 +285,7 @@ export interface ScreenResult {
   subgroups: SubgroupPreview[];
   compounds: number;
   seconds: number;
-  /** Milliseconds per stage (load, features, onnx, aggregate, domain, rank+store). */
+  /** Milliseconds per stage (ids, load, features, onnx, aggregate, domain, rank, store). */
   timings?: Record<string, number>;
 }
 

@@ -60,3 +60,112 @@ export function bulkTanimoto(query: Uint8Array, fps: Uint8Array, n: number, out:
   }
   return out;
 }
+
+/**
+ * A reference set of fingerprints (e.g. a model's training drugs) indexed by bit, for `maxTanimoto`.
+ * Rare bits keep the list of references that have them; frequent bits (set in at least `lanes`
+ * references) get a dense row of per-reference counters packed four to a 32-bit word, so a query
+ * adds `lanes` words instead of walking a long list.
+ */
+export interface TanimotoIndex {
+  /** Number of reference fingerprints. */
+  size: number;
+  /** Bytes per fingerprint. */
+  bytes: number;
+  /** start[b]..start[b + 1] delimits, in `refs`, the references with bit b set. */
+  start: Int32Array;
+  refs: Int32Array;
+  /** Popcount of each reference. */
+  counts: Int32Array;
+  /** Words per dense row: ceil(size / 4), one 8-bit counter per reference. */
+  lanes: number;
+  /** Per bit: its row in `dense`, or -1 when the bit uses its reference list. */
+  denseRow: Int32Array;
+  /** Dense rows, `lanes` words each: byte r & 3 of word r >> 2 is 1 when reference r has the bit. */
+  dense: Int32Array;
+}
+
+/** Index reference fingerprints (all of `bytes` bytes, default FP_BYTES) for `maxTanimoto`. */
+export function tanimotoIndex(refs: readonly Uint8Array[], bytes = FP_BYTES): TanimotoIndex {
+  if (!(bytes > 0 && bytes % 4 === 0)) throw new Error(`tanimotoIndex: fingerprints of ${bytes} bytes (a positive multiple of 4 is needed)`);
+  const nBits = bytes * 8;
+  const start = new Int32Array(nBits + 1);
+  const counts = new Int32Array(refs.length);
+  refs.forEach((fp, r) => {
+    if (fp.length !== bytes) throw new Error(`tanimotoIndex: reference ${r} has ${fp.length} bytes, expected ${bytes}`);
+    for (let b = 0; b < nBits; b++) if ((fp[b >> 3] >> (b & 7)) & 1) {
+      start[b + 1]++;
+      counts[r]++;
+    }
+  });
+  for (let b = 0; b < nBits; b++) start[b + 1] += start[b];
+  const fill = start.slice(0, nBits);
+  const list = new Int32Array(start[nBits]);
+  refs.forEach((fp, r) => {
+    for (let b = 0; b < nBits; b++) if ((fp[b >> 3] >> (b & 7)) & 1) list[fill[b]++] = r;
+  });
+  // An 8-bit counter holds the bits a query shares with a reference only if no reference has more
+  // than 255 bits set; otherwise every bit keeps its list.
+  const lanes = (refs.length + 3) >> 2;
+  const packable = counts.every((c) => c <= 255);
+  const denseRow = new Int32Array(nBits).fill(-1);
+  let rows = 0;
+  for (let b = 0; b < nBits; b++) if (packable && lanes > 0 && start[b + 1] - start[b] >= lanes) denseRow[b] = rows++;
+  const dense = new Int32Array(rows * lanes);
+  for (let b = 0; b < nBits; b++) {
+    if (denseRow[b] < 0) continue;
+    for (let p = start[b]; p < start[b + 1]; p++) dense[denseRow[b] * lanes + (list[p] >> 2)] += 1 << ((list[p] & 3) * 8);
+  }
+  return { size: refs.length, bytes, start, refs: list, counts, lanes, denseRow, dense };
+}
+
+/**
+ * Highest Tanimoto of each of n fingerprints (back to back in `fps`) to any reference of `index`:
+ * exactly max over references of tanimoto(fp, ref) (the same double), 0 when there is no reference
+ * or nothing is shared. Each query's set bits add to per-reference counters through the index, so
+ * the cost follows the bits shared, not references × fingerprint length (sparse Morgan
+ * fingerprints: ~50 of 2048 bits set); the best ratio is kept as a fraction and divided once.
+ */
+export function maxTanimoto(index: TanimotoIndex, fps: Uint8Array, n: number, out: Float32Array = new Float32Array(n)): Float32Array {
+  const { bytes, start, refs, counts, size, lanes, denseRow, dense } = index;
+  if (fps.length < n * bytes) throw new Error(`maxTanimoto: ${fps.length} bytes cannot hold ${n} fingerprints of ${bytes} bytes`);
+  if (out.length < n) throw new Error(`maxTanimoto: output holds ${out.length} values, need ${n}`);
+  const W = bytes >>> 2;
+  // 32-bit words (bit order within a word does not matter for counts); copy in the (rare) unaligned case.
+  const words = fps.byteOffset % 4 === 0 ? new Int32Array(fps.buffer, fps.byteOffset, n * W) : new Int32Array(fps.slice(0, n * bytes).buffer);
+  const sparse = new Int32Array(size);
+  const packed = new Int32Array(lanes);
+  for (let i = 0, o = 0; i < n; i++, o += W) {
+    let pc = 0;
+    for (let w = 0; w < W; w++) {
+      let x = words[o + w];
+      while (x !== 0) {
+        const low = x & -x;
+        x ^= low;
+        pc++;
+        const b = (w << 5) + 31 - Math.clz32(low);
+        const row = denseRow[b];
+        if (row >= 0) {
+          for (let l = 0, d = row * lanes; l < lanes; l++, d++) packed[l] += dense[d];
+        } else {
+          for (let p = start[b], end = start[b + 1]; p < end; p++) sparse[refs[p]]++;
+        }
+      }
+    }
+    // Best shared / union as a fraction: c / u > num / den  ⇔  c · den > num · u (exact in integers).
+    let num = 0, den = 1;
+    for (let r = 0; r < size; r++) {
+      const c = sparse[r] + ((packed[r >> 2] >>> ((r & 3) << 3)) & 255);
+      if (c === 0) continue;
+      sparse[r] = 0;
+      const u = pc + counts[r] - c;
+      if (c * den > num * u) {
+        num = c;
+        den = u;
+      }
+    }
+    packed.fill(0);
+    out[i] = num / den;
+  }
+  return out;
+}

@@ -293,7 +293,7 @@ export function buildProgram(out: { code: number }): Command {
         print(!!o.json, r, () => [
           `screened ${num(r.compounds)} compounds with ${r.modelId} (sha256 ${r.modelSha256.slice(0, 12)}…) in ${r.seconds.toFixed(1)} s; run ${r.runId}`,
           ...r.subgroups.map((g) => `  ${g.rule}: ${g.members} member cell lines, complement ${g.complement}${g.warning ? ` — ${g.warning}` : ''}`),
-          ...[...out.rows.entries()].flatMap(([label, rows]) => [`top of ${label}:`, ...rows.slice(0, 5).map((x) => `  #${x.rank} ${x.name ?? x.compoundId}  pIC50 ${x.pIc50.toFixed(2)}  ln IC50 ${x.lnIc50.toFixed(2)} [${x.lnIc50Low.toFixed(2)}, ${x.lnIc50High.toFixed(2)}]  selectivity ${Number.isFinite(x.selectivity) ? x.selectivity.toFixed(2) : 'n/a'}  domain ${x.domainScore.toFixed(2)}${x.inDomain ? '' : ' (out of domain)'}  desirability ${x.desirability.toFixed(3)}`)]),
+          ...[...out.rankings.entries()].flatMap(([label, ranking]) => [`top of ${label}:`, ...ranking.rows(5).map((x) => `  #${x.rank} ${x.name ?? x.compoundId}  pIC50 ${x.pIc50.toFixed(2)}  ln IC50 ${x.lnIc50.toFixed(2)} [${x.lnIc50Low.toFixed(2)}, ${x.lnIc50High.toFixed(2)}]  selectivity ${Number.isFinite(x.selectivity) ? x.selectivity.toFixed(2) : 'n/a'}  domain ${x.domainScore.toFixed(2)}${x.inDomain ? '' : ' (out of domain)'}  desirability ${x.desirability.toFixed(3)}`)]),
           ...(o.out ? [`wrote ${o.out} (+ ${o.out}.provenance.json)`] : []),
         ].join('\n'));
       });

@@ -28,34 +28,52 @@ export interface CompoundRecord {
 /**
  * Builds the compound input [n × compoundFeatures.length] exactly as the manifest declares: blocks in order,
  * fingerprint bits as 0/1, descriptors standardised and clipped. Throws naming the record and descriptor when a
- * value is missing, and when a fingerprint has the wrong length.
+ * value is missing, and when a fingerprint has the wrong length. `into`: a buffer to reuse (≥ n × features values).
  */
-export function compoundMatrix(manifest: ModelManifest, records: readonly CompoundRecord[], label = (i: number) => `compound ${i}`): Float32Array {
+export function compoundMatrix(manifest: ModelManifest, records: readonly CompoundRecord[], label = (i: number) => `compound ${i}`, into?: Float32Array): Float32Array {
   const F = manifest.compoundFeatures.length;
-  const out = new Float32Array(records.length * F);
-  records.forEach((r, i) => {
+  const size = records.length * F;
+  if (into && into.length < size) throw new ApiError('INVALID_INPUT', `compoundMatrix: buffer holds ${into.length} values, needs ${size}`);
+  // A reused buffer (`into`, e.g. one per screening chunk) is cleared: fresh large arrays cost page faults.
+  const out = into ? into.subarray(0, size).fill(0) : new Float32Array(size);
+  const blocks = manifest.compoundFeatures.blocks;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
     let o = i * F;
-    for (const b of manifest.compoundFeatures.blocks) {
+    for (const b of blocks) {
       if (b.kind === 'fingerprint') {
-        if (r.fingerprint.length * 8 !== b.nBits) {
-          throw new ApiError('INVALID_INPUT', `${label(i)}: fingerprint has ${r.fingerprint.length * 8} bits, model ${manifest.id} needs ${b.nBits}`);
+        const fp = r.fingerprint;
+        if (fp.length * 8 !== b.nBits) {
+          throw new ApiError('INVALID_INPUT', `${label(i)}: fingerprint has ${fp.length * 8} bits, model ${manifest.id} needs ${b.nBits}`);
         }
-        for (let bit = 0; bit < b.nBits; bit++) out[o + bit] = (r.fingerprint[bit >> 3] >> (bit & 7)) & 1;
+        // The output starts at 0: write only the set bits (Morgan fingerprints are ~2 % set).
+        for (let k = 0; k < fp.length; k++) {
+          let v = fp[k];
+          if (v === 0) continue;
+          const base = o + (k << 3);
+          while (v !== 0) {
+            const low = v & -v;
+            out[base + 31 - Math.clz32(low)] = 1;
+            v ^= low;
+          }
+        }
         o += b.nBits;
       } else {
-        b.names.forEach((name, j) => {
-          const v = r.descriptors[name];
+        const { names, mean, std, clip } = b;
+        const d = r.descriptors;
+        for (let j = 0; j < names.length; j++) {
+          const v = d[names[j]];
           if (typeof v !== 'number' || !Number.isFinite(v)) {
-            throw new ApiError('INVALID_INPUT', `${label(i)}: descriptor ${name} is missing or not a number; model ${manifest.id} needs it`);
+            throw new ApiError('INVALID_INPUT', `${label(i)}: descriptor ${names[j]} is missing or not a number; model ${manifest.id} needs it`);
           }
-          let z = (v - b.mean[j]) / b.std[j];
-          if (b.clip !== null) z = Math.max(-b.clip, Math.min(b.clip, z));
+          let z = (v - mean[j]) / std[j];
+          if (clip !== null) z = Math.max(-clip, Math.min(clip, z));
           out[o + j] = z;
-        });
-        o += b.names.length;
+        }
+        o += names.length;
       }
     }
-  });
+  }
   return out;
 }
 
@@ -118,6 +136,13 @@ export interface PredictOptions {
   batchSize?: number;
   includeMembers?: boolean;
   signal?: AbortSignal;
+  /**
+   * false: leave low/high null even when the model declares an interval (a caller that applies
+   * interval.halfWidth itself, like aggregateManyFast's `halfWidth`, saves two arrays).
+   */
+  bounds?: boolean;
+  /** Where to write the predictions (reused across calls to spare fresh allocations); needs ≥ nCompounds × nSamples values. */
+  out?: Float32Array;
 }
 
 function checkSizes(model: LoadedModel, compounds: Float32Array, nCompounds: number, genotypes: Float32Array, nSamples: number): void {
@@ -164,10 +189,12 @@ export async function predictMatrix(
   const m = model.manifest;
   const Fc = m.compoundFeatures.length;
   const Fg = m.genotypeFeatures.length;
-  const mean = new Float32Array(nCompounds * nSamples);
+  const size = nCompounds * nSamples;
+  if (opts.out && opts.out.length < size) throw new ApiError('INVALID_INPUT', `predictMatrix: output buffer holds ${opts.out.length} values, needs ${size}`);
+  const mean = opts.out ? opts.out.subarray(0, size) : new Float32Array(size);
   // onnxruntime rejects zero-sized batches in some graphs; an empty request has an empty answer.
   if (nCompounds === 0 || nSamples === 0) {
-    const empty = () => (m.interval ? new Float32Array(0) : null);
+    const empty = () => (m.interval && opts.bounds !== false ? new Float32Array(0) : null);
     return { nCompounds, nSamples, mean, low: empty(), high: empty(), members: null };
   }
   const K = m.ensemble.size;
@@ -211,7 +238,7 @@ export async function predictMatrix(
       mean.set(out, from);
     }
   }
-  const hw = m.interval?.halfWidth;
+  const hw = opts.bounds === false ? undefined : m.interval?.halfWidth;
   let low: Float32Array | null = null;
   let high: Float32Array | null = null;
   if (hw !== undefined) {

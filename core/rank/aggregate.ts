@@ -30,6 +30,12 @@ export interface PredictionMatrix {
   /** Optional per-prediction lower / upper bounds (same layout and units). */
   low?: Floats | null;
   high?: Floats | null;
+  /**
+   * Instead of low/high arrays (aggregateManyFast only): every prediction's bounds are value ∓
+   * halfWidth, rounded to float32 — exactly what predictMatrix stores for a constant-width interval,
+   * without the two arrays.
+   */
+  halfWidth?: number | null;
 }
 
 /** Per-compound statistics of one group of samples. */
@@ -165,8 +171,13 @@ export function statsFromMoments(m: GroupMoments): GroupStats {
 
 /** Combine a subgroup's and its complement's statistics into the per-compound aggregate. */
 export function combineGroups(members: GroupStats, complement: GroupStats): SubgroupAggregate {
+  return combineWithComplement(members, complement.n, complement.mean);
+}
+
+/** combineGroups when only the complement's size and mean are known (all the aggregate uses of it). */
+function combineWithComplement(members: GroupStats, complementN: number, complementMean: Float64Array): SubgroupAggregate {
   const nC = members.mean.length;
-  if (complement.mean.length !== nC) throw new ApiError('INVALID_INPUT', `members cover ${nC} compounds but the complement covers ${complement.mean.length}`);
+  if (complementMean.length !== nC) throw new ApiError('INVALID_INPUT', `members cover ${nC} compounds but the complement covers ${complementMean.length}`);
   const fromModel = members.low !== null && members.high !== null;
   const low = new Float64Array(nC);
   const high = new Float64Array(nC);
@@ -180,17 +191,17 @@ export function combineGroups(members: GroupStats, complement: GroupStats): Subg
       high[c] = members.mean[c] + SPREAD_INTERVAL_Z * members.sd[c];
     }
     // NaN propagates when either side is empty: selectivity is undefined then.
-    selectivity[c] = complement.mean[c] - members.mean[c];
+    selectivity[c] = complementMean[c] - members.mean[c];
   }
   return {
     nCompounds: nC,
     members: members.n,
-    complement: complement.n,
+    complement: complementN,
     mean: members.mean,
     spread: members.sd,
     low,
     high,
-    complementMean: complement.mean,
+    complementMean,
     selectivity,
     interval: fromModel ? 'model' : 'spread',
   };
@@ -252,52 +263,90 @@ export function aggregateManyFast(preds: PredictionMatrix, masks: readonly Uint8
   const { nCompounds: nC, nSamples: nS, values } = preds;
   const low = preds.low ?? null;
   const high = preds.high ?? null;
+  // Bounds from arrays (both needed), from a constant half-width, or none.
+  const hw = low && high ? null : (preds.halfWidth ?? null);
+  const bounds = (low && high) || hw !== null;
   const idx = masks.map((m) => maskIndices(m, 1));
   const G = masks.length;
   const mk = () => Array.from({ length: G }, () => new Float64Array(nC));
-  const mSum = mk(), mSq = mk(), cSum = mk(), cSq = mk();
-  const mLo = low ? mk() : null, mHi = high ? mk() : null, cLo = low ? mk() : null, cHi = high ? mk() : null;
-  for (let c = 0; c < nC; c++) {
-    const o = c * nS;
-    let tSum = 0, tSq = 0, tLo = 0, tHi = 0;
+  // Only what the aggregate reports is summed: the members' sum, squares and bounds; of the
+  // complement only its mean (its spread and bounds are not part of a SubgroupAggregate).
+  const mSum = mk(), mSq = mk(), cSum = mk();
+  const mLo = bounds ? mk() : null, mHi = bounds ? mk() : null;
+  const fr = Math.fround;
+  const w = hw ?? 0;
+  // Two compounds per pass (independent sums run side by side: the adds are latency-bound); every
+  // sum still runs over the same samples in the same order as the two-pass version, so the results
+  // do not depend on the pairing or on which bounds representation is used.
+  for (let c = 0; c < nC; c += 2) {
+    const pair = c + 1 < nC;
+    const o0 = c * nS;
+    const o1 = pair ? o0 + nS : o0;
+    let t0 = 0, t1 = 0;
     for (let s = 0; s < nS; s++) {
-      const v = values[o + s];
-      tSum += v;
-      tSq += v * v;
-    }
-    if (low && high) for (let s = 0; s < nS; s++) {
-      tLo += low[o + s];
-      tHi += high[o + s];
+      t0 += values[o0 + s];
+      t1 += values[o1 + s];
     }
     for (let g = 0; g < G; g++) {
       const ix = idx[g];
-      let sum = 0, sq = 0;
-      for (let k = 0; k < ix.length; k++) {
-        const v = values[o + ix[k]];
-        sum += v;
-        sq += v * v;
-      }
-      mSum[g][c] = sum;
-      mSq[g][c] = sq;
-      cSum[g][c] = tSum - sum;
-      cSq[g][c] = tSq - sq;
-      if (low && high && mLo && mHi && cLo && cHi) {
-        let lo = 0, hi = 0;
-        for (let k = 0; k < ix.length; k++) {
-          lo += low[o + ix[k]];
-          hi += high[o + ix[k]];
+      const K = ix.length;
+      let sum0 = 0, sq0 = 0, lo0 = 0, hi0 = 0, sum1 = 0, sq1 = 0, lo1 = 0, hi1 = 0;
+      if (low && high) {
+        for (let k = 0; k < K; k++) {
+          const j0 = o0 + ix[k];
+          const j1 = o1 + ix[k];
+          const v0 = values[j0];
+          const v1 = values[j1];
+          sum0 += v0;
+          sum1 += v1;
+          sq0 += v0 * v0;
+          sq1 += v1 * v1;
+          lo0 += low[j0];
+          lo1 += low[j1];
+          hi0 += high[j0];
+          hi1 += high[j1];
         }
-        mLo[g][c] = lo;
-        mHi[g][c] = hi;
-        cLo[g][c] = tLo - lo;
-        cHi[g][c] = tHi - hi;
+      } else {
+        // Half-width bounds (without any, the bound sums are computed and not kept).
+        for (let k = 0; k < K; k++) {
+          const i = ix[k];
+          const v0 = values[o0 + i];
+          const v1 = values[o1 + i];
+          sum0 += v0;
+          sum1 += v1;
+          sq0 += v0 * v0;
+          sq1 += v1 * v1;
+          lo0 += fr(v0 - w);
+          lo1 += fr(v1 - w);
+          hi0 += fr(v0 + w);
+          hi1 += fr(v1 + w);
+        }
+      }
+      const ms = mSum[g], mq = mSq[g], cs = cSum[g];
+      ms[c] = sum0;
+      mq[c] = sq0;
+      cs[c] = t0 - sum0;
+      if (mLo && mHi) {
+        mLo[g][c] = lo0;
+        mHi[g][c] = hi0;
+      }
+      if (pair) {
+        ms[c + 1] = sum1;
+        mq[c + 1] = sq1;
+        cs[c + 1] = t1 - sum1;
+        if (mLo && mHi) {
+          mLo[g][c + 1] = lo1;
+          mHi[g][c + 1] = hi1;
+        }
       }
     }
   }
   return masks.map((_, g) => {
     const n = idx[g].length;
     const members = statsFromMoments({ n, sum: mSum[g], sumSq: mSq[g], lowSum: mLo?.[g] ?? null, highSum: mHi?.[g] ?? null });
-    const complement = statsFromMoments({ n: nS - n, sum: cSum[g], sumSq: cSq[g], lowSum: cLo?.[g] ?? null, highSum: cHi?.[g] ?? null });
-    return combineGroups(members, complement);
+    // The complement's mean as statsFromMoments computes it (sum / n; NaN when empty).
+    const nComp = nS - n;
+    const complementMean = cSum[g].map((v) => (nComp > 0 ? v / nComp : NaN));
+    return combineWithComplement(members, nComp, complementMean);
   });
 }

@@ -13,5 +13,5 @@ export {
   resolveWeights,
 } from './desirability.js';
 export type { DesirabilityAnchors, DesirabilityInput, DesirabilityTerm, DesirabilityTerms } from './desirability.js';
-export { RANK_BY, rankKey, rankOrder, rankRows, scoreSubgroup } from './rank.js';
-export type { CompoundProfile, RankBy, ScoreSubgroupOptions } from './rank.js';
+export { desirabilityValues, kthSmallest, prepareCompounds, RANK_BY, rankKey, rankOrder, rankRows, rankSubgroup, scoreSubgroup, topOrder } from './rank.js';
+export type { CompoundProfile, PreparedCompounds, RankBy, RankedSubgroup, RankSubgroupOptions, ScoreSubgroupOptions } from './rank.js';

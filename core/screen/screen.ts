@@ -8,7 +8,8 @@
  */
 import type { DesirabilityWeights, RankedRow, ScreenRequest, ScreenResult, SubgroupPreview } from '../api/contract.js';
 import { ApiError } from '../api/errors.js';
-import { popcount } from '../chem/similarity.js';
+import { maxTanimoto, tanimotoIndex } from '../chem/similarity.js';
+import type { TanimotoIndex } from '../chem/similarity.js';
 import { FP_BYTES } from '../chem/types.js';
 import type { JobContext } from '../jobs.js';
 import { logProvenance } from '../library/provenance.js';
@@ -18,12 +19,13 @@ import { compoundMatrix, genotypeMatrix, predictMatrix } from '../predict/infer.
 import type { CompoundRecord } from '../predict/infer.js';
 import type { LoadedModel } from '../predict/registry.js';
 import { trainDrugs } from '../predict/infer.js';
-import { aggregateManyFast, concatAggregates, resolveWeights, scoreSubgroup } from '../rank/index.js';
-import type { CompoundProfile, SubgroupAggregate } from '../rank/index.js';
+import { aggregateManyFast, concatAggregates, prepareCompounds, rankSubgroup, resolveWeights } from '../rank/index.js';
+import type { CompoundProfile, RankedSubgroup, SubgroupAggregate } from '../rank/index.js';
 import type { GenotypePanel } from '../subgroups/index.js';
 import { resolveSubgroup } from '../subgroups/index.js';
 import type { GenotypeCatalogue } from '../api/contract.js';
 import { DESCRIPTOR_COLUMNS_V1 } from '../store/migrations/001-initial.js';
+import type { Db } from '../store/db.js';
 
 /** Compounds per ONNX run: chunk × 889 cell lines × 4 bytes ≈ 15 MB of predictions. */
 const CHUNK = 4096;
@@ -65,69 +67,71 @@ interface LibraryChunk {
   ruleFailures: (number | null)[];
 }
 
-function loadChunk(ctx: QueryContext, ids: number[]): LibraryChunk {
+/** Descriptor columns a model reads (those the project stores; a missing one is reported by compoundMatrix). */
+function modelDescriptorColumns(model: LoadedModel): string[] {
+  const stored = new Set<string>(DESCRIPTOR_COLUMNS_V1);
+  const names = model.manifest.compoundFeatures.blocks.flatMap((b) => (b.kind === 'descriptors' ? b.names : []));
+  return [...new Set(names)].filter((c) => stored.has(c) && c !== 'QED');
+}
+
+/** One query per chunk for only the columns the screen uses, read as arrays (no row objects keyed by column). */
+function loadChunk(ctx: QueryContext, ids: number[], descriptorColumns: readonly string[]): LibraryChunk {
   const ph = ids.map(() => '?').join(',');
-  const cols = DESCRIPTOR_COLUMNS_V1.map((c) => `d."${c}"`).join(', ');
-  const rows = ctx.db.prepare(`SELECT c.id, c.name, c.smiles, f.morgan, d.lipinski_pass, d.veber_pass, ${cols}
-    FROM compounds c JOIN descriptors d ON d.compound_id = c.id JOIN fingerprints f ON f.compound_id = c.id WHERE c.id IN (${ph})`).all(...ids) as Record<string, unknown>[];
-  const byId = new Map(rows.map((r) => [r.id as number, r]));
+  const cols = descriptorColumns.map((c) => `, d."${c}"`).join('');
+  const rows = ctx.db.prepare(`SELECT c.id, c.name, c.smiles, f.morgan, d.lipinski_pass, d.veber_pass, d."QED"${cols}
+    FROM compounds c JOIN descriptors d ON d.compound_id = c.id JOIN fingerprints f ON f.compound_id = c.id WHERE c.id IN (${ph})`).raw().all(...ids) as unknown[][];
+  const byId = new Map(rows.map((r) => [r[0] as number, r]));
   const out: LibraryChunk = { ids: [], names: [], smiles: [], fps: new Uint8Array(ids.length * FP_BYTES), records: [], qed: [], ruleFailures: [] };
+  const D = descriptorColumns.length;
   for (const id of ids) {
     const r = byId.get(id);
     if (!r) continue;
     const k = out.ids.length;
     out.ids.push(id);
-    out.names.push((r.name as string | null) ?? null);
-    out.smiles.push(r.smiles as string);
-    const fp = r.morgan as Buffer;
-    out.fps.set(fp, k * FP_BYTES);
-    const descriptors: Record<string, number | null> = {};
-    for (const c of DESCRIPTOR_COLUMNS_V1) descriptors[c] = r[c] as number | null;
+    out.names.push((r[1] as string | null) ?? null);
+    out.smiles.push(r[2] as string);
+    out.fps.set(r[3] as Buffer, k * FP_BYTES);
+    const qed = (r[6] as number | null) ?? null;
+    const descriptors: Record<string, number | null> = { QED: qed };
+    for (let j = 0; j < D; j++) descriptors[descriptorColumns[j]] = r[7 + j] as number | null;
     out.records.push({ fingerprint: out.fps.subarray(k * FP_BYTES, (k + 1) * FP_BYTES), descriptors });
-    out.qed.push((r.QED as number | null) ?? null);
-    const fails = (r.lipinski_pass === 0 ? 1 : 0) + (r.veber_pass === 0 ? 1 : 0);
-    out.ruleFailures.push(r.lipinski_pass == null && r.veber_pass == null ? null : fails);
+    out.qed.push(qed);
+    const lipinski = r[4] as number | null, veber = r[5] as number | null;
+    out.ruleFailures.push(lipinski == null && veber == null ? null : (lipinski === 0 ? 1 : 0) + (veber === 0 ? 1 : 0));
   }
   out.fps = out.fps.subarray(0, out.ids.length * FP_BYTES);
   return out;
 }
 
+const domainIndexes = new WeakMap<object, TanimotoIndex>();
+
+/** The model's training-drug fingerprints indexed by bit (built once per loaded side file). */
+function trainingIndex(model: LoadedModel): TanimotoIndex {
+  const file = trainDrugs(model);
+  let idx = domainIndexes.get(file);
+  if (!idx) {
+    idx = tanimotoIndex(file.drugs.map((d) => new Uint8Array(Buffer.from(d.fp, 'hex'))));
+    domainIndexes.set(file, idx);
+  }
+  return idx;
+}
+
 /**
- * Highest Tanimoto of each compound to any training drug. Training drugs are sparse (tens of bits
- * of 2048), so the intersection is counted over each drug's set bits, and each compound's popcount
- * is taken once: far cheaper than one dense pass per drug.
+ * Highest Tanimoto of each compound to any training drug (maxTanimoto on the drugs indexed by bit:
+ * a compound's ~50 set bits meet the few drugs sharing each, instead of every drug's every bit).
  */
 export function domainScores(model: LoadedModel, fps: Uint8Array, n: number): Float32Array {
-  const drugs = trainDrugs(model).drugs.map((d) => {
-    const fp = Buffer.from(d.fp, 'hex');
-    const bits: number[] = [];
-    for (let b = 0; b < fp.length * 8; b++) if ((fp[b >> 3] >> (b & 7)) & 1) bits.push(b);
-    return Int32Array.from(bits);
-  });
-  const best = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const o = i * FP_BYTES;
-    const pc = popcount(fps.subarray(o, o + FP_BYTES));
-    let top = 0;
-    for (const bits of drugs) {
-      let both = 0;
-      for (let k = 0; k < bits.length; k++) {
-        const b = bits[k];
-        both += (fps[o + (b >> 3)] >> (b & 7)) & 1;
-      }
-      const union = pc + bits.length - both;
-      const t = union ? both / union : 0;
-      if (t > top) top = t;
-    }
-    best[i] = top;
-  }
-  return best;
+  return maxTanimoto(trainingIndex(model), fps, n);
 }
 
 export interface ScreenOutput {
   result: ScreenResult;
-  /** Every ranked row per subgroup label (rank order), for files written by the CLI. */
-  rows: Map<string, RankedRow[]>;
+  /**
+   * Every subgroup's ranking by label, for files written by the CLI: `rows(limit)` builds the ranked
+   * rows (rank order) on demand, so a screen whose caller needs none (the API) builds only those it
+   * stores.
+   */
+  rankings: Map<string, RankedSubgroup>;
 }
 
 export async function runScreen(ctx: ScreenContext, req: ScreenRequest, job: JobContext): Promise<ScreenOutput> {
@@ -139,35 +143,42 @@ export async function runScreen(ctx: ScreenContext, req: ScreenRequest, job: Job
   const geno = genotypeMatrix(model.manifest, panel);
   const nSamples = panel.samples.length;
   const threshold = model.manifest.applicabilityDomain?.threshold ?? 0.3;
+  const descriptorColumns = modelDescriptorColumns(model);
+  const masks = groups.map((g) => g.membership);
 
-  const ids: number[] = [];
-  for await (const id of iterateIds(ctx.query, { ...(req.query ?? {}), includeDuplicates: false })) ids.push(id);
-  if (ids.length === 0) throw new ApiError('INVALID_INPUT', 'no compounds to screen: import a library first (or relax the query)');
-
-  const timings: Record<string, number> = { load: 0, features: 0, onnx: 0, aggregate: 0, domain: 0, 'rank+store': 0 };
+  const timings: Record<string, number> = { ids: 0, load: 0, features: 0, onnx: 0, aggregate: 0, domain: 0, rank: 0, store: 0 };
   let tick = performance.now();
   const lap = (stage: string) => {
     const now = performance.now();
     timings[stage] += now - tick;
     tick = now;
   };
+  const ids: number[] = [];
+  for await (const id of iterateIds(ctx.query, { ...(req.query ?? {}), includeDuplicates: false })) ids.push(id);
+  if (ids.length === 0) throw new ApiError('INVALID_INPUT', 'no compounds to screen: import a library first (or relax the query)');
+  lap('ids');
+
+  // Chunk-sized buffers reused by every chunk: fresh ones cost a page fault per 4 KB, every time.
+  const xBuf = new Float32Array(Math.min(CHUNK, ids.length) * model.manifest.compoundFeatures.length);
+  const predBuf = new Float32Array(Math.min(CHUNK, ids.length) * nSamples);
   const parts: SubgroupAggregate[][] = groups.map(() => []);
   const profiles: CompoundProfile[] = [];
   for (let from = 0; from < ids.length; from += CHUNK) {
     if (job.signal.aborted) throw new ApiError('CANCELLED', 'screen cancelled');
     tick = performance.now();
-    const chunk = loadChunk(ctx.query, ids.slice(from, from + CHUNK));
+    const chunk = loadChunk(ctx.query, ids.slice(from, from + CHUNK), descriptorColumns);
     lap('load');
     const n = chunk.ids.length;
-    const x = compoundMatrix(model.manifest, chunk.records, (i) => `compound ${chunk.ids[i]}`);
+    const x = compoundMatrix(model.manifest, chunk.records, (i) => `compound ${chunk.ids[i]}`, xBuf);
     lap('features');
-    const preds = await predictMatrix(model, x, n, geno.matrix, nSamples, { signal: job.signal });
+    // The interval's constant half-width is applied inside the aggregation (same float32 bounds,
+    // without two more chunk-sized arrays).
+    const preds = await predictMatrix(model, x, n, geno.matrix, nSamples, { signal: job.signal, bounds: false, out: predBuf, batchSize: CHUNK });
     lap('onnx');
-    const matrix = { nCompounds: n, nSamples, values: preds.mean, low: preds.low, high: preds.high };
-    aggregateManyFast(matrix, groups.map((g) => g.membership)).forEach((a, gi) => parts[gi].push(a));
+    const matrix = { nCompounds: n, nSamples, values: preds.mean, halfWidth: model.manifest.interval?.halfWidth ?? null };
+    aggregateManyFast(matrix, masks).forEach((a, gi) => parts[gi].push(a));
     lap('aggregate');
     const dom = domainScores(model, chunk.fps, n);
-    lap('domain');
     for (let i = 0; i < n; i++) {
       profiles.push({
         compoundId: chunk.ids[i], name: chunk.names[i], smiles: chunk.smiles[i], qed: chunk.qed[i],
@@ -176,34 +187,60 @@ export async function runScreen(ctx: ScreenContext, req: ScreenRequest, job: Job
         alerts: null, ruleFailures: chunk.ruleFailures[i], domainScore: dom[i], inDomain: dom[i] >= threshold,
       });
     }
+    lap('domain');
     job.progress('screen', Math.min(ids.length, from + n), ids.length);
   }
 
   tick = performance.now();
-  const rows = new Map<string, RankedRow[]>();
+  const rankings = new Map<string, RankedSubgroup>();
+  const prepared = prepareCompounds(profiles, weights);
+  const top: { label: string; ranking: RankedSubgroup; rows: RankedRow[] }[] = groups.map((g, gi) => {
+    const ranking = rankSubgroup({ subgroup: g.label, compounds: profiles, aggregate: concatAggregates(parts[gi]), prepared });
+    parts[gi] = [];
+    rankings.set(g.label, ranking);
+    return { label: g.label, ranking, rows: ranking.rows(STORED_PER_SUBGROUP) };
+  });
+  lap('rank');
   const at = new Date().toISOString();
   const runId = Number(db.prepare(`INSERT INTO screen_runs(at, model_id, model_sha256, weights, query, subgroups, compounds, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'running')`)
     .run(at, model.manifest.id, model.sha256, JSON.stringify(weights), JSON.stringify(req.query ?? {}), JSON.stringify(groups.map((g) => ({ label: g.label, rule: g.rule, members: g.preview.members }))), profiles.length).lastInsertRowid);
-  const ins = db.prepare(`INSERT INTO screen_results(run_id, subgroup, compound_id, ln_ic50, ln_ic50_low, ln_ic50_high, spread, members, selectivity, domain_score, in_domain, alerts, desirability, rank)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  groups.forEach((g, gi) => {
-    const agg = concatAggregates(parts[gi]);
-    const ranked = scoreSubgroup({ subgroup: g.label, compounds: profiles, aggregate: agg, weights });
-    rows.set(g.label, ranked);
-    db.transaction(() => {
-      for (const r of ranked.slice(0, STORED_PER_SUBGROUP)) {
-        ins.run(runId, g.label, r.compoundId, r.lnIc50, r.lnIc50Low, r.lnIc50High, nan(r.spread), r.members, nanNull(r.selectivity), r.domainScore, r.inDomain ? 1 : 0, r.alerts.join(';'), r.desirability, r.rank);
-      }
-    })();
-  });
-  lap('rank+store');
+  storeRows(db, runId, top.flatMap((t) => t.rows));
+  lap('store');
   const seconds = (performance.now() - t0) / 1000;
   db.prepare("UPDATE screen_runs SET status = 'complete', seconds = ? WHERE id = ?").run(seconds, runId);
   const result: ScreenResult = {
     runId, modelId: model.manifest.id, modelSha256: model.sha256, weights, subgroups: groups.map((g) => ({ ...g.preview, rule: g.label })), compounds: profiles.length, seconds, timings,
   };
   logProvenance(db, 'screen.run', { ...req, weights }, { runId, compounds: profiles.length, modelSha256: model.sha256, seconds });
-  return { result, rows };
+  return { result, rankings };
+}
+
+/** Rows per INSERT statement when storing results (14 values each: well under SQLite's 32,766 parameters). */
+const INSERT_ROWS = 64;
+
+/** screen_results rows of one run, in one transaction, several rows per statement. */
+function storeRows(db: Db, runId: number, rows: readonly RankedRow[]): void {
+  const sql = (k: number) => `INSERT INTO screen_results(run_id, subgroup, compound_id, ln_ic50, ln_ic50_low, ln_ic50_high, spread, members, selectivity, domain_score, in_domain, alerts, desirability, rank)
+    VALUES ${Array.from({ length: k }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
+  const many = db.prepare(sql(INSERT_ROWS));
+  const one = db.prepare(sql(1));
+  const values: unknown[] = [];
+  const add = (r: RankedRow) => {
+    values.push(runId, r.subgroup, r.compoundId, r.lnIc50, r.lnIc50Low, r.lnIc50High, nan(r.spread), r.members, nanNull(r.selectivity), r.domainScore, r.inDomain ? 1 : 0, r.alerts.join(';'), r.desirability, r.rank);
+  };
+  db.transaction(() => {
+    let i = 0;
+    for (; i + INSERT_ROWS <= rows.length; i += INSERT_ROWS) {
+      values.length = 0;
+      for (let k = i; k < i + INSERT_ROWS; k++) add(rows[k]);
+      many.run(values);
+    }
+    for (; i < rows.length; i++) {
+      values.length = 0;
+      add(rows[i]);
+      one.run(values);
+    }
+  })();
 }
 
 function nan(v: number): number {

@@ -55,6 +55,13 @@ test('the built-in model is listed, verified and genotype-aware on a training dr
   assert.deepEqual(G.missing, []);
   const X = compoundMatrix(model.manifest, [rec]);
   const out = await predictMatrix(model, X, 1, G.matrix, nS);
+  // The screen's lean call: into a reused buffer, without the bounds arrays (the same predictions).
+  const buf = new Float32Array(nS + 7).fill(9);
+  const lean = await predictMatrix(model, X, 1, G.matrix, nS, { bounds: false, out: buf, batchSize: 4096 });
+  assert.deepEqual(lean.mean, out.mean);
+  assert.equal(lean.mean.buffer, buf.buffer);
+  assert.equal(lean.low, null);
+  assert.ok(out.low && out.high && out.low[0] === Math.fround(out.mean[0] - model.manifest.interval!.halfWidth));
   const braf = data.genotype.features.findIndex((f) => f.name === 'BRAF_mut');
   const mut = Uint8Array.from({ length: nS }, (_, s) => data.genotype.matrix[s * F + braf]);
   const wt = mut.map((v) => 1 - v);

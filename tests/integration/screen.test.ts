@@ -13,6 +13,8 @@ import { createClient } from '../../core/api/client.js';
 import type { ApiClient } from '../../core/api/client.js';
 import type { ScreenResult } from '../../core/api/contract.js';
 import { predictFile, PREDICT_HEADER } from '../../core/screen/predict-file.js';
+import type { ScreenOutput } from '../../core/screen/screen.js';
+import { writeRanked } from '../../core/cli/ranked-output.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const DATA = path.resolve(ROOT, '../shared/data');
@@ -127,6 +129,29 @@ describe('screening with the shipped model', () => {
     assert.equal(prov.model.sha256, result.modelSha256);
     assert.equal(prov.weights.qed, 0);
     assert.equal(prov.subgroups[0].rule, 'BRAF_mut AND tissue=skin');
+  });
+
+  test('a screen for the CLI keeps every ranking: rows on demand equal the stored rows and the API run, value for value', async () => {
+    const st = await api.call('job.wait', await engine.startScreen({ subgroups: ['BRAF melanoma', 'KRAS_mut AND NOT TP53_mut'], weights: { qed: 0 } }));
+    assert.equal(st.status, 'done', JSON.stringify(st.error));
+    const out = st.result as ScreenOutput;
+    assert.deepEqual([...out.rankings.keys()], ['BRAF melanoma', 'KRAS_mut AND NOT TP53_mut']);
+    for (const [label, ranking] of out.rankings) {
+      const all = ranking.rows();
+      assert.equal(all.length, out.result.compounds);
+      assert.deepStrictEqual(ranking.rows(7), all.slice(0, 7));
+      // Fewer compounds than STORED_PER_SUBGROUP: every row is stored, and reads back as built.
+      for (const runId of [out.result.runId, result.runId]) {
+        const page = await api.call('screen.results', { runId, subgroup: label, offset: 0, limit: 1000 });
+        assert.equal(page.total, all.length);
+        assert.deepStrictEqual(page.rows, all, `run ${runId} ${label}`);
+      }
+    }
+    const csv = path.join(tmpdir, 'cli-top.csv');
+    await writeRanked({ engine, api }, csv, out, 3);
+    const lines = fs.readFileSync(csv, 'utf8').trim().split('\n');
+    assert.equal(lines.length, 1 + 2 * 3);
+    assert.deepEqual(lines.slice(1).map((l) => l.split(',')[0]), ['1', '2', '3', '1', '2', '3']);
   });
 
   test('predict: one row per compound × sample under the fixed header', async () => {

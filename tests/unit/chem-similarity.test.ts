@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bulkTanimoto, popcount, tanimoto } from '../../core/chem/similarity.js';
+import { bulkTanimoto, maxTanimoto, popcount, tanimoto, tanimotoIndex } from '../../core/chem/similarity.js';
 import { FP_BYTES } from '../../core/chem/types.js';
 
 /** Deterministic pseudo-random fingerprints (xorshift), ~2 % of bits set like Morgan r=2 on drug-like molecules. */
@@ -60,4 +60,36 @@ test('bulkTanimoto equals pairwise tanimoto (32-bit words), also on unaligned vi
   assert.deepEqual([...again], [...sims]);
   assert.throws(() => bulkTanimoto(q, fps, n + 1), /cannot hold/);
   assert.throws(() => bulkTanimoto(q.subarray(0, 10), fps, n), /expected 256/);
+});
+
+test('maxTanimoto equals the highest pairwise tanimoto to the references (lists, dense rows, unaligned views)', () => {
+  const refsFps = randomFps(120, 4242);
+  const ref = (i: number) => refsFps.subarray(i * FP_BYTES, (i + 1) * FP_BYTES);
+  // Frequent bits, set in most references, so that the index builds dense rows for them.
+  for (let i = 0; i < 120; i++) for (const b of [3, 700, 1500, 2047]) if (i % 5) refsFps[i * FP_BYTES + (b >> 3)] |= 1 << (b & 7);
+  const refs = Array.from({ length: 120 }, (_, i) => ref(i).slice());
+  const index = tanimotoIndex(refs);
+  assert.ok(index.dense.length > 0, 'some bits use dense rows');
+  const n = 200;
+  const queries = randomFps(n, 99);
+  queries.set(refs[17], 5 * FP_BYTES); // a query equal to a reference
+  queries.fill(0, 9 * FP_BYTES, 10 * FP_BYTES); // an empty query
+  const expected = Float32Array.from({ length: n }, (_, i) => Math.max(0, ...refs.map((r) => tanimoto(queries.subarray(i * FP_BYTES, (i + 1) * FP_BYTES), r))));
+  const got = maxTanimoto(index, queries, n);
+  assert.deepEqual([...got], [...expected]);
+  assert.equal(got[5], 1);
+  assert.equal(got[9], 0);
+  const shifted = new Uint8Array(n * FP_BYTES + 3);
+  shifted.set(queries, 3);
+  assert.deepEqual([...maxTanimoto(index, shifted.subarray(3), n)], [...expected]);
+  // References with more than 255 bits cannot use 8-bit counters: every bit keeps its list, same answer.
+  const dense = new Uint8Array(FP_BYTES).fill(0xff);
+  const withFull = tanimotoIndex([...refs, dense]);
+  assert.equal(withFull.dense.length, 0);
+  const expectedFull = Float32Array.from({ length: n }, (_, i) => Math.max(expected[i], tanimoto(queries.subarray(i * FP_BYTES, (i + 1) * FP_BYTES), dense)));
+  assert.deepEqual([...maxTanimoto(withFull, queries, n)], [...expectedFull]);
+  // No references: 0 everywhere.
+  assert.deepEqual([...maxTanimoto(tanimotoIndex([]), queries, 3)], [0, 0, 0]);
+  assert.throws(() => maxTanimoto(index, queries, n + 1), /cannot hold/);
+  assert.throws(() => tanimotoIndex([new Uint8Array(10)]), /10 bytes, expected 256/);
 });

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ManifestError, parseManifest, type ModelManifest } from '../../core/predict/manifest.js';
 import { toErrorShape } from '../../core/api/errors.js';
-import { popcount, tanimoto } from '../../core/predict/infer.js';
+import { compoundMatrix, popcount, tanimoto } from '../../core/predict/infer.js';
 
 const FIXTURE = join(import.meta.dirname, '../../models/fixtures/lab-pairwise-mlp/model.json');
 
@@ -76,4 +76,38 @@ test('Tanimoto on byte fingerprints', () => {
   assert.equal(tanimoto(a, b), 2 / 4);
   assert.equal(tanimoto(a, a), 1);
   assert.equal(tanimoto(new Uint8Array(2), new Uint8Array(2)), 0);
+});
+
+test('compoundMatrix: fingerprint bits as 0/1 and standardised descriptors in manifest order; a reused buffer gives the same matrix', () => {
+  const m = parseManifest(base(), 'fixture');
+  const fpBlock = m.compoundFeatures.blocks[0];
+  const descBlock = m.compoundFeatures.blocks[1];
+  assert.ok(fpBlock.kind === 'fingerprint' && descBlock.kind === 'descriptors');
+  let x = 7;
+  const next = () => (x = (x * 1103515245 + 12345) % 2147483648);
+  const records = Array.from({ length: 9 }, (_, i) => {
+    const fp = new Uint8Array(fpBlock.nBits / 8);
+    for (let k = 0; k < 20 + i * 30; k++) fp[next() % fp.length] |= 1 << (next() % 8);
+    if (i === 3) fp.fill(0xff);
+    if (i === 4) fp.fill(0);
+    return { fingerprint: fp, descriptors: Object.fromEntries(descBlock.names.map((n, j) => [n, (next() % 1000) / 7 - j])) };
+  });
+  const F = m.compoundFeatures.length;
+  // Bit by bit, independent of the set-bit walk under test.
+  const expected = new Float32Array(records.length * F);
+  records.forEach((r, i) => {
+    for (let b = 0; b < fpBlock.nBits; b++) expected[i * F + b] = (r.fingerprint[b >> 3] >> (b & 7)) & 1;
+    descBlock.names.forEach((n, j) => {
+      let z = ((r.descriptors[n] as number) - descBlock.mean[j]) / descBlock.std[j];
+      if (descBlock.clip !== null) z = Math.max(-descBlock.clip, Math.min(descBlock.clip, z));
+      expected[i * F + fpBlock.nBits + j] = z;
+    });
+  });
+  assert.deepEqual(compoundMatrix(m, records), expected);
+  const dirty = new Float32Array((records.length + 2) * F).fill(0.5);
+  const reused = compoundMatrix(m, records, undefined, dirty);
+  assert.deepEqual(reused, expected);
+  assert.equal(reused.buffer, dirty.buffer, 'written into the given buffer');
+  assert.throws(() => compoundMatrix(m, records, undefined, new Float32Array(F)), /buffer holds/);
+  assert.throws(() => compoundMatrix(m, [{ fingerprint: records[0].fingerprint, descriptors: {} }], (i) => `record ${i + 1}`), /record 1: descriptor exactmw is missing/);
 });

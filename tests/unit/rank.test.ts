@@ -17,19 +17,23 @@ import {
   desirability,
   desirabilityTerms,
   groupStatsFor,
+  kthSmallest,
   lnIc50ToPIc50,
   lnIc50ToUm,
   maskIndices,
   pIc50ToLnIc50,
   ramp,
+  prepareCompounds,
   rankOrder,
   rankRows,
+  rankSubgroup,
   resolveWeights,
   scoreSubgroup,
   SPREAD_INTERVAL_Z,
   statsFromMoments,
+  topOrder,
 } from '../../core/rank/index.js';
-import type { CompoundProfile, DesirabilityInput, PredictionMatrix } from '../../core/rank/index.js';
+import type { CompoundProfile, DesirabilityInput, PredictionMatrix, SubgroupAggregate } from '../../core/rank/index.js';
 
 function rng(seed: number): () => number {
   let a = seed >>> 0;
@@ -406,5 +410,174 @@ test('aggregateManyFast equals aggregateMany (members, complement, spread, inter
         x[key].forEach((v, c) => assert.ok((Number.isNaN(v) && Number.isNaN(b[g][key][c])) || Math.abs(v - b[g][key][c]) < 1e-6, `${key}[${c}] group ${g}: ${v} vs ${b[g][key][c]}`));
       }
     });
+  }
+});
+
+/**
+ * The ranking as it was done row by row before the typed-array path: one desirability() per
+ * compound, RankedRow objects for every compound, rankRows. rankSubgroup must give the same rows,
+ * value for value (deepStrictEqual compares numbers with Object.is: NaN = NaN, 0 ≠ −0).
+ */
+function referenceRows(opts: { subgroup: string; compounds: CompoundProfile[]; aggregate: SubgroupAggregate; weights?: Partial<DesirabilityWeights>; rankBy?: 'potency' | 'selectivity' | 'desirability' }): RankedRow[] {
+  const weights = resolveWeights(opts.weights);
+  const agg = opts.aggregate;
+  const rows = opts.compounds.map((c, i): RankedRow => {
+    const lnIc50 = agg.mean[i];
+    const pIc50 = lnIc50ToPIc50(lnIc50);
+    const d = desirability({ pIc50, selectivity: agg.selectivity[i], qed: c.qed, ruleFailures: c.ruleFailures, alerts: c.alerts ? c.alerts.length : null, domainScore: c.domainScore }, weights);
+    return {
+      compoundId: c.compoundId, name: c.name, smiles: c.smiles, subgroup: opts.subgroup, lnIc50, pIc50, lnIc50Low: agg.low[i], lnIc50High: agg.high[i], spread: agg.spread[i],
+      members: agg.members, selectivity: agg.selectivity[i], domainScore: c.domainScore ?? NaN, inDomain: c.inDomain, qed: c.qed, alerts: c.alerts ?? [], desirability: d.value, rank: 0,
+    };
+  });
+  return rankRows(rows, opts.rankBy ?? 'desirability');
+}
+
+describe('typed-array ranking (rankSubgroup, topOrder)', () => {
+  /** Random compounds and an aggregate with ties, NaNs and unknown inputs. */
+  function randomCase(seed: number, n: number) {
+    const rand = rng(seed);
+    const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
+    const compounds: CompoundProfile[] = Array.from({ length: n }, (_, i) => ({
+      compoundId: 1 + ((i * 7919) % (3 * n)),
+      name: rand() < 0.5 ? null : `c${i}`,
+      smiles: 'C'.repeat(1 + (i % 5)),
+      qed: rand() < 0.1 ? null : pick([0.2, 0.5, rand()]),
+      alerts: rand() < 0.5 ? null : pick([[], ['quinone_A(370)'], ['a', 'b']]),
+      ruleFailures: rand() < 0.1 ? null : pick([0, 1, 2]),
+      domainScore: rand() < 0.1 ? null : pick([0.1, 0.4, rand()]),
+      inDomain: rand() < 0.5,
+    }));
+    const mk = (f: () => number) => Float64Array.from({ length: n }, f);
+    // Few distinct values so that equal keys (ties broken by id) are common.
+    const mean = mk(() => (rand() < 0.05 ? NaN : pick([-1, 0, 1.5, rand() * 8 - 3])));
+    const selectivity = mk(() => (rand() < 0.05 ? NaN : pick([0, 0.5, rand() * 3 - 1])));
+    const aggregate: SubgroupAggregate = {
+      nCompounds: n, members: 12, complement: 30, mean, spread: mk(rand), low: mk(rand), high: mk(rand), complementMean: mk(rand), selectivity, interval: 'model',
+    };
+    return { compounds, aggregate };
+  }
+  const WEIGHTS: Partial<DesirabilityWeights>[] = [{}, { qed: 0 }, { potency: 0, selectivity: 0 }, { alerts: 2, domain: 0, rules: 1 }, { potency: 0, selectivity: 0, qed: 0, rules: 0, alerts: 0, domain: 1 }];
+
+  test('rankSubgroup rows equal the row-by-row ranking, for every rankBy and weight set', () => {
+    for (const [k, weights] of WEIGHTS.entries()) {
+      const { compounds, aggregate } = randomCase(100 + k, 300);
+      for (const rankBy of ['potency', 'selectivity', 'desirability'] as const) {
+        const ref = referenceRows({ subgroup: 'g', compounds, aggregate, weights, rankBy });
+        assert.deepStrictEqual(rankSubgroup({ subgroup: 'g', compounds, aggregate, weights, rankBy }).rows(), ref, `${rankBy} ${JSON.stringify(weights)}`);
+        assert.deepStrictEqual(scoreSubgroup({ subgroup: 'g', compounds, aggregate, weights, rankBy }), ref);
+      }
+    }
+  });
+
+  test('one prepareCompounds shared by several subgroups gives the same rows as preparing each time', () => {
+    const { compounds, aggregate } = randomCase(7, 200);
+    const other = randomCase(8, 200).aggregate;
+    const prepared = prepareCompounds(compounds, { qed: 0.25 });
+    for (const agg of [aggregate, other]) {
+      assert.deepStrictEqual(rankSubgroup({ subgroup: 'g', compounds, aggregate: agg, prepared }).rows(), referenceRows({ subgroup: 'g', compounds, aggregate: agg, weights: { qed: 0.25 } }));
+    }
+    assert.throws(() => rankSubgroup({ subgroup: 'g', compounds: compounds.slice(1), aggregate: { ...aggregate, nCompounds: 199 }, prepared }), /prepared for other compounds/);
+  });
+
+  test('rows(limit) is the prefix of the full ranking (ties and NaNs at the cut included)', () => {
+    const { compounds, aggregate } = randomCase(21, 400);
+    for (const rankBy of ['potency', 'selectivity', 'desirability'] as const) {
+      const full = referenceRows({ subgroup: 'g', compounds, aggregate, rankBy });
+      for (const limit of [0, 1, 2, 17, 100, 379, 380, 399, 400, 1000]) {
+        // A fresh ranking each time: the top-`limit` path, not a prefix of an already sorted order.
+        assert.deepStrictEqual(rankSubgroup({ subgroup: 'g', compounds, aggregate, rankBy }).rows(limit), full.slice(0, limit), `${rankBy} top ${limit}`);
+      }
+      const r = rankSubgroup({ subgroup: 'g', compounds, aggregate, rankBy });
+      assert.deepStrictEqual(r.rows(120), full.slice(0, 120));
+      assert.deepStrictEqual(r.rows(30), full.slice(0, 30), 'prefix of the cached top order');
+      assert.deepStrictEqual(r.rows(200), full.slice(0, 200), 'a longer top');
+      r.rows();
+      assert.deepStrictEqual(r.rows(50), full.slice(0, 50), 'prefix of the cached full order');
+    }
+    assert.throws(() => rankSubgroup({ subgroup: 'g', compounds, aggregate, rankBy: 'mass' as never }), /unknown ranking "mass"/);
+  });
+
+  test('topOrder equals the prefix of rankOrder; kthSmallest equals sorting', () => {
+    const rand = rng(5);
+    for (let trial = 0; trial < 30; trial++) {
+      const n = 1 + Math.floor(rand() * 200);
+      const keys = Float64Array.from({ length: n }, () => (rand() < 0.1 ? NaN : rand() < 0.3 ? -0 : Math.floor(rand() * 6) - 2));
+      const ids = Float64Array.from({ length: n }, () => Math.floor(rand() * 50));
+      const full = rankOrder(keys, ids, 'higher');
+      for (const k of [0, 1, Math.floor(n / 3), n - 1, n, n + 5]) assert.deepEqual([...topOrder(keys, ids, k)], [...full.subarray(0, k)], `n ${n} k ${k}`);
+      const finite = keys.filter((v) => !Number.isNaN(v));
+      if (finite.length) {
+        const sorted = Float64Array.from(finite).sort();
+        const k = Math.floor(rand() * finite.length);
+        assert.ok(kthSmallest(Float64Array.from(finite), k) === sorted[k]);
+      }
+    }
+    assert.throws(() => kthSmallest(new Float64Array(3), 3), /outside/);
+    assert.throws(() => topOrder([1], [1, 2], 3), /1 keys but 2 ids/);
+  });
+});
+
+/**
+ * The one-pass aggregation as first written (member sums in index order, complement = total − members,
+ * statistics through statsFromMoments/combineGroups): aggregateManyFast must reproduce it bit for bit,
+ * whichever way the bounds come (arrays, or a constant half-width rounded to float32 like predictMatrix).
+ */
+function referenceFast(preds: PredictionMatrix, masks: Uint8Array[]): SubgroupAggregate[] {
+  const { nCompounds: nC, nSamples: nS, values, low, high } = preds;
+  return masks.map((mask) => {
+    const idx = maskIndices(mask, 1);
+    const n = idx.length;
+    const z = () => new Float64Array(nC);
+    const mSum = z(), mSq = z(), cSum = z(), cSq = z(), mLo = z(), mHi = z(), cLo = z(), cHi = z();
+    for (let c = 0; c < nC; c++) {
+      const o = c * nS;
+      let tSum = 0, tSq = 0, tLo = 0, tHi = 0;
+      for (let s = 0; s < nS; s++) {
+        tSum += values[o + s];
+        tSq += values[o + s] * values[o + s];
+      }
+      if (low && high) for (let s = 0; s < nS; s++) {
+        tLo += low[o + s];
+        tHi += high[o + s];
+      }
+      let sum = 0, sq = 0, lo = 0, hi = 0;
+      for (let k = 0; k < n; k++) {
+        const v = values[o + idx[k]];
+        sum += v;
+        sq += v * v;
+      }
+      if (low && high) for (let k = 0; k < n; k++) {
+        lo += low[o + idx[k]];
+        hi += high[o + idx[k]];
+      }
+      [mSum[c], mSq[c], cSum[c], cSq[c], mLo[c], mHi[c], cLo[c], cHi[c]] = [sum, sq, tSum - sum, tSq - sq, lo, hi, tLo - lo, tHi - hi];
+    }
+    const b = !!(low && high);
+    return combineGroups(
+      statsFromMoments({ n, sum: mSum, sumSq: mSq, lowSum: b ? mLo : null, highSum: b ? mHi : null }),
+      statsFromMoments({ n: nS - n, sum: cSum, sumSq: cSq, lowSum: b ? cLo : null, highSum: b ? cHi : null }),
+    );
+  });
+}
+
+test('aggregateManyFast is bit-identical to the one-pass reference; a half-width gives the same bounds as float32 arrays', async () => {
+  const { aggregateManyFast } = await import('../../core/rank/index.js');
+  const rand = rng(2024);
+  for (const [nC, nS] of [[1, 5], [2, 7], [13, 41], [64, 300]]) {
+    const values = Float32Array.from({ length: nC * nS }, () => rand() * 10 - 4);
+    const hw = 4.023690402507782;
+    const low = values.map((v) => v - hw);
+    const high = values.map((v) => v + hw);
+    const masks = [0.3, 0.9, 0.02].map((p) => Uint8Array.from({ length: nS }, () => (rand() < p ? 1 : 0)));
+    masks.push(new Uint8Array(nS).fill(1), new Uint8Array(nS));
+    for (const [label, preds] of [
+      ['arrays', { nCompounds: nC, nSamples: nS, values, low, high }],
+      ['none', { nCompounds: nC, nSamples: nS, values }],
+    ] as const) {
+      const ref = referenceFast(preds, masks);
+      assert.deepStrictEqual(aggregateManyFast(preds, masks), ref, `${label} ${nC}×${nS}`);
+      if (label === 'arrays') assert.deepStrictEqual(aggregateManyFast({ nCompounds: nC, nSamples: nS, values, halfWidth: hw }, masks), ref, `half-width ${nC}×${nS}`);
+    }
   }
 });
