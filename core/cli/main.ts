@@ -390,6 +390,8 @@ export function buildProgram(out: { code: number }): Command {
       const engine = await createEngine({ projectFile: o.project });
       const host = await startHost({ dispatcher: engine.dispatcher, port: o.port, staticDir, allowOrigins: o.allowOrigin });
       process.stdout.write(`Strata is available at ${host.url}\n`);
+      // Load the substructure-search index once the first page has had its chance to be served.
+      setTimeout(() => engine.warmSearch(), 3000).unref();
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once('SIGINT', stop);
