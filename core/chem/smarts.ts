@@ -58,6 +58,12 @@ interface AtomSum {
   mask: Uint8Array | null;
   /** Required charge: 1 positive, -1 negative, 2 non-zero of either sign, 0 unconstrained. */
   chg: number;
+  /** `mask` is exactly the set of keys the expression accepts (element, aromaticity), so '!' may complement it. */
+  maskExact?: boolean;
+  /** Total H counts the atom can have (bit h for h = 0…3, bit 4 for ≥ 4); absent = any. */
+  h?: number;
+  /** `h` is exactly the set of H counts the expression accepts (a bare H primitive), so '!' may complement it. */
+  hExact?: boolean;
 }
 interface AtomNode {
   fn: AtomFn;
@@ -97,6 +103,8 @@ export interface CompiledSmarts {
   needOrder: Int32Array;
   /** Bonds of a definite order between atoms of given masks that the molecule must contain. */
   needBonds: { order: number; a: Uint8Array | null; b: Uint8Array | null }[];
+  /** Per query atom (search order): total H counts it can have, bit h for h = 0…3, bit 4 for ≥ 4 (H_ANY = any). */
+  hMasks: Uint8Array;
   /** Charge sign required of atom 0 (used when this query is a recursive SMARTS). */
   firstChg: number;
   /** Feature bits (see featureBit) the molecule must all have: one integer test rejects most queries. */
@@ -104,6 +112,8 @@ export interface CompiledSmarts {
 }
 
 const KEYS = 512;
+/** H-count summary meaning "any number of hydrogens". */
+export const H_ANY = 0x1f;
 const AROM_MASK = new Uint8Array(KEYS).map((_, k) => k & 1);
 const ALIPH_MASK = new Uint8Array(KEYS).map((_, k) => 1 - (k & 1));
 
@@ -380,7 +390,7 @@ class Parser {
           const r = fa(c, x);
           return r === T ? T : or2(r, fb(c, x));
         },
-        sum: { mask: maskOr(a.sum.mask, b.sum.mask), chg: orCharge(a.sum.chg, b.sum.chg) },
+        sum: { mask: maskOr(a.sum.mask, b.sum.mask), chg: orCharge(a.sum.chg, b.sum.chg), h: (a.sum.h ?? H_ANY) | (b.sum.h ?? H_ANY) },
       };
     }
     return a;
@@ -400,8 +410,12 @@ class Parser {
   private atomNot(first: boolean): AtomNode {
     if (this.s[this.i] === '!') {
       this.i++;
-      const fa = this.atomNot(false).fn;
-      return { fn: (c, x) => not(fa(c, x)), sum: { mask: null, chg: 0 } };
+      const inner = this.atomNot(false);
+      const fa = inner.fn;
+      const h = inner.sum.hExact ? H_ANY & ~(inner.sum.h ?? H_ANY) : H_ANY;
+      const im = inner.sum.mask;
+      const mask = inner.sum.maskExact && im ? im.map((v) => 1 - v) : null;
+      return { fn: (c, x) => not(fa(c, x)), sum: { mask, maskExact: mask !== null, chg: 0, h, hExact: inner.sum.hExact } };
     }
     return this.atomPrim(first);
   }
@@ -435,14 +449,14 @@ class Parser {
       const sub = compileSmarts(s.slice(this.i + 2, j), true);
       this.i = j + 1;
       const id = recursiveIds++;
-      return { fn: (c, a) => recursive(c, id, sub, a), sum: { mask: sub.masks[0], chg: sub.firstChg } };
+      return { fn: (c, a) => recursive(c, id, sub, a), sum: { mask: sub.masks[0], chg: sub.firstChg, h: sub.hMasks[0] } };
     }
     if (ch === '#') {
       this.i++;
       const z = this.readInt() ?? this.fail('expected atomic number');
       const mask = new Uint8Array(KEYS);
       mask[z * 2] = mask[z * 2 + 1] = 1;
-      return { fn: (c, a) => (c.g.z[a] === z ? T : F), sum: { mask, chg: 0 } };
+      return { fn: (c, a) => (c.g.z[a] === z ? T : F), sum: { mask, maskExact: true, chg: 0 } };
     }
     if (ch === '*') {
       this.i++;
@@ -490,10 +504,13 @@ class Parser {
       }
       this.i++;
       const n = this.readInt() ?? 1;
-      return any((c, a) => {
+      const node = any((c, a) => {
         const h = totalHs(c.g, a);
         return h < 0 ? U : h === n ? T : F;
       });
+      node.sum.h = 1 << Math.min(n, 4);
+      node.sum.hExact = n < 4;
+      return node;
     }
     if (ch === 'D') {
       this.i++;
@@ -590,7 +607,7 @@ function atomAnd(a: AtomNode, b: AtomNode): AtomNode {
       const r = fa(c, x);
       return r === F ? F : and2(r, fb(c, x));
     },
-    sum: { mask: maskAnd(a.sum.mask, b.sum.mask), chg: a.sum.chg || b.sum.chg },
+    sum: { mask: maskAnd(a.sum.mask, b.sum.mask), chg: a.sum.chg || b.sum.chg, h: (a.sum.h ?? H_ANY) & (b.sum.h ?? H_ANY) },
   };
 }
 
@@ -602,7 +619,7 @@ function elementPrim(sym: string): AtomNode {
   mask[z * 2 + arom] = 1;
   return {
     fn: arom ? (c, a) => (c.g.z[a] === z && c.g.aromatic[a] ? T : F) : (c, a) => (c.g.z[a] === z && !c.g.aromatic[a] ? T : F),
-    sum: { mask, chg: 0 },
+    sum: { mask, maskExact: true, chg: 0 },
   };
 }
 
@@ -713,6 +730,7 @@ function order(
     needCharged,
     needOrder,
     needBonds,
+    hMasks: Uint8Array.from(seq, (i) => atoms[i].sum.h ?? H_ANY),
     firstChg: atoms[0].sum.chg,
     features,
   };
