@@ -39,6 +39,8 @@ async function init() {
           const r = engine.substructure(task.smarts, task.smiles, { atoms: task.atoms });
           return transfer(r, [r.hits.buffer]);
         }
+        case 'alerts':
+          return engine.alertsOf(task.smiles);
         case 'screenfp': {
           const fps = engine.screenFingerprints(task.smiles);
           return transfer(fps, [fps.buffer]);

@@ -155,6 +155,8 @@ export interface CompoundDetail {
   duplicates: number[];
   descriptors: Record<string, number | null>;
   flags: Record<string, boolean | null>;
+  /** Structural alerts the parent matches (e.g. PAINS), by set; null when not computed yet. */
+  alerts: { set: string; id: string }[] | null;
   properties: Record<string, string>;
   svg: string;
 }

@@ -20,6 +20,7 @@ import { parseSmilesGraph } from './smiles-graph.js';
 import { compileSmarts, F, matchSmarts, mayMatch, newContext, T, U } from './smarts.js';
 import type { CompiledSmarts, Tri } from './smarts.js';
 import { moleculeScreenFp, SCREEN_FP_BYTES } from './screen-fp.js';
+import { defaultAlertMatcher, RdkitAlertFallback } from './alerts.js';
 import type { MolGraph } from './smiles-graph.js';
 import { needsStandardisation, standardise } from './standardise.js';
 import * as types from './types.js';
@@ -177,6 +178,7 @@ export class ChemEngine {
       flags: new Uint8Array(n * NF).fill(255),
       fingerprints: new Uint8Array(n * FP_BYTES),
       screenFps: new Uint8Array(n * SCREEN_FP_BYTES),
+      alerts: new Array<string[] | null>(n).fill(null),
       heavyAtoms: new Uint32Array(n),
     };
     const t0 = performance.now();
@@ -190,6 +192,7 @@ export class ChemEngine {
       out.flags.fill(255, k * NF, (k + 1) * NF);
       out.fingerprints.fill(0, k * FP_BYTES, (k + 1) * FP_BYTES);
       out.screenFps.fill(0, k * SCREEN_FP_BYTES, (k + 1) * SCREEN_FP_BYTES);
+      out.alerts[k] = null;
       out.heavyAtoms[k] = 0;
       out.originalSmiles[k] = out.parentSmiles[k] = out.identity[k] = out.standardisation[k] = '';
       this.stats.failed++;
@@ -216,7 +219,7 @@ export class ChemEngine {
     for (let k = 0; k < n; k++) {
       if (!out.ok[k]) continue;
       try {
-        this.qedOf(k, graphs[k], out);
+        graphs[k] = this.qedOf(k, graphs[k], out);
       } catch (err) {
         if (isWasmFailure(err)) {
           this.kit.broken = true;
@@ -232,7 +235,28 @@ export class ChemEngine {
       }
     }
     st.qed += performance.now() - tq;
-    // Phase 3: substructure-screen fingerprints (JS, on the parent graphs phase 2 used).
+    // Phase 3: structural alerts (JS on the parent graphs; RDKit for what the graph cannot decide).
+    const ta = performance.now();
+    const matcher = defaultAlertMatcher();
+    const fb = this.alertFallback();
+    for (let k = 0; k < n; k++) {
+      if (!out.ok[k]) continue;
+      try {
+        out.alerts[k] = matcher.matchIds(graphs[k] ?? parseSmilesGraph(out.parentSmiles[k]), fb.decide);
+      } catch (err) {
+        if (isWasmFailure(err)) {
+          this.kit.broken = true;
+          await fail(k, err);
+        } else {
+          const note = `structural alerts not computed (${describe(err)})`;
+          out.standardisation[k] = out.standardisation[k] ? `${out.standardisation[k]}; ${note}` : note;
+        }
+      } finally {
+        if (!this.kit.broken) fb.end();
+      }
+    }
+    st.qed += performance.now() - ta;
+    // Phase 4: substructure-screen fingerprints (JS, on the parent graphs phase 2 used).
     const ts = performance.now();
     for (let k = 0; k < n; k++) if (out.ok[k]) this.screenFpOf(out.parentSmiles[k], graphs[k], out.screenFps, k);
     st.fingerprint += performance.now() - ts;
@@ -349,6 +373,26 @@ export class ChemEngine {
     }
   }
 
+  /** Structural-alert ids of stored (parent, canonical) SMILES, for projects made before alerts were stored; null where not computable. */
+  alertsOf(smiles: string[]): (string[] | null)[] {
+    const matcher = defaultAlertMatcher();
+    const fb = this.alertFallback();
+    try {
+      return smiles.map((s) => {
+        try {
+          return matcher.matchIds(parseSmilesGraph(s), fb.decide);
+        } catch (err) {
+          if (isWasmFailure(err)) throw err;
+          return null;
+        } finally {
+          if (!this.kit.broken) fb.end();
+        }
+      });
+    } finally {
+      this.refreshStats();
+    }
+  }
+
   /** Screen fingerprints of stored SMILES (SCREEN_FP_BYTES each, back to back), for projects made before they existed. */
   screenFingerprints(smiles: string[]): Uint8Array {
     const out = new Uint8Array(smiles.length * SCREEN_FP_BYTES);
@@ -357,17 +401,32 @@ export class ChemEngine {
   }
 
   /** QED of record k from its descriptors and the parent SMILES (graph reused when standardisation built it). */
-  private qedOf(k: number, graph: MolGraph | null, out: ChemBatchOutput): void {
+  private qedOf(k: number, graph: MolGraph | null, out: ChemBatchOutput): MolGraph {
     const smiles = out.parentSmiles[k];
     const d = out.descriptors;
     const off = k * ND;
     this.fallback.begin(smiles);
+    const g = graph ?? parseSmilesGraph(smiles);
     const q = this.qed.compute(
-      graph ?? parseSmilesGraph(smiles),
+      g,
       { amw: d[off + I_AMW], CrippenClogP: d[off + I_LOGP], NumHBD: d[off + I_HBD], tpsa: d[off + I_TPSA], NumRotatableBonds: d[off + I_ROTB] },
       this.fallback,
     );
     d[off + QED_INDEX] = q.qed;
+    return g;
+  }
+
+  private alertFb: RdkitAlertFallback | null = null;
+  private alertFbKit: Kit | null = null;
+
+  /** The RDKit fallback of the alert matcher, for the current module (a recycled module gets a new one). */
+  private alertFallback(): RdkitAlertFallback {
+    if (!this.alertFb || this.alertFbKit !== this.kit) {
+      this.alertFb?.dispose();
+      this.alertFb = new RdkitAlertFallback(this.kit);
+      this.alertFbKit = this.kit;
+    }
+    return this.alertFb;
   }
 
   /** SVG depiction; highlights from a SMARTS match or explicit atom indices (bonds between them included). */

@@ -100,6 +100,11 @@ export class ChemPool {
     return this.run({ op: 'substructure', smarts: querySmarts, smiles, atoms: opts.atoms }, signal);
   }
 
+  /** Structural-alert ids (core/chem/alerts.ts) of stored parent SMILES; null where they cannot be computed. */
+  alerts(smiles: string[], signal?: AbortSignal): Promise<(string[] | null)[]> {
+    return this.run<(string[] | null)[]>({ op: 'alerts', smiles }, signal);
+  }
+
   /** Substructure-screen fingerprints (core/chem/screen-fp.ts) of stored SMILES, SCREEN_FP_BYTES each; all zero where the JS reader cannot read one. */
   screenFingerprints(smiles: string[], signal?: AbortSignal): Promise<Uint8Array> {
     return this.run<Uint8Array>({ op: 'screenfp', smiles }, signal);

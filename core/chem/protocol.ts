@@ -20,6 +20,7 @@ export type WorkerTask =
   | { op: 'depict'; smiles: string; width?: number; height?: number; highlightSmarts?: string; highlightAtoms?: number[] }
   | { op: 'substructure'; smarts: string; smiles: string[]; atoms?: boolean }
   | { op: 'screenfp'; smiles: string[] }
+  | { op: 'alerts'; smiles: string[] }
   | { op: 'molblocks'; smiles: string[] }
   | { op: 'masked'; smiles: string }
   | { op: 'version' };

@@ -81,6 +81,11 @@ export interface ChemBatchOutput {
   flags: Uint8Array;
   /** n × FP_BYTES. All zero for failures. */
   fingerprints: Uint8Array;
+  /**
+   * Ids of the structural alerts (core/chem/alerts.ts: PAINS) the parent matches; null when they could
+   * not be computed for a molecule RDKit accepted (noted in `standardisation`).
+   */
+  alerts: (string[] | null)[];
   /** Substructure-screen fingerprints of the parents (core/chem/screen-fp.ts), SCREEN_FP_BYTES each; all zero when not computed. */
   screenFps: Uint8Array;
   /** Heavy atoms of the parent; 0 for failures. */

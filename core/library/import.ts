@@ -24,6 +24,7 @@ import { DESCRIPTOR_COLUMNS_V1, FLAG_COLUMNS_V1 } from '../store/migrations/001-
 import { sha256File } from '../util/hash.js';
 import { logProvenance } from './provenance.js';
 import { ensureScreenFpVersion } from './substructure.js';
+import { alertSets } from './alerts.js';
 
 /** Records per worker message: large enough to amortise messaging, small enough for smooth progress. */
 export const BATCH_SIZE = 256;
@@ -222,6 +223,8 @@ class BatchWriter {
   private insDesc;
   private insFp;
   private insProp;
+  private insAlert;
+  private alertSet = alertSets();
   private insIssue;
   private findIdentity;
   private updSource;
@@ -238,12 +241,13 @@ class BatchWriter {
     // Map the worker's descriptor order onto the schema's columns by name (orders may differ).
     this.descIndex = DESCRIPTOR_COLUMNS_V1.map((c) => DESCRIPTOR_NAMES.indexOf(c));
     this.flagIndex = FLAG_COLUMNS_V1.map((c) => FLAG_NAMES.indexOf(c));
-    const descCols = [...DESCRIPTOR_COLUMNS_V1, ...FLAG_COLUMNS_V1].map((c) => `"${c}"`);
+    const descCols = [...DESCRIPTOR_COLUMNS_V1, ...FLAG_COLUMNS_V1, 'pains_alerts'].map((c) => `"${c}"`);
     this.insCompound = db.prepare(`INSERT OR IGNORE INTO compounds(source_id, record_no, line, name, original, original_format, original_smiles, smiles, identity, standardisation, heavy_atoms, duplicate_of)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.insDesc = db.prepare(`INSERT INTO descriptors(compound_id, ${descCols.join(', ')}) VALUES (${['?', ...descCols.map(() => '?')].join(', ')})`);
     ensureScreenFpVersion(db);
     this.insFp = db.prepare('INSERT INTO fingerprints(compound_id, morgan, screen) VALUES (?, ?, ?)');
+    this.insAlert = db.prepare('INSERT OR IGNORE INTO alerts(compound_id, alert_set, alert_id) VALUES (?, ?, ?)');
     this.insProp = db.prepare('INSERT OR REPLACE INTO properties(compound_id, name, value, num) VALUES (?, ?, ?, ?)');
     this.insIssue = db.prepare('INSERT OR IGNORE INTO import_issues(source_id, record_no, line, reason, excerpt) VALUES (?, ?, ?, ?, ?)');
     this.findIdentity = db.prepare('SELECT id FROM compounds WHERE identity = ? AND duplicate_of IS NULL').pluck();
@@ -271,7 +275,7 @@ class BatchWriter {
     let imported = 0, duplicates = 0, failed = 0, maxRecord = 0;
     const nd = DESCRIPTOR_NAMES.length;
     const nf = FLAG_NAMES.length;
-    const descValues = new Array<number | null>(1 + this.descIndex.length + this.flagIndex.length);
+    const descValues = new Array<number | null>(1 + this.descIndex.length + this.flagIndex.length + 1);
     // Position in the worker output of each item sent.
     const outPos = new Map<number, number>();
     sent.forEach((itemIdx, k) => outPos.set(itemIdx, k));
@@ -312,7 +316,10 @@ class BatchWriter {
         const v = src < 0 ? 255 : out.flags[k * nf + src];
         descValues[1 + this.descIndex.length + j] = v === 255 ? null : v;
       }
+      const alerts = out.alerts[k];
+      descValues[1 + this.descIndex.length + this.flagIndex.length] = alerts ? alerts.filter((a) => this.alertSet.get(a) === 'PAINS').length : null;
       this.insDesc.run(descValues);
+      for (const a of alerts ?? []) this.insAlert.run(id, this.alertSet.get(a) ?? 'unknown', a);
       this.insFp.run(id, Buffer.from(out.fingerprints.buffer, out.fingerprints.byteOffset + k * FP_BYTES, FP_BYTES),
         Buffer.from(out.screenFps.buffer, out.screenFps.byteOffset + k * SCREEN_FP_BYTES, SCREEN_FP_BYTES));
       imported++;

@@ -68,6 +68,8 @@ export async function compoundDetail(db: Db, pool: ChemPool, id: number): Promis
   for (const k of NUMERIC_COLUMNS) descriptors[k] = d[k] ?? null;
   const flags: Record<string, boolean | null> = {};
   for (const k of FLAG_COLUMNS_V1) flags[k] = d[k] == null ? null : d[k] === 1;
+  const alerts = d.pains_alerts == null ? null
+    : (db.prepare('SELECT alert_set AS "set", alert_id AS id FROM alerts WHERE compound_id = ? ORDER BY alert_set, alert_id').all(descId) as { set: string; id: string }[]);
   const properties: Record<string, string> = {};
   for (const p of db.prepare('SELECT name, value FROM properties WHERE compound_id = ? ORDER BY name').all(id) as { name: string; value: string }[]) properties[p.name] = p.value;
   const duplicates = db.prepare('SELECT id FROM compounds WHERE duplicate_of = ? ORDER BY id').pluck().all(descId) as number[];
@@ -76,6 +78,6 @@ export async function compoundDetail(db: Db, pool: ChemPool, id: number): Promis
     id, name: (c.name as string | null) ?? null, smiles: c.smiles as string, originalSmiles: c.original_smiles as string,
     standardisation: (c.standardisation as string) ? (c.standardisation as string).split('; ') : [],
     source: { id: c.source_id as number, file: c.file as string, record: c.record_no as number, line: (c.line as number | null) ?? null },
-    duplicateOf: (c.duplicate_of as number | null) ?? null, duplicates: duplicates.filter((x) => x !== id), descriptors, flags, properties, svg,
+    duplicateOf: (c.duplicate_of as number | null) ?? null, duplicates: duplicates.filter((x) => x !== id), descriptors, flags, alerts, properties, svg,
   };
 }

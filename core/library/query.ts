@@ -10,6 +10,7 @@ import { bulkTanimoto } from '../chem/similarity.js';
 import { FP_BYTES } from '../chem/types.js';
 import type { Db } from '../store/db.js';
 import { loadScreenIndex, searchSubstructure } from './substructure.js';
+import { ensureAlerts } from './alerts.js';
 import type { ScreenIndex } from './substructure.js';
 import { FLAG_COLUMNS_V1 } from '../store/migrations/001-initial.js';
 import { DESCRIPTOR_TABLE_COLUMNS, NUMERIC_COLUMNS } from './columns.js';
@@ -33,12 +34,15 @@ export class SearchCache {
   substructure = new Map<string, Int32Array>();
   tempKey = { sub: '', sim: '' };
   indexed = new Set<string>();
+  /** Every compound has its structural alerts computed (older projects compute them on first use). */
+  alertsReady = false;
   /** Row counts per query (filters and searches, not sort or page): paging must not recount. */
   totals = new Map<string, number>();
   invalidate(): void {
     this.fps = null;
     this.screen = null;
     this.totals.clear();
+    this.alertsReady = false;
     this.substructure.clear();
     this.tempKey = { sub: '', sim: '' };
   }
@@ -90,6 +94,10 @@ function ensureIndex(ctx: QueryContext, column: string): void {
 
 async function buildQuery(ctx: QueryContext, q: CompoundQuery): Promise<Built> {
   const resolver = ctx.columns();
+  if (!ctx.cache.alertsReady && [...(q.filters ?? []).map((f) => f.column), q.sort?.column].includes('pains_alerts')) {
+    await ensureAlerts(ctx.db, ctx.pool, { signal: ctx.signal });
+    ctx.cache.alertsReady = true;
+  }
   const params: unknown[] = [];
   const joins: string[] = [];
   const joined = new Set<string>();

@@ -84,6 +84,18 @@ export function CompoundView({ id }: { id: number | null }) {
                     </span>
                   ))}
                 </dd>
+                <dt>Structural alerts</dt>
+                <dd data-testid="alerts">
+                  {d.alerts === null
+                    ? 'not computed yet'
+                    : d.alerts.length === 0
+                      ? 'none (PAINS)'
+                      : d.alerts.map((a) => (
+                          <span key={`${a.set}:${a.id}`} className="flag-chip flag-no" title={`${a.set} substructure filter`}>
+                            {a.set}: {a.id}
+                          </span>
+                        ))}
+                </dd>
               </dl>
               <div className="actions">
                 <button
