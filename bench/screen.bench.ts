@@ -35,8 +35,11 @@ try {
   const r = st.result as ScreenResult;
   console.log(`screened ${r.compounds.toLocaleString()} compounds × ${catalogue.cellLines} cell lines (${(r.compounds * catalogue.cellLines / 1e6).toFixed(0)} M predictions) for ${rules.length} subgroups in ${seconds.toFixed(1)} s`);
   console.log(`  = ${((r.compounds * catalogue.cellLines) / seconds / 1e6).toFixed(1)} M predictions/s; ${(seconds / r.compounds * 1e6).toFixed(0)} s per million compounds`);
-  console.log(`  engine-side time ${r.seconds.toFixed(1)} s (features, ONNX, aggregation, domain, ranking, storing the top 10,000 rows per subgroup)`);
-  console.log(`  where the time goes (s): ${Object.entries(r.timings ?? {}).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}`).join(', ')}`);
+  console.log(`  engine-side time ${r.seconds.toFixed(1)} s (loading, features, ONNX, aggregation, domain, ranking, storing the top 10,000 rows per subgroup)`);
+  const t = r.timings ?? {};
+  const fmt = (keys: string[]) => keys.filter((k) => k in t).map((k) => `${k} ${(t[k] / 1000).toFixed(1)}`).join(', ');
+  console.log(`  where the time goes (s), screening thread: ${fmt(['ids', 'load', 'features', 'wait', 'aggregate', 'rank', 'store'])}`);
+  console.log(`  model work (s; in a worker thread, overlapping the stages above): ${fmt(['onnx', 'domain'])}`);
   console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
 } finally {
   await engine.close();

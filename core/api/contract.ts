@@ -287,7 +287,11 @@ export interface ScreenResult {
   subgroups: SubgroupPreview[];
   compounds: number;
   seconds: number;
-  /** Milliseconds per stage (ids, load, features, onnx, aggregate, domain, rank, store). */
+  /**
+   * Milliseconds per stage of the screening thread — ids, load, features, wait (for a chunk's model
+   * work), aggregate, rank, store: they add up to `seconds` — and of the model work itself — onnx,
+   * domain — which overlaps the other stages when it runs in a worker thread (large screens).
+   */
   timings?: Record<string, number>;
 }
 

@@ -102,10 +102,10 @@ export function validateAgainstSession(dir: string, manifest: ModelManifest, ses
   }
 }
 
-async function open(dir: string, manifest: ModelManifest, bytes: Uint8Array, sha: string): Promise<LoadedModel> {
+async function open(dir: string, manifest: ModelManifest, bytes: Uint8Array, sha: string, threads: number): Promise<LoadedModel> {
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 2, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+    session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
   } catch (err) {
     throw refuse(dir, 'model.file', `onnxruntime cannot load ${manifest.model.file}: ${(err as Error).message}`);
   }
@@ -122,9 +122,11 @@ async function open(dir: string, manifest: ModelManifest, bytes: Uint8Array, sha
 
 /**
  * Loads (or returns the cached) model of a directory. Verifies checksums and the manifest against the session;
- * a model whose files changed since it was cached is loaded again.
+ * a model whose files changed since it was cached is loaded again. `threads`: onnxruntime's intra-op threads
+ * (default 2; a session per thread count).
  */
-export async function loadModel(dirIn: string): Promise<LoadedModel> {
+export async function loadModel(dirIn: string, opts: { threads?: number } = {}): Promise<LoadedModel> {
+  const threads = Math.max(1, Math.floor(opts.threads ?? 2));
   const dir = resolve(dirIn);
   const manifest = readManifest(dir);
   const onnxPath = join(dir, manifest.model.file);
@@ -149,10 +151,10 @@ export async function loadModel(dirIn: string): Promise<LoadedModel> {
     const adSha = sha256Bytes(adBytes);
     if (adSha !== ad.sha256) throw refuse(dir, 'applicabilityDomain.sha256', `manifest says ${ad.sha256}, ${ad.file} has ${adSha}`);
   }
-  const key = `${dir}\n${sha}\n${JSON.stringify(manifest)}`;
+  const key = `${dir}\n${sha}\n${JSON.stringify(manifest)}\n${threads}`;
   let p = cache.get(key);
   if (!p) {
-    p = open(dir, manifest, bytes, sha);
+    p = open(dir, manifest, bytes, sha, threads);
     cache.set(key, p);
     p.catch(() => cache.delete(key));
   }

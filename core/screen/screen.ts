@@ -8,17 +8,14 @@
  */
 import type { DesirabilityWeights, RankedRow, ScreenRequest, ScreenResult, SubgroupPreview } from '../api/contract.js';
 import { ApiError } from '../api/errors.js';
-import { maxTanimoto, tanimotoIndex } from '../chem/similarity.js';
-import type { TanimotoIndex } from '../chem/similarity.js';
 import { FP_BYTES } from '../chem/types.js';
 import type { JobContext } from '../jobs.js';
 import { logProvenance } from '../library/provenance.js';
 import type { QueryContext } from '../library/query.js';
 import { iterateIds } from '../library/query.js';
-import { compoundMatrix, genotypeMatrix, predictMatrix } from '../predict/infer.js';
+import { compoundMatrix, genotypeMatrix } from '../predict/infer.js';
 import type { CompoundRecord } from '../predict/infer.js';
 import type { LoadedModel } from '../predict/registry.js';
-import { trainDrugs } from '../predict/infer.js';
 import { aggregateManyFast, concatAggregates, prepareCompounds, rankSubgroup, resolveWeights } from '../rank/index.js';
 import type { CompoundProfile, RankedSubgroup, SubgroupAggregate } from '../rank/index.js';
 import type { GenotypePanel } from '../subgroups/index.js';
@@ -26,9 +23,16 @@ import { resolveSubgroup } from '../subgroups/index.js';
 import type { GenotypeCatalogue } from '../api/contract.js';
 import { DESCRIPTOR_COLUMNS_V1 } from '../store/migrations/001-initial.js';
 import type { Db } from '../store/db.js';
+import { inlinePredictor, workerPredictor } from './predictor.js';
+import type { ChunkResult } from './predictor.js';
 
-/** Compounds per ONNX run: chunk × 889 cell lines × 4 bytes ≈ 15 MB of predictions. */
-const CHUNK = 4096;
+/**
+ * chunk: compounds per chunk and ONNX run (4,096 × 889 cell lines × 4 bytes ≈ 15 MB of predictions).
+ * workerFrom: from this many compounds the predictions run in a worker thread, overlapping with the
+ * work on the neighbouring chunks (below it, starting the worker costs more than it saves).
+ * Tests lower both to run the pipelined path on a small library.
+ */
+export const screenTuning = { chunk: 4096, workerFrom: 8192 };
 /** Ranked rows stored per subgroup (the CLI writes every row to its output file). */
 export const STORED_PER_SUBGROUP = 10_000;
 
@@ -103,27 +107,6 @@ function loadChunk(ctx: QueryContext, ids: number[], descriptorColumns: readonly
   return out;
 }
 
-const domainIndexes = new WeakMap<object, TanimotoIndex>();
-
-/** The model's training-drug fingerprints indexed by bit (built once per loaded side file). */
-function trainingIndex(model: LoadedModel): TanimotoIndex {
-  const file = trainDrugs(model);
-  let idx = domainIndexes.get(file);
-  if (!idx) {
-    idx = tanimotoIndex(file.drugs.map((d) => new Uint8Array(Buffer.from(d.fp, 'hex'))));
-    domainIndexes.set(file, idx);
-  }
-  return idx;
-}
-
-/**
- * Highest Tanimoto of each compound to any training drug (maxTanimoto on the drugs indexed by bit:
- * a compound's ~50 set bits meet the few drugs sharing each, instead of every drug's every bit).
- */
-export function domainScores(model: LoadedModel, fps: Uint8Array, n: number): Float32Array {
-  return maxTanimoto(trainingIndex(model), fps, n);
-}
-
 export interface ScreenOutput {
   result: ScreenResult;
   /**
@@ -146,7 +129,10 @@ export async function runScreen(ctx: ScreenContext, req: ScreenRequest, job: Job
   const descriptorColumns = modelDescriptorColumns(model);
   const masks = groups.map((g) => g.membership);
 
-  const timings: Record<string, number> = { ids: 0, load: 0, features: 0, onnx: 0, aggregate: 0, domain: 0, rank: 0, store: 0 };
+  // Stages of the screening thread (they add up to the run's time; `wait` is the time it waits for a
+  // chunk's model work), then the model work itself (ONNX, domain), which overlaps the other stages
+  // when it runs in a worker thread.
+  const timings: Record<string, number> = { ids: 0, load: 0, features: 0, wait: 0, aggregate: 0, rank: 0, store: 0, onnx: 0, domain: 0 };
   let tick = performance.now();
   const lap = (stage: string) => {
     const now = performance.now();
@@ -158,38 +144,63 @@ export async function runScreen(ctx: ScreenContext, req: ScreenRequest, job: Job
   if (ids.length === 0) throw new ApiError('INVALID_INPUT', 'no compounds to screen: import a library first (or relax the query)');
   lap('ids');
 
-  // Chunk-sized buffers reused by every chunk: fresh ones cost a page fault per 4 KB, every time.
-  const xBuf = new Float32Array(Math.min(CHUNK, ids.length) * model.manifest.compoundFeatures.length);
-  const predBuf = new Float32Array(Math.min(CHUNK, ids.length) * nSamples);
+  // Chunk-sized buffers, two pairs (features, predictions) in turn: one pair is being predicted
+  // while the other chunk is loaded, featurised, aggregated and scored. Reused, not reallocated:
+  // fresh ones cost a page fault per 4 KB, every chunk.
+  const chunkSize = Math.min(screenTuning.chunk, ids.length);
+  const F = model.manifest.compoundFeatures.length;
+  const free: { x: Float32Array; out: Float32Array }[] = [0, 1].map(() => ({ x: new Float32Array(chunkSize * F), out: new Float32Array(chunkSize * nSamples) }));
+  const predictorOpts = { genotypes: geno.matrix, nSamples, batchSize: chunkSize, signal: job.signal };
+  const predictor = ids.length >= screenTuning.workerFrom ? workerPredictor(model, predictorOpts) : inlinePredictor(model, predictorOpts);
   const parts: SubgroupAggregate[][] = groups.map(() => []);
   const profiles: CompoundProfile[] = [];
-  for (let from = 0; from < ids.length; from += CHUNK) {
-    if (job.signal.aborted) throw new ApiError('CANCELLED', 'screen cancelled');
+  const halfWidth = model.manifest.interval?.halfWidth ?? null;
+  // The chunk whose model work (predictions, domain) is under way; finished once it arrives.
+  let inFlight: { chunk: LibraryChunk; upto: number; result: Promise<ChunkResult> } | null = null;
+  const finish = async (f: NonNullable<typeof inFlight>) => {
     tick = performance.now();
-    const chunk = loadChunk(ctx.query, ids.slice(from, from + CHUNK), descriptorColumns);
-    lap('load');
+    const { x, out, domain, ms } = await f.result;
+    lap('wait');
+    timings.onnx += ms.onnx;
+    timings.domain += ms.domain;
+    const { chunk } = f;
     const n = chunk.ids.length;
-    const x = compoundMatrix(model.manifest, chunk.records, (i) => `compound ${chunk.ids[i]}`, xBuf);
-    lap('features');
     // The interval's constant half-width is applied inside the aggregation (same float32 bounds,
     // without two more chunk-sized arrays).
-    const preds = await predictMatrix(model, x, n, geno.matrix, nSamples, { signal: job.signal, bounds: false, out: predBuf, batchSize: CHUNK });
-    lap('onnx');
-    const matrix = { nCompounds: n, nSamples, values: preds.mean, halfWidth: model.manifest.interval?.halfWidth ?? null };
-    aggregateManyFast(matrix, masks).forEach((a, gi) => parts[gi].push(a));
-    lap('aggregate');
-    const dom = domainScores(model, chunk.fps, n);
+    aggregateManyFast({ nCompounds: n, nSamples, values: out.subarray(0, n * nSamples), halfWidth }, masks).forEach((a, gi) => parts[gi].push(a));
     for (let i = 0; i < n; i++) {
       profiles.push({
         compoundId: chunk.ids[i], name: chunk.names[i], smiles: chunk.smiles[i], qed: chunk.qed[i],
         // Structural alerts are not matched here yet: the alert term is left out of desirability
         // (its weight is redistributed) rather than pretending a compound is clean.
-        alerts: null, ruleFailures: chunk.ruleFailures[i], domainScore: dom[i], inDomain: dom[i] >= threshold,
+        alerts: null, ruleFailures: chunk.ruleFailures[i], domainScore: domain[i], inDomain: domain[i] >= threshold,
       });
     }
-    lap('domain');
-    job.progress('screen', Math.min(ids.length, from + n), ids.length);
+    lap('aggregate');
+    free.push({ x, out });
+    job.progress('screen', f.upto, ids.length);
+  };
+  try {
+    for (let from = 0; from < ids.length; from += chunkSize) {
+      if (job.signal.aborted) throw new ApiError('CANCELLED', 'screen cancelled');
+      tick = performance.now();
+      const chunk = loadChunk(ctx.query, ids.slice(from, from + chunkSize), descriptorColumns);
+      lap('load');
+      const { x, out } = free.shift()!;
+      compoundMatrix(model.manifest, chunk.records, (i) => `compound ${chunk.ids[i]}`, x);
+      lap('features');
+      const next = { chunk, upto: Math.min(ids.length, from + chunkSize), result: predictor.run({ x, n: chunk.ids.length, out, fps: chunk.fps }) };
+      // Its failure is reported where it is awaited; if an earlier chunk fails first, it is dropped.
+      next.result.catch(() => undefined);
+      // Finish the previous chunk while this one is with the model.
+      if (inFlight) await finish(inFlight);
+      inFlight = next;
+    }
+    if (inFlight) await finish(inFlight);
+  } finally {
+    await predictor.close();
   }
+  if (job.signal.aborted) throw new ApiError('CANCELLED', 'screen cancelled');
 
   tick = performance.now();
   const rankings = new Map<string, RankedSubgroup>();

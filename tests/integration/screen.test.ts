@@ -13,6 +13,7 @@ import { createClient } from '../../core/api/client.js';
 import type { ApiClient } from '../../core/api/client.js';
 import type { ScreenResult } from '../../core/api/contract.js';
 import { predictFile, PREDICT_HEADER } from '../../core/screen/predict-file.js';
+import { screenTuning } from '../../core/screen/screen.js';
 import type { ScreenOutput } from '../../core/screen/screen.js';
 import { writeRanked } from '../../core/cli/ranked-output.js';
 
@@ -152,6 +153,41 @@ describe('screening with the shipped model', () => {
     const lines = fs.readFileSync(csv, 'utf8').trim().split('\n');
     assert.equal(lines.length, 1 + 2 * 3);
     assert.deepEqual(lines.slice(1).map((l) => l.split(',')[0]), ['1', '2', '3', '1', '2', '3']);
+  });
+
+  test('the pipelined path (small chunks, model work in a worker thread) stores the same rows as one in-thread chunk', async () => {
+    const saved = { ...screenTuning };
+    Object.assign(screenTuning, { chunk: 16, workerFrom: 1 });
+    let st;
+    try {
+      st = await api.call('job.wait', await api.call('screen.run', { subgroups: ['BRAF melanoma', 'KRAS_mut AND NOT TP53_mut'], weights: { qed: 0 } }));
+    } finally {
+      Object.assign(screenTuning, saved);
+    }
+    assert.equal(st.status, 'done', JSON.stringify(st.error));
+    const piped = st.result as ScreenResult;
+    assert.ok(piped.compounds > 3 * 16, 'several chunks');
+    for (const g of ['BRAF melanoma', 'KRAS_mut AND NOT TP53_mut']) {
+      const a = await api.call('screen.results', { runId: result.runId, subgroup: g, offset: 0, limit: 1000 });
+      const b = await api.call('screen.results', { runId: piped.runId, subgroup: g, offset: 0, limit: 1000 });
+      assert.deepStrictEqual(b.rows, a.rows, g);
+    }
+  });
+
+  test('cancelling a pipelined screen stops it (worker thread included) and stores no results', async () => {
+    const saved = { ...screenTuning };
+    Object.assign(screenTuning, { chunk: 1, workerFrom: 1 });
+    try {
+      const { jobId } = await api.call('screen.run', { subgroups: ['BRAF melanoma'] });
+      await new Promise((r) => setTimeout(r, 300));
+      await api.call('job.cancel', { jobId });
+      const st = await api.call('job.wait', { jobId });
+      assert.equal(st.status, 'cancelled', JSON.stringify(st));
+    } finally {
+      Object.assign(screenTuning, saved);
+    }
+    const runs = engine.db.prepare("SELECT count(*) FROM screen_runs WHERE status = 'running'").pluck().get();
+    assert.equal(runs, 0);
   });
 
   test('predict: one row per compound × sample under the fixed header', async () => {
