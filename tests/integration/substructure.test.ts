@@ -122,6 +122,24 @@ describe('substructure search agrees with RDKit', () => {
     assert.equal(queryScreenFp(compileSmarts('*~*')), null);
   });
 
+  test('filter counts (counted in memory) equal SQL counts, NULLs included', async () => {
+    const cases: { filters: { column: string; op: '<' | '<=' | '>' | '>=' | '=' | '!=' | 'between' | 'is-null' | 'not-null'; value?: number | boolean; value2?: number }[]; sql: string }[] = [
+      { filters: [{ column: 'amw', op: 'between', value: 200, value2: 400 }, { column: 'lipinski_pass', op: '=', value: true }], sql: 'amw BETWEEN 200 AND 400 AND lipinski_pass = 1' },
+      { filters: [{ column: 'QED', op: '>=', value: 0.5 }], sql: '"QED" >= 0.5' },
+      { filters: [{ column: 'QED', op: 'is-null' }], sql: '"QED" IS NULL' },
+      { filters: [{ column: 'QED', op: '!=', value: 0.5 }], sql: '"QED" != 0.5' },
+      { filters: [{ column: 'tpsa', op: '<', value: 60 }, { column: 'CrippenClogP', op: '>', value: 2 }, { column: 'veber_pass', op: '=', value: false }], sql: 'tpsa < 60 AND "CrippenClogP" > 2 AND veber_pass = 0' },
+      { filters: [{ column: 'NumHBD', op: '<=', value: 0 }, { column: 'pains_alerts', op: 'not-null' }], sql: '"NumHBD" <= 0 AND pains_alerts IS NOT NULL' },
+    ];
+    for (const c of cases) {
+      const want = engine.db.prepare(`SELECT count(*) FROM descriptors WHERE ${c.sql}`).pluck().get() as number;
+      const { total } = await api.call('compounds.count', { filters: c.filters });
+      assert.equal(total, want, c.sql);
+      const page = await api.call('compounds.query', { offset: 0, limit: 5, filters: c.filters });
+      assert.equal(page.total, want, c.sql);
+    }
+  });
+
   test('an invalid SMARTS is a clear error', async () => {
     await assert.rejects(api.call('compounds.query', { offset: 0, limit: 10, substructure: 'C(=O' }), /substructure search 'C\(=O'.*SMARTS/i);
   });
