@@ -36,6 +36,7 @@ export class SearchCache {
   indexed = new Set<string>();
   /** Descriptor-table columns as arrays (for counting filters in memory), in row order. */
   columns = new Map<string, Float64Array>();
+  rowPos: { n: number; of: Int32Array } | null = null;
   /** Every compound has its structural alerts computed (older projects compute them on first use). */
   alertsReady = false;
   /** Row counts per query (filters and searches, not sort or page): paging must not recount. */
@@ -46,6 +47,7 @@ export class SearchCache {
     this.totals.clear();
     this.alertsReady = false;
     this.columns.clear();
+    this.rowPos = null;
     this.substructure.clear();
     this.tempKey = { sub: '', sim: '' };
   }
@@ -247,22 +249,36 @@ function countInMemory(ctx: QueryContext, filters: Filter[]): number {
 
 const MAX_COLUMN_ARRAYS = 16;
 
-/** One descriptor-table column for every unique compound (NaN for NULL), cached until the library changes. */
+/**
+ * One descriptor-table column for every unique compound (NaN for NULL), cached until the library
+ * changes. Read from the column's index (created on first use by ensureIndex): a covering scan of
+ * (value, id) pairs is several times cheaper than reading whole descriptor rows.
+ */
 function columnArray(ctx: QueryContext, column: string): Float64Array {
   let a = ctx.cache.columns.get(column);
   if (a) return a;
-  const n = ctx.db.prepare('SELECT count(*) FROM descriptors').pluck().get() as number;
-  a = new Float64Array(n).fill(NaN);
-  let i = 0;
-  // Row order (compound id) for every column: without ORDER BY, SQLite may read a column from its index, in value order.
-  for (const v of ctx.db.prepare(`SELECT "${column}" FROM descriptors NOT INDEXED ORDER BY compound_id`).pluck().iterate() as Iterable<number | null>) {
-    if (i >= n) break;
-    if (v !== null) a[i] = v;
-    i++;
+  const pos = rowPositions(ctx);
+  a = new Float64Array(pos.n).fill(NaN);
+  ensureIndex(ctx, column);
+  const stmt = ctx.db.prepare(`SELECT compound_id, "${column}" FROM descriptors INDEXED BY "descriptors_${column}"`).raw();
+  for (const [id, v] of stmt.iterate() as Iterable<[number, number | null]>) {
+    const i = pos.of[id];
+    if (v !== null && i >= 0) a[i] = v;
   }
   if (ctx.cache.columns.size >= MAX_COLUMN_ARRAYS) ctx.cache.columns.delete(ctx.cache.columns.keys().next().value!);
   ctx.cache.columns.set(column, a);
   return a;
+}
+
+/** A slot per descriptor row: compound id → slot (-1 for none), shared by every column array. */
+function rowPositions(ctx: QueryContext): { n: number; of: Int32Array } {
+  if (ctx.cache.rowPos) return ctx.cache.rowPos;
+  const maxId = (ctx.db.prepare('SELECT coalesce(max(compound_id), 0) FROM descriptors').pluck().get() as number) ?? 0;
+  const of = new Int32Array(maxId + 1).fill(-1);
+  let n = 0;
+  for (const id of ctx.db.prepare('SELECT compound_id FROM descriptors').pluck().iterate() as Iterable<number>) of[id] = n++;
+  ctx.cache.rowPos = { n, of };
+  return ctx.cache.rowPos;
 }
 
 export async function countCompounds(ctx: QueryContext, q: CompoundQuery): Promise<number> {
