@@ -288,9 +288,10 @@ export interface ScreenResult {
   compounds: number;
   seconds: number;
   /**
-   * Milliseconds per stage of the screening thread — ids, load, features, wait (for a chunk's model
-   * work), aggregate, rank, store: they add up to `seconds` — and of the model work itself — onnx,
-   * domain — which overlaps the other stages when it runs in a worker thread (large screens).
+   * Milliseconds per stage of the screening thread — ids, load, features, wait (for a chunk's
+   * predictions), aggregate, domain, rank, store: they add up to `seconds` — and `onnx`, the
+   * predictions themselves, which overlap the other stages when they run in a worker thread (large
+   * screens).
    */
   timings?: Record<string, number>;
 }

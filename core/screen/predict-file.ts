@@ -16,7 +16,7 @@ import { compoundMatrix, genotypeMatrix, predictMatrix } from '../predict/infer.
 import type { CompoundRecord } from '../predict/infer.js';
 import { loadLabPanel } from '../subgroups/index.js';
 import { APP_VERSION } from '../version.js';
-import { domainScores } from './predictor.js';
+import { domainScores } from './screen.js';
 
 export const PREDICT_HEADER = ['compound_id', 'sample_id', 'ln_ic50_pred', 'ln_ic50_low', 'ln_ic50_high', 'domain_score'] as const;
 const BATCH = 512;

@@ -1,7 +1,7 @@
 /**
- * The worker thread (piscina, one thread) that does a large screen's model work per chunk —
- * predictions and domain scores, see predictor.ts — while the screening thread loads, featurises
- * and aggregates the neighbouring chunks. Loaded like the chem pool's worker
+ * The worker thread (piscina, one thread) that runs a large screen's ONNX predictions per chunk (see
+ * predictor.ts) while the screening thread loads, featurises, aggregates and scores the domain of
+ * the neighbouring chunks. Loaded like the chem pool's worker
  * (workers/chem.worker.ts): piscina require()s it, which tsx transpiles in worker threads too.
  *
  * It loads the model itself (the directory and checksum of the screening thread's model, one
@@ -22,7 +22,7 @@ async function init() {
     // Before the thread ends: its session goes while the thread is alive.
     if ('op' in task) return releaseModels();
     const r = await runChunk(model, data.genotypes, data.nSamples, data.batchSize, task);
-    return move({ [transferableSymbol]: [r.x.buffer, r.out.buffer, r.domain.buffer], [valueSymbol]: r });
+    return move({ [transferableSymbol]: [r.x.buffer, r.out.buffer], [valueSymbol]: r });
   };
 }
 

@@ -8,12 +8,14 @@
  */
 import type { DesirabilityWeights, RankedRow, ScreenRequest, ScreenResult, SubgroupPreview } from '../api/contract.js';
 import { ApiError } from '../api/errors.js';
+import { maxTanimoto, tanimotoIndex } from '../chem/similarity.js';
+import type { TanimotoIndex } from '../chem/similarity.js';
 import { FP_BYTES } from '../chem/types.js';
 import type { JobContext } from '../jobs.js';
 import { logProvenance } from '../library/provenance.js';
 import type { QueryContext } from '../library/query.js';
 import { iterateIds } from '../library/query.js';
-import { compoundMatrix, genotypeMatrix } from '../predict/infer.js';
+import { compoundMatrix, genotypeMatrix, trainDrugs } from '../predict/infer.js';
 import type { CompoundRecord } from '../predict/infer.js';
 import type { LoadedModel } from '../predict/registry.js';
 import { aggregateManyFast, concatAggregates, prepareCompounds, rankSubgroup, resolveWeights } from '../rank/index.js';
@@ -107,6 +109,27 @@ function loadChunk(ctx: QueryContext, ids: number[], descriptorColumns: readonly
   return out;
 }
 
+const domainIndexes = new WeakMap<object, TanimotoIndex>();
+
+/** The model's training-drug fingerprints indexed by bit (built once per loaded side file). */
+function trainingIndex(model: LoadedModel): TanimotoIndex {
+  const file = trainDrugs(model);
+  let idx = domainIndexes.get(file);
+  if (!idx) {
+    idx = tanimotoIndex(file.drugs.map((d) => new Uint8Array(Buffer.from(d.fp, 'hex'))));
+    domainIndexes.set(file, idx);
+  }
+  return idx;
+}
+
+/**
+ * Highest Tanimoto of each compound to any training drug (maxTanimoto on the drugs indexed by bit:
+ * a compound's ~50 set bits meet the drugs sharing each, instead of every drug's every bit).
+ */
+export function domainScores(model: LoadedModel, fps: Uint8Array, n: number): Float32Array {
+  return maxTanimoto(trainingIndex(model), fps, n);
+}
+
 export interface ScreenOutput {
   result: ScreenResult;
   /**
@@ -130,9 +153,9 @@ export async function runScreen(ctx: ScreenContext, req: ScreenRequest, job: Job
   const masks = groups.map((g) => g.membership);
 
   // Stages of the screening thread (they add up to the run's time; `wait` is the time it waits for a
-  // chunk's model work), then the model work itself (ONNX, domain), which overlaps the other stages
-  // when it runs in a worker thread.
-  const timings: Record<string, number> = { ids: 0, load: 0, features: 0, wait: 0, aggregate: 0, rank: 0, store: 0, onnx: 0, domain: 0 };
+  // chunk's predictions), then the ONNX time itself, which overlaps the other stages when the
+  // predictions run in a worker thread.
+  const timings: Record<string, number> = { ids: 0, load: 0, features: 0, wait: 0, aggregate: 0, domain: 0, rank: 0, store: 0, onnx: 0 };
   let tick = performance.now();
   const lap = (stage: string) => {
     const now = performance.now();
@@ -155,29 +178,30 @@ export async function runScreen(ctx: ScreenContext, req: ScreenRequest, job: Job
   const parts: SubgroupAggregate[][] = groups.map(() => []);
   const profiles: CompoundProfile[] = [];
   const halfWidth = model.manifest.interval?.halfWidth ?? null;
-  // The chunk whose model work (predictions, domain) is under way; finished once it arrives.
+  // The chunk whose predictions are under way; finished (aggregated, domain, profiles) once they arrive.
   let inFlight: { chunk: LibraryChunk; upto: number; result: Promise<ChunkResult> } | null = null;
   const finish = async (f: NonNullable<typeof inFlight>) => {
     tick = performance.now();
-    const { x, out, domain, ms } = await f.result;
+    const { x, out, ms } = await f.result;
     lap('wait');
-    timings.onnx += ms.onnx;
-    timings.domain += ms.domain;
+    timings.onnx += ms;
     const { chunk } = f;
     const n = chunk.ids.length;
     // The interval's constant half-width is applied inside the aggregation (same float32 bounds,
     // without two more chunk-sized arrays).
     aggregateManyFast({ nCompounds: n, nSamples, values: out.subarray(0, n * nSamples), halfWidth }, masks).forEach((a, gi) => parts[gi].push(a));
+    free.push({ x, out });
+    lap('aggregate');
+    const dom = domainScores(model, chunk.fps, n);
     for (let i = 0; i < n; i++) {
       profiles.push({
         compoundId: chunk.ids[i], name: chunk.names[i], smiles: chunk.smiles[i], qed: chunk.qed[i],
         // Structural alerts are not matched here yet: the alert term is left out of desirability
         // (its weight is redistributed) rather than pretending a compound is clean.
-        alerts: null, ruleFailures: chunk.ruleFailures[i], domainScore: domain[i], inDomain: domain[i] >= threshold,
+        alerts: null, ruleFailures: chunk.ruleFailures[i], domainScore: dom[i], inDomain: dom[i] >= threshold,
       });
     }
-    lap('aggregate');
-    free.push({ x, out });
+    lap('domain');
     job.progress('screen', f.upto, ids.length);
   };
   try {
@@ -189,10 +213,10 @@ export async function runScreen(ctx: ScreenContext, req: ScreenRequest, job: Job
       const { x, out } = free.shift()!;
       compoundMatrix(model.manifest, chunk.records, (i) => `compound ${chunk.ids[i]}`, x);
       lap('features');
-      const next = { chunk, upto: Math.min(ids.length, from + chunkSize), result: predictor.run({ x, n: chunk.ids.length, out, fps: chunk.fps }) };
+      const next = { chunk, upto: Math.min(ids.length, from + chunkSize), result: predictor.run({ x, n: chunk.ids.length, out }) };
       // Its failure is reported where it is awaited; if an earlier chunk fails first, it is dropped.
       next.result.catch(() => undefined);
-      // Finish the previous chunk while this one is with the model.
+      // Finish the previous chunk while this one is predicted.
       if (inFlight) await finish(inFlight);
       inFlight = next;
     }
