@@ -12,6 +12,7 @@ import { maxTanimoto, tanimotoIndex } from '../chem/similarity.js';
 import type { TanimotoIndex } from '../chem/similarity.js';
 import { FP_BYTES } from '../chem/types.js';
 import type { JobContext } from '../jobs.js';
+import { alertsOf, ensureAlerts } from '../library/alerts.js';
 import { logProvenance } from '../library/provenance.js';
 import type { QueryContext } from '../library/query.js';
 import { iterateIds } from '../library/query.js';
@@ -71,6 +72,8 @@ interface LibraryChunk {
   records: CompoundRecord[];
   qed: (number | null)[];
   ruleFailures: (number | null)[];
+  /** Structural alerts matched (ids), null where not computed. */
+  alerts: (string[] | null)[];
 }
 
 /** Descriptor columns a model reads (those the project stores; a missing one is reported by compoundMatrix). */
@@ -84,10 +87,13 @@ function modelDescriptorColumns(model: LoadedModel): string[] {
 function loadChunk(ctx: QueryContext, ids: number[], descriptorColumns: readonly string[]): LibraryChunk {
   const ph = ids.map(() => '?').join(',');
   const cols = descriptorColumns.map((c) => `, d."${c}"`).join('');
-  const rows = ctx.db.prepare(`SELECT c.id, c.name, c.smiles, f.morgan, d.lipinski_pass, d.veber_pass, d."QED"${cols}
+  const rows = ctx.db.prepare(`SELECT c.id, c.name, c.smiles, f.morgan, d.lipinski_pass, d.veber_pass, d.pains_alerts, d."QED"${cols}
     FROM compounds c JOIN descriptors d ON d.compound_id = c.id JOIN fingerprints f ON f.compound_id = c.id WHERE c.id IN (${ph})`).raw().all(...ids) as unknown[][];
   const byId = new Map(rows.map((r) => [r[0] as number, r]));
-  const out: LibraryChunk = { ids: [], names: [], smiles: [], fps: new Uint8Array(ids.length * FP_BYTES), records: [], qed: [], ruleFailures: [] };
+  // Alert names only for the few compounds that have any (most have none).
+  const flagged = rows.filter((r) => (r[6] as number | null) != null && (r[6] as number) > 0).map((r) => r[0] as number);
+  const names = alertsOf(ctx.db, flagged);
+  const out: LibraryChunk = { ids: [], names: [], smiles: [], fps: new Uint8Array(ids.length * FP_BYTES), records: [], qed: [], ruleFailures: [], alerts: [] };
   const D = descriptorColumns.length;
   for (const id of ids) {
     const r = byId.get(id);
@@ -97,9 +103,10 @@ function loadChunk(ctx: QueryContext, ids: number[], descriptorColumns: readonly
     out.names.push((r[1] as string | null) ?? null);
     out.smiles.push(r[2] as string);
     out.fps.set(r[3] as Buffer, k * FP_BYTES);
-    const qed = (r[6] as number | null) ?? null;
+    const qed = (r[7] as number | null) ?? null;
     const descriptors: Record<string, number | null> = { QED: qed };
-    for (let j = 0; j < D; j++) descriptors[descriptorColumns[j]] = r[7 + j] as number | null;
+    for (let j = 0; j < D; j++) descriptors[descriptorColumns[j]] = r[8 + j] as number | null;
+    out.alerts.push(r[6] == null ? null : (names.get(id) ?? []));
     out.records.push({ fingerprint: out.fps.subarray(k * FP_BYTES, (k + 1) * FP_BYTES), descriptors });
     out.qed.push(qed);
     const lipinski = r[4] as number | null, veber = r[5] as number | null;
@@ -155,7 +162,7 @@ export async function runScreen(ctx: ScreenContext, req: ScreenRequest, job: Job
   // Stages of the screening thread (they add up to the run's time; `wait` is the time it waits for a
   // chunk's predictions), then the ONNX time itself, which overlaps the other stages when the
   // predictions run in a worker thread.
-  const timings: Record<string, number> = { ids: 0, load: 0, features: 0, wait: 0, aggregate: 0, domain: 0, rank: 0, store: 0, onnx: 0 };
+  const timings: Record<string, number> = { ids: 0, alerts: 0, load: 0, features: 0, wait: 0, aggregate: 0, domain: 0, rank: 0, store: 0, onnx: 0 };
   let tick = performance.now();
   const lap = (stage: string) => {
     const now = performance.now();
@@ -166,6 +173,12 @@ export async function runScreen(ctx: ScreenContext, req: ScreenRequest, job: Job
   for await (const id of iterateIds(ctx.query, { ...(req.query ?? {}), includeDuplicates: false })) ids.push(id);
   if (ids.length === 0) throw new ApiError('INVALID_INPUT', 'no compounds to screen: import a library first (or relax the query)');
   lap('ids');
+  // Projects imported before alerts were stored: compute them now (once; stored for next time).
+  if (!ctx.query.cache.alertsReady) {
+    await ensureAlerts(db, ctx.query.pool, { signal: job.signal, progress: (done, total) => job.progress('alerts', done, total) });
+    ctx.query.cache.alertsReady = true;
+  }
+  lap('alerts');
 
   // Chunk-sized buffers, two pairs (features, predictions) in turn: one pair is being predicted
   // while the other chunk is loaded, featurised, aggregated and scored. Reused, not reallocated:
@@ -196,9 +209,9 @@ export async function runScreen(ctx: ScreenContext, req: ScreenRequest, job: Job
     for (let i = 0; i < n; i++) {
       profiles.push({
         compoundId: chunk.ids[i], name: chunk.names[i], smiles: chunk.smiles[i], qed: chunk.qed[i],
-        // Structural alerts are not matched here yet: the alert term is left out of desirability
-        // (its weight is redistributed) rather than pretending a compound is clean.
-        alerts: null, ruleFailures: chunk.ruleFailures[i], domainScore: dom[i], inDomain: dom[i] >= threshold,
+        // PAINS alerts stored with the compound; where they are not computed (null) the alert term is
+        // left out of that compound's desirability (weight redistributed) rather than taken as clean.
+        alerts: chunk.alerts[i], ruleFailures: chunk.ruleFailures[i], domainScore: dom[i], inDomain: dom[i] >= threshold,
       });
     }
     lap('domain');

@@ -206,3 +206,44 @@ describe('screening with the shipped model', () => {
     assert.ok(Number(first[3]) < Number(first[2]) && Number(first[2]) < Number(first[4]));
   });
 });
+
+describe('structural alerts in screening', () => {
+  let engine: Engine;
+  let api: ApiClient;
+  before(async () => {
+    const file = path.join(tmpdir, 'alerts.smi');
+    // catechol, p-benzoquinone, a rhodanine ene, an azo dye; aspirin, caffeine, ibuprofen, paracetamol
+    fs.writeFileSync(file, [
+      'Oc1ccccc1O catechol', 'O=C1C=CC(=O)C=C1 benzoquinone', 'O=C1NC(=S)SC1=Cc1ccccc1 rhodanine_ene', 'CN(C)c1ccc(N=Nc2ccccc2)cc1 azo',
+      'CC(=O)Oc1ccccc1C(=O)O aspirin', 'Cn1cnc2c1c(=O)n(C)c(=O)n2C caffeine', 'CC(C)Cc1ccc(cc1)C(C)C(=O)O ibuprofen', 'CC(=O)Nc1ccc(O)cc1 paracetamol',
+    ].join('\n'));
+    engine = await createEngine({ projectFile: path.join(tmpdir, 'alerts.strata'), threads: 2 });
+    api = createClient(engine.dispatcher);
+    const imp = await api.call('job.wait', await api.call('library.import', { files: [file] }));
+    assert.equal(imp.status, 'done');
+  });
+  after(async () => engine.close());
+
+  test('ranked rows carry the PAINS alerts stored with each compound, and the alert term scores 0.5^n', async () => {
+    const stored = new Map<number, string[]>();
+    for (const r of engine.db.prepare("SELECT compound_id, alert_id FROM alerts WHERE alert_set = 'PAINS' ORDER BY alert_id").all() as { compound_id: number; alert_id: string }[]) {
+      stored.set(r.compound_id, [...(stored.get(r.compound_id) ?? []), r.alert_id]);
+    }
+    assert.ok(stored.size >= 3, `${stored.size} compounds with PAINS alerts`);
+    // Only the alert term weighs: desirability is 0.5^(number of alerts), 1 for a clean compound.
+    const { jobId } = await api.call('screen.run', { subgroups: ['TP53_mut'], weights: { potency: 0, selectivity: 0, qed: 0, rules: 0, domain: 0, alerts: 1 } });
+    const st = await api.call('job.wait', { jobId });
+    assert.equal(st.status, 'done', JSON.stringify(st.error));
+    const run = st.result as ScreenResult;
+    const page = await api.call('screen.results', { runId: run.runId, subgroup: 'TP53_mut', offset: 0, limit: 100 });
+    assert.equal(page.rows.length, 8);
+    for (const r of page.rows) {
+      const want = stored.get(r.compoundId) ?? [];
+      assert.deepEqual([...r.alerts].sort(), want, `compound ${r.compoundId}`);
+      assert.ok(Math.abs(r.desirability - Math.max(0.01, 0.5 ** want.length)) < 1e-9, `compound ${r.compoundId}: ${r.desirability} with ${want.length} alerts`);
+    }
+    // Clean compounds rank above flagged ones.
+    const firstFlagged = page.rows.findIndex((r) => r.alerts.length > 0);
+    assert.ok(page.rows.slice(firstFlagged).every((r) => r.alerts.length > 0));
+  });
+});
