@@ -198,7 +198,7 @@ function RankResults({ result }: { result: ScreenResult }) {
       ),
     },
     { key: 'qed', label: 'QED', width: 64, align: 'right', render: (r) => <span className="num">{formatNumber(r.qed, 3)}</span> },
-    { key: 'alerts', label: 'Alerts', width: 120, sortable: false, render: (r) => <span className="ellipsis small" title={r.alerts.join(', ')}>{r.alerts.length ? r.alerts.join(', ') : '—'}</span> },
+    { key: 'alerts', label: 'Alerts', width: 120, sortable: false, render: (r) => <span className={`ellipsis small ${r.alerts.length ? 'flag-no' : 'muted'}`} title={r.alerts.length ? `PAINS: ${r.alerts.join(', ')}` : 'no PAINS alert'}>{r.alerts.length ? r.alerts.join(', ') : 'none'}</span> },
     { key: 'desirability', label: 'Desirability', title: 'weighted desirability, 0..1', width: 100, align: 'right', render: (r) => <span className="num strong">{formatNumber(r.desirability, 3)}</span> },
   ];
 
