@@ -38,7 +38,7 @@ try {
   console.log(`  engine-side time ${r.seconds.toFixed(1)} s (loading, features, ONNX, aggregation, domain, ranking, storing the top 10,000 rows per subgroup)`);
   const t = r.timings ?? {};
   const fmt = (keys: string[]) => keys.filter((k) => k in t).map((k) => `${k} ${(t[k] / 1000).toFixed(1)}`).join(', ');
-  console.log(`  where the time goes (s), screening thread: ${fmt(['ids', 'load', 'features', 'wait', 'aggregate', 'domain', 'rank', 'store'])}`);
+  console.log(`  where the time goes (s), screening thread: ${fmt(['ids', 'alerts', 'load', 'features', 'wait', 'aggregate', 'domain', 'rank', 'store'])}`);
   console.log(`  ONNX predictions (s; in a worker thread, overlapping the stages above): ${fmt(['onnx'])}`);
   console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
 } finally {
