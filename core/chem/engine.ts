@@ -502,7 +502,9 @@ export class ChemEngine {
     const atoms: (number[] | null)[] = new Array<number[] | null>(smiles.length).fill(null);
     const q = this.query(querySmarts);
     try {
-      const ringSensitive = /\[[^\]]*([Rr]\d|x)/.test(querySmarts);
+      // Primitives that trusted (unsanitised) molecules do not perceive: SSSR ring counts/sizes (R2, r6,
+      // x2) and hybridisation (^2).
+      const ringSensitive = /\[[^\]]*([Rr]\d|x|\^)/.test(querySmarts);
       // Hit flags only: the JS matcher decides what it can (≈ 3× cheaper than RDKit on trusted SMILES),
       // RDKit the rest (molecules it leaves undecided, SMILES it cannot read).
       const js = opts.atoms === false && !opts.fullParse ? this.jsQuery(querySmarts) : null;

@@ -436,6 +436,14 @@ class Parser {
     const any = (fn: AtomFn): AtomNode => ({ fn, sum: { mask: null, chg: 0 } });
     if (ch >= '0' && ch <= '9') {
       const iso = this.readInt()!;
+      // [2H], [3H+]: after a leading isotope a lone 'H' is the element, as in SMILES, not an H count.
+      const next = s[this.i + 1];
+      if (first && s[this.i] === 'H' && (next === ']' || next === '+' || next === '-')) {
+        this.i++;
+        const h = elementPrim('H');
+        const hf = h.fn;
+        return { fn: (c, a) => (c.g.isotope[a] === iso ? hf(c, a) : F), sum: h.sum };
+      }
       return any((c, a) => (c.g.isotope[a] === iso ? T : F));
     }
     if (ch === '$') {

@@ -11,8 +11,8 @@ import { ALERT_COLUMNS_V3 } from '../store/migrations/003-search-alerts.js';
 
 /** Numeric columns of the `descriptors` table: RDKit descriptors, QED, Ro5 violations, alert counts. */
 export const NUMERIC_COLUMNS: readonly string[] = [...DESCRIPTOR_COLUMNS_V1, ...ALERT_COLUMNS_V3];
-/** Every column of the `descriptors` table except the key. */
-export const DESCRIPTOR_TABLE_COLUMNS: readonly string[] = [...NUMERIC_COLUMNS, ...FLAG_COLUMNS_V1];
+/** Every column of the `descriptors` table except the key, in export order (columns added later go last). */
+export const DESCRIPTOR_TABLE_COLUMNS: readonly string[] = [...DESCRIPTOR_COLUMNS_V1, ...FLAG_COLUMNS_V1, ...ALERT_COLUMNS_V3];
 
 const DESCRIPTOR_LABELS: Record<string, [string, string?, string?]> = {
   exactmw: ['Exact MW', 'Da', 'monoisotopic mass'],

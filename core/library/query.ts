@@ -37,15 +37,18 @@ export class SearchCache {
   /** Descriptor-table columns as arrays (for counting filters in memory), in row order. */
   columns = new Map<string, Float64Array>();
   rowPos: { n: number; of: Int32Array } | null = null;
-  /** Every compound has its structural alerts computed (older projects compute them on first use). */
-  alertsReady = false;
+  /** Every compound's structural alerts computed (older projects compute them on first use): one shared run. */
+  alerts: Promise<void> | null = null;
+  /** Bumped by every invalidation: a search that started before a change must not cache its result. */
+  generation = 0;
   /** Row counts per query (filters and searches, not sort or page): paging must not recount. */
   totals = new Map<string, number>();
   invalidate(): void {
     this.fps = null;
     this.screen = null;
     this.totals.clear();
-    this.alertsReady = false;
+    this.alerts = null;
+    this.generation++;
     this.columns.clear();
     this.rowPos = null;
     this.substructure.clear();
@@ -101,10 +104,7 @@ function ensureIndex(ctx: QueryContext, column: string): void {
 
 async function buildQuery(ctx: QueryContext, q: CompoundQuery): Promise<Built> {
   const resolver = ctx.columns();
-  if (!ctx.cache.alertsReady && [...(q.filters ?? []).map((f) => f.column), q.sort?.column].includes('pains_alerts')) {
-    await ensureAlerts(ctx.db, ctx.pool, { signal: ctx.signal });
-    ctx.cache.alertsReady = true;
-  }
+  if ([...(q.filters ?? []).map((f) => f.column), q.sort?.column].includes('pains_alerts')) await alertsComputed(ctx);
   const params: unknown[] = [];
   const joins: string[] = [];
   const joined = new Set<string>();
@@ -152,7 +152,9 @@ async function buildQuery(ctx: QueryContext, q: CompoundQuery): Promise<Built> {
   const countFrom = needsCompounds || joins.length ? `${from} ${joins.join(' ')}` : `descriptors d${searchJoins}`;
   const countKey = JSON.stringify([q.filters ?? [], q.substructure ?? null, q.similarTo ?? null, !!q.includeDuplicates]);
   const simple = !q.includeDuplicates && !q.substructure && !q.similarTo && (q.filters ?? []).length > 0
-    && (q.filters ?? []).every((f) => DESCRIPTOR_TABLE_COLUMNS.includes(f.column) && f.op !== 'contains');
+    && (q.filters ?? []).every((f) => DESCRIPTOR_TABLE_COLUMNS.includes(f.column) && f.op !== 'contains'
+      // A text value compares with SQLite's type ordering; only numbers and booleans are counted in memory.
+      && (f.value === undefined || typeof f.value === 'number' || typeof f.value === 'boolean') && (f.op !== 'between' || typeof f.value2 === 'number'));
   return { from: `${from} ${joins.join(' ')}`, countFrom, countKey, where, params, orderBy, columnFilters: simple ? q.filters! : null };
 }
 
@@ -301,6 +303,21 @@ async function matchAtoms(ctx: QueryContext, smarts: string, smiles: string[]): 
   }
 }
 
+/**
+ * Resolves once every compound has its structural alerts (computing the missing ones, once, however
+ * many callers ask at the same time). `progress` reports the run this caller starts, if any.
+ */
+export function alertsComputed(ctx: Pick<QueryContext, 'db' | 'pool' | 'cache'>, progress?: (done: number, total: number) => void): Promise<void> {
+  if (!ctx.cache.alerts) {
+    const p = ensureAlerts(ctx.db, ctx.pool, { progress }).then(() => undefined);
+    ctx.cache.alerts = p;
+    p.catch(() => {
+      if (ctx.cache.alerts === p) ctx.cache.alerts = null;
+    });
+  }
+  return ctx.cache.alerts;
+}
+
 /** The substructure screen index, loaded once per change of the library (concurrent callers share the load). */
 export function screenIndex(ctx: Pick<QueryContext, 'db' | 'pool' | 'cache'>): Promise<ScreenIndex> {
   if (!ctx.cache.screen) {
@@ -317,19 +334,30 @@ async function ensureSubstructureTemp(ctx: QueryContext, smarts: string): Promis
   if (ctx.cache.tempKey.sub === smarts) return;
   let hits = ctx.cache.substructure.get(smarts);
   if (!hits) {
+    const generation = ctx.cache.generation;
     const index = await screenIndex(ctx);
     hits = (await searchSubstructure(index, await ctx.pool(), smarts, ctx.signal)).ids;
+    // The library changed while searching (an import finished): answer with what was found, cache nothing.
+    if (generation !== ctx.cache.generation) {
+      fillSubTemp(ctx, hits);
+      ctx.cache.tempKey.sub = '';
+      return;
+    }
     if (ctx.cache.substructure.size > 16) ctx.cache.substructure.clear();
     ctx.cache.substructure.set(smarts, hits);
   }
+  fillSubTemp(ctx, hits);
+  ctx.cache.tempKey.sub = smarts;
+}
+
+function fillSubTemp(ctx: QueryContext, hits: Int32Array): void {
   const db = ctx.db;
   db.exec('CREATE TEMP TABLE IF NOT EXISTS q_sub (id INTEGER PRIMARY KEY)');
   db.transaction(() => {
     db.exec('DELETE FROM temp.q_sub');
     const ins = db.prepare('INSERT INTO temp.q_sub(id) VALUES (?)');
-    for (const id of hits!) ins.run(id);
+    for (const id of hits) ins.run(id);
   })();
-  ctx.cache.tempKey.sub = smarts;
 }
 
 /** All fingerprints in memory (256 bytes each: 256 MB per million), loaded once per change of the library. */

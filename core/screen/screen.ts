@@ -12,10 +12,10 @@ import { maxTanimoto, tanimotoIndex } from '../chem/similarity.js';
 import type { TanimotoIndex } from '../chem/similarity.js';
 import { FP_BYTES } from '../chem/types.js';
 import type { JobContext } from '../jobs.js';
-import { alertsOf, ensureAlerts } from '../library/alerts.js';
+import { alertsOf } from '../library/alerts.js';
 import { logProvenance } from '../library/provenance.js';
 import type { QueryContext } from '../library/query.js';
-import { iterateIds } from '../library/query.js';
+import { alertsComputed, iterateIds } from '../library/query.js';
 import { compoundMatrix, genotypeMatrix, trainDrugs } from '../predict/infer.js';
 import type { CompoundRecord } from '../predict/infer.js';
 import type { LoadedModel } from '../predict/registry.js';
@@ -174,10 +174,12 @@ export async function runScreen(ctx: ScreenContext, req: ScreenRequest, job: Job
   if (ids.length === 0) throw new ApiError('INVALID_INPUT', 'no compounds to screen: import a library first (or relax the query)');
   lap('ids');
   // Projects imported before alerts were stored: compute them now (once; stored for next time).
-  if (!ctx.query.cache.alertsReady) {
-    await ensureAlerts(db, ctx.query.pool, { signal: job.signal, progress: (done, total) => job.progress('alerts', done, total) });
-    ctx.query.cache.alertsReady = true;
-  }
+  await new Promise<void>((resolve, reject) => {
+    const signal = job.signal;
+    if (signal?.aborted) return reject(signal.reason);
+    signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+    alertsComputed(ctx.query, (done, total) => job.progress('alerts', done, total)).then(resolve, reject);
+  });
   lap('alerts');
 
   // Chunk-sized buffers, two pairs (features, predictions) in turn: one pair is being predicted

@@ -32,6 +32,7 @@ const QUERIES = [
   '[R]', '[R2]', '[r5]', '[r6]', '[x3]', '[D3]', '[X4]', '[v4]', 'C@C', 'C!@C', '[#6;R]~[#7;!R]', '[!#6;!#1]', '*~*', '[a]',
   'C/C=C/C', '[C@H](N)C(=O)O', 'C.C', '[Na,K]', '[Pt]', '[#8]~[#16]~[#8]', 'O=[N+][O-]', '[CH3]C(=O)', 'c1ccc2c(c1)oc1ccccc12',
   '[$(c1ccccc1),$(c1ccncc1)]', 'C(=O)Oc1ccccc1C(=O)O', 'O=C(N)c1ccccc1', 'CCCCCCC', 'c1ccccc1.c1ccccc1',
+  '[2H]', '[2H]C', '[13C]', '[#1]', '[^2]', '[C^3]', '[N^2]', '[#6^1]',
 ];
 
 describe('substructure search agrees with RDKit', () => {
@@ -47,7 +48,10 @@ describe('substructure search agrees with RDKit', () => {
     R = await (RDKitPkg as unknown as () => Promise<typeof R>)();
     engine = await createEngine({ projectFile: path.join(tmpdir, 'nci.strata'), threads: 2 });
     api = createClient(engine.dispatcher);
-    const { jobId } = await api.call('library.import', { files: [path.join(DATA, 'reference/nci_first_5k.smi')] });
+    // NCI has no isotopes: a few labelled compounds are added.
+    const extra = path.join(tmpdir, 'isotopes.smi');
+    fs.writeFileSync(extra, '[2H]C([2H])([2H])Oc1ccccc1 d3-anisole\n[13CH3]c1ccccc1 13C-toluene\nOC([2H])([2H])c1ccncc1 d2-pyridylmethanol\n');
+    const { jobId } = await api.call('library.import', { files: [path.join(DATA, 'reference/nci_first_5k.smi'), extra] });
     const st = await api.call('job.wait', { jobId });
     assert.equal(st.status, 'done', JSON.stringify(st.error));
     stored = engine.db.prepare('SELECT id, smiles FROM compounds WHERE duplicate_of IS NULL ORDER BY id').all() as { id: number; smiles: string }[];
