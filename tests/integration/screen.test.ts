@@ -178,8 +178,17 @@ describe('screening with the shipped model', () => {
     const saved = { ...screenTuning };
     Object.assign(screenTuning, { chunk: 1, workerFrom: 1 });
     try {
+      // Cancel once the pipeline is under way: the first chunk's predictions have come back.
+      let stop = () => {};
+      const started = new Promise<void>((resolve) => {
+        stop = engine.events.subscribe((event, payload) => {
+          const p = payload as { stage?: string; done?: number };
+          if (event === 'job.progress' && p.stage === 'screen' && (p.done ?? 0) >= 1) resolve();
+        });
+      });
       const { jobId } = await api.call('screen.run', { subgroups: ['BRAF melanoma'] });
-      await new Promise((r) => setTimeout(r, 300));
+      await started;
+      stop();
       await api.call('job.cancel', { jobId });
       const st = await api.call('job.wait', { jobId });
       assert.equal(st.status, 'cancelled', JSON.stringify(st));
