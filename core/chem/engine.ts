@@ -497,69 +497,65 @@ export class ChemEngine {
    * With `atoms: false` only the hit flags are computed (no full parse of the hits; atoms all null).
    */
   substructure(querySmarts: string, smiles: string[], opts: { fullParse?: boolean; atoms?: boolean } = {}): { hits: Uint8Array; atoms: (number[] | null)[] } {
-    const kit = this.kit;
     const hits = new Uint8Array(smiles.length);
     const atoms: (number[] | null)[] = new Array<number[] | null>(smiles.length).fill(null);
+    const withAtoms = opts.atoms !== false;
     const q = this.query(querySmarts);
     try {
+      let todo: number[] = [];
+      for (let k = 0; k < smiles.length; k++) if (smiles[k] && smiles[k].length <= MAX_SMILES_CHARS) todo.push(k);
+      // Hit flags only: the JS matcher decides what it can (≈ 3× cheaper than RDKit on trusted SMILES),
+      // RDKit the rest (molecules it leaves undecided, SMILES it cannot read).
+      const js = !withAtoms && !opts.fullParse ? this.jsQuery(querySmarts) : null;
+      if (js) todo = this.jsMatch(js, smiles, todo, hits);
       // Primitives that trusted (unsanitised) molecules do not perceive: SSSR ring counts/sizes (R2, r6,
       // x2) and hybridisation (^2).
       const ringSensitive = /\[[^\]]*([Rr]\d|x|\^)/.test(querySmarts);
-      // Hit flags only: the JS matcher decides what it can (≈ 3× cheaper than RDKit on trusted SMILES),
-      // RDKit the rest (molecules it leaves undecided, SMILES it cannot read).
-      const js = opts.atoms === false && !opts.fullParse ? this.jsQuery(querySmarts) : null;
-      let todo: number[] | null = null;
-      if (js) {
-        todo = [];
-        for (let k = 0; k < smiles.length; k++) {
-          const s = smiles[k];
-          if (!s || s.length > MAX_SMILES_CHARS) continue;
-          let r: Tri;
-          try {
-            const ctx = newContext(parseSmilesGraph(s));
-            r = mayMatch(ctx, js) ? matchSmarts(ctx, js) : F;
-          } catch {
-            r = U;
-          }
-          if (r === T) hits[k] = 1;
-          else if (r === U) todo.push(k);
-        }
-        if (!todo.length) return { hits, atoms };
-      }
-      if (!opts.fullParse && !ringSensitive) {
-        if (todo) {
-          const sub = todo.map((k) => smiles[k]);
-          const subHits = new Uint8Array(sub.length);
-          this.screenTrusted(q, sub, subHits, new Array<number[] | null>(sub.length).fill(null), false);
-          todo.forEach((k, i) => (hits[k] = subHits[i]));
-        } else {
-          this.screenTrusted(q, smiles, hits, atoms, opts.atoms !== false);
-        }
-        return { hits, atoms };
-      }
-      for (const k of todo ?? smiles.keys()) {
-        const s = smiles[k];
-        if (!s || s.length > MAX_SMILES_CHARS) continue;
-        const mol = kit.track(kit.R.get_mol(s));
-        if (!mol) continue;
-        try {
-          const m = mol.get_substruct_match(q);
-          if (m !== '{}') {
-            hits[k] = 1;
-            atoms[k] = (JSON.parse(m) as { atoms: number[] }).atoms;
-          }
-        } finally {
-          kit.free(mol);
-        }
-      }
+      if (!opts.fullParse && !ringSensitive) this.screenTrusted(q, smiles, todo, hits, atoms, withAtoms);
+      else for (const k of todo) this.matchParsed(q, smiles[k], k, hits, atoms);
     } finally {
-      kit.free(q);
+      this.kit.free(q);
       this.refreshStats();
     }
     return { hits, atoms };
   }
 
-  private screenTrusted(q: Mol, smiles: string[], hits: Uint8Array, atoms: (number[] | null)[], withAtoms: boolean): void {
+  /** Sets the JS matcher's definite hits; returns the indices it leaves to RDKit (undecided or unreadable). */
+  private jsMatch(js: CompiledSmarts, smiles: string[], todo: number[], hits: Uint8Array): number[] {
+    const rest: number[] = [];
+    for (const k of todo) {
+      let r: Tri;
+      try {
+        const ctx = newContext(parseSmilesGraph(smiles[k]));
+        r = mayMatch(ctx, js) ? matchSmarts(ctx, js) : F;
+      } catch {
+        r = U;
+      }
+      if (r === T) hits[k] = 1;
+      else if (r === U) rest.push(k);
+    }
+    return rest;
+  }
+
+  /** RDKit on the fully parsed (sanitised) molecule: hit flag and first match's atoms of record k. */
+  private matchParsed(q: Mol, smiles: string, k: number, hits: Uint8Array, atoms: (number[] | null)[]): void {
+    const kit = this.kit;
+    const mol = kit.track(kit.R.get_mol(smiles));
+    if (!mol) return;
+    try {
+      const m = mol.get_substruct_match(q);
+      if (m !== '{}') {
+        hits[k] = 1;
+        atoms[k] = (JSON.parse(m) as { atoms: number[] }).atoms;
+      }
+    } finally {
+      kit.free(mol);
+    }
+  }
+
+  /** Records `todo` through a SubstructLibrary of trusted SMILES; hits get their atoms from a full parse when asked. */
+  private screenTrusted(q: Mol, smiles: string[], todo: number[], hits: Uint8Array, atoms: (number[] | null)[], withAtoms: boolean): void {
+    if (!todo.length) return;
     const kit = this.kit;
     const lib = kit.track(new kit.R.SubstructLibrary(0));
     if (!lib) throw new Error('RDKit could not create a SubstructLibrary');
@@ -567,49 +563,20 @@ export class ChemEngine {
       // Only strings the SMILES reader accepts are trusted (a trusted parse skips RDKit's checks);
       // the rest get a full parse, which reports them as non-matching if RDKit rejects them too.
       const libIndex: number[] = [];
-      const untrusted: number[] = [];
-      for (let k = 0; k < smiles.length; k++) {
-        const s = smiles[k];
-        if (!s || s.length > MAX_SMILES_CHARS) continue;
+      for (const k of todo) {
         try {
-          parseSmilesGraph(s);
+          parseSmilesGraph(smiles[k]);
         } catch {
-          untrusted.push(k);
+          this.matchParsed(q, smiles[k], k, hits, atoms);
           continue;
         }
-        lib.add_trusted_smiles(s);
+        lib.add_trusted_smiles(smiles[k]);
         libIndex.push(k);
       }
       const found = lib.get_matches_as_uint32array(q, false, 1, Math.max(1, libIndex.length)) as Uint32Array;
-      if (!withAtoms) {
-        for (const i of found) hits[libIndex[i]] = 1;
-      }
-      for (const i of withAtoms ? found : []) {
-        const k = libIndex[i];
-        const mol = kit.track(kit.R.get_mol(smiles[k]));
-        if (!mol) continue;
-        try {
-          const m = mol.get_substruct_match(q);
-          if (m !== '{}') {
-            hits[k] = 1;
-            atoms[k] = (JSON.parse(m) as { atoms: number[] }).atoms;
-          }
-        } finally {
-          kit.free(mol);
-        }
-      }
-      for (const k of untrusted) {
-        const mol = kit.track(kit.R.get_mol(smiles[k]));
-        if (!mol) continue;
-        try {
-          const m = mol.get_substruct_match(q);
-          if (m !== '{}') {
-            hits[k] = 1;
-            atoms[k] = (JSON.parse(m) as { atoms: number[] }).atoms;
-          }
-        } finally {
-          kit.free(mol);
-        }
+      for (const i of found) {
+        if (withAtoms) this.matchParsed(q, smiles[libIndex[i]], libIndex[i], hits, atoms);
+        else hits[libIndex[i]] = 1;
       }
     } finally {
       kit.free(lib);
