@@ -542,26 +542,18 @@ class Parser {
         return v < 0 ? U : v === n ? T : F;
       });
     }
-    if (ch === 'R') {
+    if (ch === 'R' || ch === 'r') {
+      // R<n>: in n SSSR rings; r<n>: in a smallest ring of size n; bare or 0: in any ring / in none.
+      // The graph knows both only for atoms of simple (unfused) rings; elsewhere the answer is U.
       this.i++;
       const n = this.readInt();
       if (n === null) return any((c, a) => (c.g.atomInRing[a] ? T : F));
       if (n === 0) return any((c, a) => (c.g.atomInRing[a] ? F : T));
+      const key = ch === 'R' ? 'ringCount' : 'ringSize';
       return any((c, a) => {
         if (!c.g.atomInRing[a]) return F;
-        const rc = c.g.ringCount[a];
-        return rc < 0 ? U : rc === n ? T : F;
-      });
-    }
-    if (ch === 'r') {
-      this.i++;
-      const n = this.readInt();
-      if (n === null) return any((c, a) => (c.g.atomInRing[a] ? T : F));
-      if (n === 0) return any((c, a) => (c.g.atomInRing[a] ? F : T));
-      return any((c, a) => {
-        if (!c.g.atomInRing[a]) return F;
-        const rs = c.g.ringSize[a];
-        return rs < 0 ? U : rs === n ? T : F;
+        const v = c.g[key][a];
+        return v < 0 ? U : v === n ? T : F;
       });
     }
     if (ch === 'x') {
