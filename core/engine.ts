@@ -16,7 +16,7 @@ import { ColumnResolver, propertyColumns } from './library/columns.js';
 import { importLibrary } from './library/import.js';
 import { compoundDetail, importReport, projectInfo, provenanceLog } from './library/project.js';
 import type { QueryContext } from './library/query.js';
-import { countCompounds, iterateIds, queryCompounds, screenIndex, SearchCache } from './library/query.js';
+import { alertsComputed, countCompounds, iterateIds, queryCompounds, screenIndex, SearchCache } from './library/query.js';
 import type { Db } from './store/db.js';
 import { openProject } from './store/db.js';
 import { APP_VERSION } from './version.js';
@@ -54,8 +54,9 @@ export interface Engine {
   startScreen(req: ApiInput<'screen.run'>): Promise<{ jobId: string }>;
   model(id?: string): Promise<LoadedModel>;
   /**
-   * Loads the substructure-search index in the background (a long-running host calls this once it is
-   * up, so the first SMARTS search does not pay for it). Never throws; the load yields between slices.
+   * Loads the substructure-search index, and computes structural alerts missing from older projects,
+   * in the background (a long-running host calls this once it is up, so the first SMARTS search or
+   * alert sort does not pay for it). Never throws; the index load yields between slices.
    */
   warmSearch(): void;
   close(): Promise<void>;
@@ -192,6 +193,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     warmSearch() {
       if (closed) return;
       screenIndex({ db, pool, cache }).catch(() => undefined);
+      // Projects imported before alerts were stored: compute them now rather than when a sort waits on them.
+      alertsComputed({ db, pool, cache }).catch(() => undefined);
     },
     async close() {
       if (closed) return;
