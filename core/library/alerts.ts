@@ -51,12 +51,12 @@ export async function ensureAlerts(db: Db, pool: () => Promise<ChemPool>, opts: 
   return todo.length;
 }
 
-/** Alerts of some compounds (by the id of their unique structure): compound id → alert ids. */
-export function alertsOf(db: Db, ids: readonly number[]): Map<number, string[]> {
-  const out = new Map<number, string[]>();
-  const stmt = db.prepare('SELECT alert_id FROM alerts WHERE compound_id = ? ORDER BY alert_set, alert_id').pluck();
+/** Alerts of some compounds (by the id of their unique structure), in set then id order: compound id → alerts. */
+export function alertsOf(db: Db, ids: readonly number[]): Map<number, { set: string; id: string }[]> {
+  const out = new Map<number, { set: string; id: string }[]>();
+  const stmt = db.prepare('SELECT alert_set AS "set", alert_id AS id FROM alerts WHERE compound_id = ? ORDER BY alert_set, alert_id');
   for (const id of ids) {
-    const a = stmt.all(id) as string[];
+    const a = stmt.all(id) as { set: string; id: string }[];
     if (a.length) out.set(id, a);
   }
   return out;

@@ -6,6 +6,7 @@ import type { Db } from '../store/db.js';
 import { SCHEMA_VERSION } from '../store/migrations/index.js';
 import { FLAG_COLUMNS_V1 } from '../store/migrations/001-initial.js';
 import { APP_VERSION } from '../version.js';
+import { alertsOf } from './alerts.js';
 import { NUMERIC_COLUMNS } from './columns.js';
 
 export function projectInfo(db: Db, path: string): ProjectInfo {
@@ -69,7 +70,7 @@ export async function compoundDetail(db: Db, pool: ChemPool, id: number): Promis
   const flags: Record<string, boolean | null> = {};
   for (const k of FLAG_COLUMNS_V1) flags[k] = d[k] == null ? null : d[k] === 1;
   const alerts = d.pains_alerts == null ? null
-    : (db.prepare('SELECT alert_set AS "set", alert_id AS id FROM alerts WHERE compound_id = ? ORDER BY alert_set, alert_id').all(descId) as { set: string; id: string }[]);
+    : (alertsOf(db, [descId]).get(descId) ?? []);
   const properties: Record<string, string> = {};
   for (const p of db.prepare('SELECT name, value FROM properties WHERE compound_id = ? ORDER BY name').all(id) as { name: string; value: string }[]) properties[p.name] = p.value;
   const duplicates = db.prepare('SELECT id FROM compounds WHERE duplicate_of = ? ORDER BY id').pluck().all(descId) as number[];

@@ -106,7 +106,7 @@ function loadChunk(ctx: QueryContext, ids: number[], descriptorColumns: readonly
     const qed = (r[7] as number | null) ?? null;
     const descriptors: Record<string, number | null> = { QED: qed };
     for (let j = 0; j < D; j++) descriptors[descriptorColumns[j]] = r[8 + j] as number | null;
-    out.alerts.push(r[6] == null ? null : (names.get(id) ?? []));
+    out.alerts.push(r[6] == null ? null : (names.get(id) ?? []).map((a) => a.id));
     out.records.push({ fingerprint: out.fps.subarray(k * FP_BYTES, (k + 1) * FP_BYTES), descriptors });
     out.qed.push(qed);
     const lipinski = r[4] as number | null, veber = r[5] as number | null;
