@@ -254,6 +254,8 @@ export interface ScreenRequest {
   query?: CompoundQuery;
 }
 
+export type EvidenceTier = 'target' | 'pathway' | 'neighbour' | 'structure';
+
 export interface RankedRow {
   compoundId: number;
   name: string | null;
@@ -270,6 +272,15 @@ export interface RankedRow {
   members: number;
   /** Complement mean minus subgroup mean (ln units): > 0 means more potent in the subgroup. */
   selectivity: number;
+  /** Calibrated 90 % interval of `selectivity` (ln units); null where no interval was calibrated (older runs). */
+  selectivityLow: number | null;
+  selectivityHigh: number | null;
+  /**
+   * What the genotype dependence of this prediction rests on: training drugs sharing a declared target,
+   * sharing the declared pathway, close structural neighbours, or nothing but the structure model (whose
+   * per-subgroup differences for an unseen compound carry little genotype information).
+   */
+  evidence: EvidenceTier;
   /** Highest Tanimoto similarity to a training drug, 0..1. */
   domainScore: number;
   inDomain: boolean;

@@ -73,6 +73,9 @@ export interface SubgroupAggregate {
   high: Float64Array;
   complementMean: Float64Array;
   selectivity: Float64Array;
+  /** Calibrated interval of the selectivity, when the model provides one. */
+  selectivityLow?: Float64Array;
+  selectivityHigh?: Float64Array;
   /** Where low/high came from: the model's per-sample bounds, or mean ∓ z · spread. */
   interval: 'model' | 'spread';
 }

@@ -3,7 +3,7 @@
  * or desirability (larger first). Unknown values (NaN) sort last; ties — equal keys — are broken by
  * compound id ascending, so the same inputs always give the same order and ranks 1..n.
  */
-import type { DesirabilityWeights, RankedRow } from '../api/contract.js';
+import type { DesirabilityWeights, EvidenceTier, RankedRow } from '../api/contract.js';
 import { ApiError } from '../api/errors.js';
 import type { SubgroupAggregate } from './aggregate.js';
 import { DEFAULT_ANCHORS, desirabilityTerms, ramp, resolveWeights } from './desirability.js';
@@ -95,6 +95,8 @@ export interface CompoundProfile {
   /** Max Tanimoto to a training drug, 0..1; null when unknown. */
   domainScore: number | null;
   inDomain: boolean;
+  /** What the prediction's genotype dependence rests on (default 'structure'). */
+  evidence?: EvidenceTier;
 }
 
 export interface ScoreSubgroupOptions {
@@ -301,6 +303,9 @@ export function rankSubgroup(opts: RankSubgroupOptions): RankedSubgroup {
       spread: agg.spread[i],
       members: agg.members,
       selectivity: agg.selectivity[i],
+      selectivityLow: agg.selectivityLow ? agg.selectivityLow[i] : null,
+      selectivityHigh: agg.selectivityHigh ? agg.selectivityHigh[i] : null,
+      evidence: c.evidence ?? 'structure',
       domainScore: c.domainScore ?? NaN,
       inDomain: c.inDomain,
       qed: c.qed,

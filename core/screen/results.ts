@@ -1,5 +1,5 @@
 /** Reading stored screening runs: ranked pages, the compound × subgroup heatmap. */
-import type { Page, RankedRow, SortDir } from '../api/contract.js';
+import type { EvidenceTier, Page, RankedRow, SortDir } from '../api/contract.js';
 import { ApiError } from '../api/errors.js';
 import type { Db } from '../store/db.js';
 
@@ -36,7 +36,9 @@ function toRow(r: Record<string, unknown>, subgroup: string): RankedRow {
   return {
     compoundId: r.compound_id as number, name: (r.name as string | null) ?? null, smiles: r.smiles as string, subgroup,
     lnIc50: ln, pIc50: 6 - ln / LN10, lnIc50Low: r.ln_ic50_low as number, lnIc50High: r.ln_ic50_high as number, spread: r.spread as number,
-    members: r.members as number, selectivity: (r.selectivity as number | null) ?? NaN, domainScore: r.domain_score as number,
+    members: r.members as number, selectivity: (r.selectivity as number | null) ?? NaN,
+    selectivityLow: (r.selectivity_low as number | null | undefined) ?? null, selectivityHigh: (r.selectivity_high as number | null | undefined) ?? null,
+    evidence: (r.evidence as EvidenceTier | null | undefined) ?? 'structure', domainScore: r.domain_score as number,
     inDomain: r.in_domain === 1, qed: (r.QED as number | null) ?? null, alerts: (r.alerts as string) ? (r.alerts as string).split(';') : [],
     desirability: r.desirability as number, rank: r.rank as number,
   };
