@@ -11,6 +11,8 @@ import zlib from 'node:zlib';
 import { ChemEngine } from '../../core/chem/engine.js';
 import { DESCRIPTOR_NAMES } from '../../core/chem/types.js';
 import type { ChemBatchOutput } from '../../core/chem/types.js';
+import { Kit } from '../../core/chem/rdkit.js';
+import type { Mol } from '@rdkit/rdkit';
 
 const REF = path.resolve(import.meta.dirname, '../../../shared/data/reference');
 const ND = DESCRIPTOR_NAMES.length;
@@ -121,41 +123,333 @@ test('MW, donors, acceptors, rotatable bonds, rings vs the Daylight property set
   assert.ok(compared >= 190, `${compared} records compared`);
 });
 
-test('MW, HBD, HBA, rotatable bonds, TPSA vs PubChem (pubchem_compound_1_250.sdf.gz)', async (t) => {
-  const file = path.join(REF, 'pubchem_compound_1_250.sdf.gz');
-  if (!fs.existsSync(file)) {
-    t.skip(`${file} is not in the shared data (README lists it); this comparison needs it`);
-    return;
+/*
+ * PubChem comparison (pubchem_compound_1_250.sdf.gz: CIDs 1–250 with the values PubChem's Cactvs computed
+ * when that dump was made). Cactvs and RDKit define several of these descriptors differently on purpose, so
+ * each comparison first puts both sides on one definition, says which, and then asserts agreement on every
+ * record; the records that still disagree are listed by class, with the reason and a check of that reason,
+ * in tests/fixtures/pubchem-disagreements.json.
+ *
+ * The records draw every hydrogen as an atom. RDKit's rotatable-bond (and other degree-based) definitions
+ * are written for the hydrogen-suppressed graph, and the engine currently keeps drawn hydrogens (see the
+ * todo test below), so the engine is given the same records with drawn H removed (RDKit removeHs): that is
+ * the molecule RDKit's definitions are about.
+ */
+interface PubchemRecord { cid: number; molblock: string; props: Record<string, string> }
+interface DisagreementClass { class: string; reason: string; smarts?: string; perMatch?: number; kekule?: boolean; cids: number[] }
+type Disagreements = Record<'tpsa' | 'hba' | 'hbd' | 'rotatableBonds' | 'mw' | 'formula' | 'inchikey', DisagreementClass[]>;
+
+const PUBCHEM_FILE = path.join(REF, 'pubchem_compound_1_250.sdf.gz');
+const FIXTURE = path.resolve(import.meta.dirname, '../fixtures/pubchem-disagreements.json');
+
+function pubchemRecords(): PubchemRecord[] {
+  return sdfRecords(zlib.gunzipSync(fs.readFileSync(PUBCHEM_FILE)).toString('utf8')).map((r) => ({ cid: Number(r.props.PUBCHEM_COMPOUND_CID), ...r }));
+}
+
+/** Substructure counts with RDKit's matcher (unique matches), query molecules cached per SMARTS. */
+class Matcher {
+  private q = new Map<string, Mol>();
+  constructor(readonly kit: Kit) {}
+  count(mol: Mol, smarts: string): number {
+    let q = this.q.get(smarts);
+    if (!q) {
+      q = this.kit.R.get_qmol(smarts) ?? undefined;
+      assert.ok(q, `bad SMARTS ${smarts}`);
+      this.q.set(smarts, q);
+    }
+    const m = mol.get_substruct_matches(q);
+    return m === '{}' ? 0 : (JSON.parse(m) as unknown[]).length;
   }
-  const recs = sdfRecords(zlib.gunzipSync(fs.readFileSync(file)).toString('utf8'));
-  const out = await engine.processBatch({ texts: recs.map((r) => r.molblock), molblock: new Uint8Array(recs.length).fill(1) });
-  const stats = { compared: 0, mw: 0, hbd: 0, hba: 0, rotb: 0, tpsaNoSP: 0, noSP: 0 };
-  for (let k = 0; k < out.n; k++) {
-    if (!out.ok[k] || out.standardisation[k] !== '') continue;
-    const p = recs[k].props;
-    if (!p.PUBCHEM_MOLECULAR_WEIGHT) continue;
-    stats.compared++;
-    // PubChem's MW uses the isotope mass for labelled atoms like RDKit, but rounds to 0.01 and uses
-    // slightly different standard atomic weights.
-    if (Math.abs(desc(out, k, 'amw') - Number(p.PUBCHEM_MOLECULAR_WEIGHT)) <= 0.02) stats.mw++;
-    // CACTVS donors = N-H and O-H groups, as RDKit's NumHBD for ordinary molecules.
-    if (desc(out, k, 'NumHBD') === Number(p.PUBCHEM_CACTVS_HBOND_DONOR)) stats.hbd++;
-    // CACTVS acceptors count N, O (and F) more broadly than RDKit's NumHBA (e.g. amide N, F): use N+O.
-    if (Math.abs(desc(out, k, 'lipinskiHBA') - Number(p.PUBCHEM_CACTVS_HBOND_ACCEPTOR)) <= 2) stats.hba++;
-    // CACTVS rotatable bonds are not RDKit's strict definition (terminal CH3/CF3, amide C-N differ).
-    if (Math.abs(desc(out, k, 'NumRotatableBonds') - Number(p.PUBCHEM_CACTVS_ROTATABLE_BOND)) <= 2) stats.rotb++;
-    // CACTVS TPSA includes S and P; RDKit's (and Ertl's default) does not: compare only without S/P.
-    if (!/S|P/.test(out.originalSmiles[k].replace(/Cl|Si|Sn|Se|Sb|Sr|Pt|Pd|Pb/g, ''))) {
-      stats.noSP++;
-      if (Math.abs(desc(out, k, 'tpsa') - Number(p.PUBCHEM_CACTVS_TPSA)) <= 0.1) stats.tpsaNoSP++;
+  dispose(): void {
+    for (const q of this.q.values()) q.delete();
+    this.q.clear();
+  }
+}
+
+/**
+ * Hill-order molecular formula with PubChem's charge suffix ("C9H17NO4", "C7H5O2-", "AsHO4-2") from RDKit's
+ * own atom list (commonchem JSON: element, implicit H, charge per atom; drawn H atoms count as H).
+ */
+function hillFormula(mol: Mol): { formula: string; counts: Map<string, number> } {
+  const j = JSON.parse(mol.get_json()) as {
+    defaults: { atom: { z: number; impHs: number; chg: number } };
+    molecules: { atoms: { z?: number; impHs?: number; chg?: number }[] }[];
+  };
+  const counts = new Map<string, number>();
+  const add = (el: string, n: number) => n && counts.set(el, (counts.get(el) ?? 0) + n);
+  let charge = 0;
+  for (const m of j.molecules) {
+    for (const a of m.atoms) {
+      const z = a.z ?? j.defaults.atom.z;
+      const sym = ELEMENTS[z];
+      assert.ok(sym, `element ${z} is not in this test's table`);
+      add(sym, 1);
+      add('H', a.impHs ?? j.defaults.atom.impHs);
+      charge += a.chg ?? j.defaults.atom.chg;
     }
   }
-  assert.ok(stats.compared > 150, JSON.stringify(stats));
-  assert.ok(stats.mw / stats.compared >= 0.95, JSON.stringify(stats));
-  assert.ok(stats.hbd / stats.compared >= 0.85, JSON.stringify(stats));
-  assert.ok(stats.hba / stats.compared >= 0.8, JSON.stringify(stats));
-  assert.ok(stats.rotb / stats.compared >= 0.8, JSON.stringify(stats));
-  assert.ok(stats.tpsaNoSP / stats.noSP >= 0.9, JSON.stringify(stats));
+  const els = [...counts.keys()].sort();
+  const order = counts.has('C') ? ['C', ...(counts.has('H') ? ['H'] : []), ...els.filter((e) => e !== 'C' && e !== 'H')] : els;
+  let formula = order.map((e) => e + (counts.get(e)! > 1 ? counts.get(e) : '')).join('');
+  if (charge) formula += (charge > 0 ? '+' : '-') + (Math.abs(charge) > 1 ? Math.abs(charge) : '');
+  return { formula, counts };
+}
+const ELEMENTS: Record<number, string> = { 1: 'H', 5: 'B', 6: 'C', 7: 'N', 8: 'O', 9: 'F', 11: 'Na', 12: 'Mg', 14: 'Si', 15: 'P', 16: 'S', 17: 'Cl', 19: 'K', 20: 'Ca', 26: 'Fe', 29: 'Cu', 30: 'Zn', 33: 'As', 34: 'Se', 35: 'Br', 53: 'I' };
+
+/**
+ * Standard atomic weights behind PubChem's MW in this dump (IUPAC 2005: H 1.00794, C 12.0107, …). RDKit uses
+ * the later conventional values (H 1.008, C 12.011, S 32.067, …). The MW test computes, from the formula, the
+ * difference the two tables must make and asserts that nothing else is left.
+ */
+const PUBCHEM_WEIGHTS: Record<string, number> = { H: 1.00794, C: 12.0107, N: 14.0067, O: 15.9994, P: 30.973762, S: 32.065, Cl: 35.453, As: 74.9216 };
+
+/**
+ * Ertl's TPSA contributions of S and P (Ertl, Rohde, Selzer, J. Med. Chem. 2000, 43, 3714, table 1), as
+ * SMARTS on the hydrogen-suppressed graph. RDKit has them behind CalcTPSA(includeSandP=true), but this WASM
+ * build's get_descriptors() takes no options and computes only the default N/O TPSA (its property cache key
+ * is `_tpsa-0`), so the test adds the S terms itself. P terms are listed because the test shows PubChem
+ * leaves them out.
+ */
+const TPSA_S: [string, number][] = [
+  ['[#16;+0;H0;D2;!a;!$(*=*)]', 25.30], // [S](-*)-*
+  ['[#16;+0;H0;D1;$(*=*)]', 32.09], // [S]=*
+  ['[#16;+0;H0;D3;!a;$(*=*);!$(*(=*)=*)]', 19.21], // [S](-*)(-*)=*
+  ['[#16;+0;H0;D4;$(*(=*)=*)]', 8.38], // [S](-*)(-*)(=*)=*
+  ['[#16;+0;H1;D1]', 38.80], // [SH]-*
+  ['[s;+0;H0;D2]', 28.24], // [s](:*):*
+  ['[s;+0;H0;D3;$(*=*)]', 21.70], // [s](=*)(:*):*
+];
+const TPSA_P: [string, number][] = [
+  ['[#15;+0;H0;D3;!$(*=*)]', 13.59], // [P](-*)(-*)-*
+  ['[#15;+0;H0;D2;$(*=*)]', 34.14], // [P](-*)=*
+  ['[#15;+0;H0;D4;$(*=*)]', 9.81], // [P](-*)(-*)(-*)=*
+  ['[#15;+0;H1;D3;$(*=*)]', 23.47], // [PH](-*)(-*)=*
+];
+
+/**
+ * PubChem gives TPSA to 3 significant figures (0.1 Å² below 100, 1 Å² from 100): half a unit of that last
+ * digit, plus 0.1 Å² because Cactvs's fragment sums differ from RDKit's in the second decimal (tartronate:
+ * RDKit 100.49, PubChem 101; arginine 107.49 vs 108).
+ */
+const tpsaTolerance = (pubchem: number) => (pubchem >= 100 ? 0.5 : 0.05) + 0.1;
+
+/**
+ * Checks `disagree` (cid → message) against the fixture's classes for one property: every disagreeing record
+ * is listed, every listed record disagrees, and each class's stated reason holds (its SMARTS is present; its
+ * per-match correction, or RDKit's Kekulé-form value, reproduces PubChem). Returns how many agreed.
+ */
+function checkAgainstFixture(
+  property: keyof Disagreements,
+  classes: DisagreementClass[],
+  compared: Map<number, Mol>,
+  disagree: Map<number, string>,
+  m: Matcher,
+  reproduces?: (cid: number, c: DisagreementClass, mol: Mol) => string | null,
+): void {
+  const listed = new Map<number, DisagreementClass>();
+  for (const c of classes) for (const cid of c.cids) listed.set(cid, c);
+  const unexplained = [...disagree].filter(([cid]) => !listed.has(cid)).map(([cid, msg]) => `CID ${cid}: ${msg}`);
+  assert.deepEqual(unexplained, [], `${property}: disagreements not listed in ${path.basename(FIXTURE)}`);
+  for (const [cid, c] of listed) {
+    const mol = compared.get(cid);
+    if (!mol) continue; // not compared (standardisation changed it)
+    assert.ok(disagree.has(cid), `${property}: CID ${cid} is listed under "${c.class}" but agrees`);
+    if (c.smarts) assert.ok(m.count(mol, c.smarts) > 0, `${property}: CID ${cid} listed under "${c.class}" has no ${c.smarts}`);
+    const why = reproduces?.(cid, c, mol);
+    if (why) assert.fail(`${property}: CID ${cid} "${c.class}": the stated reason does not reproduce PubChem: ${why}`);
+  }
+}
+
+test('PubChem (pubchem_compound_1_250.sdf.gz): MW, donors, acceptors, rotatable bonds, TPSA, formula, InChIKey', async (t) => {
+  if (!fs.existsSync(PUBCHEM_FILE)) {
+    t.skip(`${PUBCHEM_FILE} is not in the shared data (README lists it); this comparison needs it`);
+    return;
+  }
+  const fixture = JSON.parse(fs.readFileSync(FIXTURE, 'utf8')) as Disagreements;
+  const recs = pubchemRecords();
+  assert.equal(recs.length, 245);
+  const kit = await Kit.create();
+  const m = new Matcher(kit);
+  const mols: Mol[] = [];
+  const mol = (text: string, opts: string) => {
+    const x = kit.R.get_mol(text, opts);
+    if (x) mols.push(x);
+    return x;
+  };
+  try {
+    // --- Formula, InChI and InChIKey: on the records as given, every record both tools parse (all 245 do;
+    // one RDKit cannot parse would be named here with RDKit's message). RDKit's InChI is the InChI Trust
+    // library inside the WASM build, PubChem's its own run of it: the full standard InChI strings must match.
+    const unparsed: string[] = [];
+    const formulaOff = new Map<number, string>();
+    const keyOff = new Map<number, string>();
+    const asGiven = new Map<number, Mol>();
+    for (const r of recs) {
+      kit.clearLog();
+      const x = mol(r.molblock, '{}');
+      if (!x) {
+        unparsed.push(`CID ${r.cid}: ${kit.logMessage() || 'RDKit could not parse the molblock'}`);
+        continue;
+      }
+      asGiven.set(r.cid, x);
+      const f = hillFormula(x).formula;
+      if (f !== r.props.PUBCHEM_MOLECULAR_FORMULA) formulaOff.set(r.cid, `${f} vs ${r.props.PUBCHEM_MOLECULAR_FORMULA}`);
+      const inchi = x.get_inchi();
+      const key = kit.R.get_inchikey_for_inchi(inchi);
+      if (key !== r.props.PUBCHEM_IUPAC_INCHIKEY || inchi !== r.props.PUBCHEM_IUPAC_INCHI) {
+        keyOff.set(r.cid, `${inchi} ${key} vs ${r.props.PUBCHEM_IUPAC_INCHI} ${r.props.PUBCHEM_IUPAC_INCHIKEY}`);
+      }
+    }
+    assert.deepEqual(unparsed, [], 'records RDKit could not parse');
+    checkAgainstFixture('formula', fixture.formula, asGiven, formulaOff, m);
+    checkAgainstFixture('inchikey', fixture.inchikey, asGiven, keyOff, m);
+
+    // --- Descriptors: the engine on the records with drawn H removed; only records standardisation left
+    // unchanged (the others' descriptors describe a different molecule, the neutralised parent).
+    const stripped = recs.map((r) => mol(r.molblock, '{"removeHs":true}')!);
+    const out = await engine.processBatch({ texts: stripped.map((x) => x.get_molblock()), molblock: new Uint8Array(recs.length).fill(1) });
+    const compared = new Map<number, Mol>();
+    const kekule = new Map<number, Mol>();
+    const off = { mw: new Map<number, string>(), hbd: new Map<number, string>(), hba: new Map<number, string>(), rotb: new Map<number, string>(), tpsa: new Map<number, string>() };
+    const rate = { numHBA: 0, strictRotb: 0, nonStrictRotb: 0, tpsaNO: 0, tpsaWithP: 0, withP: 0, nFree: 0 };
+    const rdkitWeight = new Map<string, number>();
+    const weight = (el: string) => {
+      if (!rdkitWeight.has(el)) {
+        const a = mol(`[${el}]`, '{}')!;
+        rdkitWeight.set(el, (JSON.parse(a.get_descriptors()) as { amw: number }).amw);
+      }
+      return rdkitWeight.get(el)!;
+    };
+    for (let k = 0; k < recs.length; k++) {
+      const { cid, props: p } = recs[k];
+      assert.ok(out.ok[k], `CID ${cid}: ${out.error[k]}`);
+      if (out.standardisation[k] !== '') continue;
+      const x = stripped[k];
+      compared.set(cid, x);
+      const d = (name: string) => desc(out, k, name);
+
+      // MW: RDKit's average MW minus PubChem's must be exactly what the two atomic-weight tables make it
+      // (H 1.008 vs 1.00794 alone is 6e-5 per H); PubChem gives 5 decimals, RDKit sums in doubles: 1e-4.
+      const { counts } = hillFormula(x);
+      let tables = 0;
+      for (const [el, n] of counts) {
+        assert.ok(el in PUBCHEM_WEIGHTS, `CID ${cid}: no PubChem weight for ${el} in this test`);
+        tables += n * (weight(el) - PUBCHEM_WEIGHTS[el]);
+      }
+      const dmw = d('amw') - Number(p.PUBCHEM_MOLECULAR_WEIGHT);
+      if (Math.abs(dmw - tables) > 1e-4) off.mw.set(cid, `${d('amw')} vs ${p.PUBCHEM_MOLECULAR_WEIGHT} (tables explain ${tables.toFixed(5)})`);
+
+      // Donors: both count donor atoms (not H atoms). RDKit's NumHBD counts N–H, O–H and S–H atoms
+      // (and some charged N); Cactvs here counts N–H and O–H but not S–H (CIDs 98 and 132, thiols).
+      const hbd = d('NumHBD') - m.count(x, '[#16X2H1]');
+      if (hbd !== Number(p.PUBCHEM_CACTVS_HBOND_DONOR)) off.hbd.set(cid, `NumHBD ${d('NumHBD')} − S–H = ${hbd} vs ${p.PUBCHEM_CACTVS_HBOND_DONOR}`);
+
+      // Acceptors: Cactvs counts every O (and F; none here), never S, Cl or P, and only some N (amine and
+      // pyridine-type N yes, amide N no; in this dump not the ring N of adenine or pyrimidines either — a
+      // typing we do not reproduce). So with lipinskiHBA = N + O (RDKit): O ≤ PubChem ≤ N + O on every
+      // record, with equality on N-free records. RDKit's NumHBA (Lipinski.NumHAcceptors' SMARTS: no
+      // carboxylic-acid OH, no amide N, but thioether/thione S and aromatic n) is a different definition:
+      // its agreement rate is reported, not explained record by record.
+      const pcA = Number(p.PUBCHEM_CACTVS_HBOND_ACCEPTOR);
+      const nN = m.count(x, '[#7]');
+      const nO = d('lipinskiHBA') - nN;
+      if (pcA < nO || pcA > nO + nN || (nN === 0 && pcA !== nO)) off.hba.set(cid, `PubChem ${pcA}, O ${nO}, N ${nN}`);
+      if (nN === 0) rate.nFree++;
+      if (d('NumHBA') === pcA) rate.numHBA++;
+
+      // Rotatable bonds: RDKit's NumRotatableBonds is its strict definition (acyclic single bonds between
+      // non-terminal heavy atoms, not to triple bonds, not C(=X)–N/O/S of amides/esters/thioesters on a
+      // [CD3] carbon, not CF3/CCl3/CBr3/tBu). Cactvs (from these data): the same except that it DOES rotate
+      // ester, thioester and acyl-phosphate C(=O)–O/S, does NOT rotate formamide HC(=O)–N (RDKit's
+      // amide exclusion needs [CD3]) nor bonds to carboxylate or nitro groups (symmetric ends). Applied as
+      // corrections counted with SMARTS, the two agree on every record.
+      const strict = d('NumRotatableBonds');
+      const cactvs = strict + m.count(x, '[CD3](=[O,S])-!@[O,S;D2]') - m.count(x, '[CD2;H1](=O)-!@[#7;!D1]')
+        - m.count(x, '[!D1]-!@[CX3](=O)[O-]') - m.count(x, '[!D1]-!@[N+](=O)[O-]');
+      const pcR = Number(p.PUBCHEM_CACTVS_ROTATABLE_BOND);
+      if (cactvs !== pcR) off.rotb.set(cid, `strict ${strict}, corrected ${cactvs} vs ${pcR}`);
+      if (strict === pcR) rate.strictRotb++;
+      // RDKit's NonStrict definition (its documented SMARTS; not exposed by get_descriptors()): also
+      // rotates amide C–N, CF3 and the like.
+      if (m.count(x, '[!$(*#*)&!D1]-&!@[!$(*#*)&!D1]') === pcR) rate.nonStrictRotb++;
+
+      // TPSA: PubChem's includes S contributions and leaves out P (adding Ertl's P terms breaks every
+      // phosphate record: counted below). Ours = RDKit tpsa (N, O) + Ertl's S terms.
+      const pcT = Number(p.PUBCHEM_CACTVS_TPSA);
+      const sTerms = TPSA_S.reduce((s, [q, v]) => s + m.count(x, q) * v, 0);
+      const pTerms = TPSA_P.reduce((s, [q, v]) => s + m.count(x, q) * v, 0);
+      const tpsa = d('tpsa') + sTerms;
+      if (Math.abs(tpsa - pcT) > tpsaTolerance(pcT)) off.tpsa.set(cid, `${d('tpsa').toFixed(2)} + S ${sTerms.toFixed(2)} vs ${pcT}`);
+      if (Math.abs(d('tpsa') - pcT) <= tpsaTolerance(pcT)) rate.tpsaNO++;
+      if (pTerms > 0) {
+        rate.withP++;
+        if (Math.abs(tpsa + pTerms - pcT) <= tpsaTolerance(pcT)) rate.tpsaWithP++;
+      }
+      kekule.set(cid, mol(recs[k].molblock, '{"removeHs":true,"setAromaticity":false}')!);
+    }
+    const n = compared.size;
+    // 6 are left out: 5 anions and salts that standardisation neutralises, and ammonium (→ ammonia)
+    assert.ok(n >= 235, `${n} records compared`);
+
+    checkAgainstFixture('mw', fixture.mw, compared, off.mw, m);
+    checkAgainstFixture('hbd', fixture.hbd, compared, off.hbd, m);
+    checkAgainstFixture('hba', fixture.hba, compared, off.hba, m);
+    checkAgainstFixture('rotatableBonds', fixture.rotatableBonds, compared, off.rotb, m);
+    const pubchemTpsa = new Map(recs.map((r) => [r.cid, Number(r.props.PUBCHEM_CACTVS_TPSA)]));
+    checkAgainstFixture('tpsa', fixture.tpsa, compared, off.tpsa, m, (cid, c, x) => {
+      const pc = pubchemTpsa.get(cid)!;
+      const ours = (mm: Mol) => (JSON.parse(mm.get_descriptors()) as { tpsa: number }).tpsa + TPSA_S.reduce((s, [q, v]) => s + m.count(mm, q) * v, 0);
+      if (c.perMatch !== undefined && c.smarts) {
+        const v = ours(x) + c.perMatch * m.count(x, c.smarts);
+        if (Math.abs(v - pc) > tpsaTolerance(pc)) return `corrected ${v.toFixed(2)} vs ${pc}`;
+      }
+      if (c.kekule) {
+        const v = ours(kekule.get(cid)!);
+        if (Math.abs(v - pc) > tpsaTolerance(pc)) return `Kekulé form ${v.toFixed(2)} vs ${pc}`;
+      }
+      return null;
+    });
+
+    // Rates where the definitions differ (figures in the README). Floors sit just under what was measured,
+    // so a change of RDKit or of the data that moves them is noticed.
+    t.diagnostic(`compared ${n}; TPSA N+O+S ${n - off.tpsa.size}/${n} (N+O only ${rate.tpsaNO}; with P ${rate.tpsaWithP}/${rate.withP} P records); ` +
+      `rotatable strict ${rate.strictRotb}, non-strict ${rate.nonStrictRotb}, corrected ${n - off.rotb.size}; NumHBA ${rate.numHBA}; N-free ${rate.nFree}`);
+    assert.ok(rate.tpsaWithP <= 2, `adding Ertl's P terms agrees on ${rate.tpsaWithP} of ${rate.withP} records with P: PubChem may include P after all`);
+    assert.ok(rate.strictRotb >= 210 && rate.nonStrictRotb >= 195, JSON.stringify(rate));
+    assert.ok(rate.numHBA >= 70, JSON.stringify(rate));
+    assert.ok(rate.nFree >= 110, 'N-free records, where acceptors must agree exactly');
+  } finally {
+    for (const x of mols) x.delete();
+    m.dispose();
+  }
+});
+
+test('an SDF record gives the same descriptors whether its hydrogens are drawn or not', { todo: 'the engine keeps the drawn H atoms of a molblock (get_mol without removeHs): on this file NumRotatableBonds, NumHBA, chi/kappa/Phi/labuteASA, QED and the duplicate identity differ from the same molecules without drawn H' }, async (t) => {
+  if (!fs.existsSync(PUBCHEM_FILE)) {
+    t.skip(`${PUBCHEM_FILE} is not in the shared data`);
+    return;
+  }
+  const recs = pubchemRecords();
+  const kit = await Kit.create();
+  const texts = recs.map((r) => {
+    const x = kit.R.get_mol(r.molblock, '{"removeHs":true}')!;
+    const mb = x.get_molblock();
+    x.delete();
+    return mb;
+  });
+  const drawn = await engine.processBatch({ texts: recs.map((r) => r.molblock), molblock: new Uint8Array(recs.length).fill(1) });
+  const implicit = await engine.processBatch({ texts, molblock: new Uint8Array(recs.length).fill(1) });
+  // records per field that differ (doubles compared to 1e-9: summation order may differ with H atoms present)
+  const differ: Record<string, number[]> = {};
+  const note = (field: string, k: number) => (differ[field] ??= []).push(recs[k].cid);
+  for (let k = 0; k < recs.length; k++) {
+    if (drawn.identity[k] !== implicit.identity[k]) note('identity', k);
+    for (const name of DESCRIPTOR_NAMES) {
+      const a = desc(drawn, k, name), b = desc(implicit, k, name);
+      if (!(Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)))) note(name, k);
+    }
+  }
+  assert.deepEqual(Object.entries(differ).map(([f, cids]) => `${f}: ${cids.length} records (CIDs ${cids.slice(0, 8).join(', ')}…)`), []);
 });
 
 test('flags and lipinski_violations follow their definitions', async () => {
