@@ -236,7 +236,7 @@ const tpsaTolerance = (pubchem: number) => (pubchem >= 100 ? 0.5 : 0.05) + 0.1;
 /**
  * Checks `disagree` (cid → message) against the fixture's classes for one property: every disagreeing record
  * is listed, every listed record disagrees, and each class's stated reason holds (its SMARTS is present; its
- * per-match correction, or RDKit's Kekulé-form value, reproduces PubChem). Returns how many agreed.
+ * per-match correction, or RDKit's Kekulé-form value, reproduces PubChem).
  */
 function checkAgainstFixture(
   property: keyof Disagreements,
@@ -344,7 +344,7 @@ test('PubChem (pubchem_compound_1_250.sdf.gz): MW, donors, acceptors, rotatable 
       const hbd = d('NumHBD') - m.count(x, '[#16X2H1]');
       if (hbd !== Number(p.PUBCHEM_CACTVS_HBOND_DONOR)) off.hbd.set(cid, `NumHBD ${d('NumHBD')} − S–H = ${hbd} vs ${p.PUBCHEM_CACTVS_HBOND_DONOR}`);
 
-      // Acceptors: Cactvs counts every O (and F; none here), never S, Cl or P, and only some N (amine and
+      // Acceptors: Cactvs counts every O (the file has no F), never S, Cl or P, and only some N (amine and
       // pyridine-type N yes, amide N no; in this dump not the ring N of adenine or pyrimidines either — a
       // typing we do not reproduce). So with lipinskiHBA = N + O (RDKit): O ≤ PubChem ≤ N + O on every
       // record, with equality on N-free records. RDKit's NumHBA (Lipinski.NumHAcceptors' SMARTS: no
