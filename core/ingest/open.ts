@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { IngestItem, LibraryColumns, LibraryFormat, LibraryReader, ReadOptions, ReaderStats } from './types.js';
 import { detectColumns, detectFormat, isSmilesHeaderLine } from './detect.js';
-import { probeFile, readChunks, readTextBatches, readUtf8Pieces } from './source.js';
+import { decodeChunks, newIntegrity, probeFile, readChunks, readTextBatches, readUtf8Pieces } from './source.js';
 import { SdfParser } from './sdf.js';
 import { SmilesParser, smilesHeaderColumns } from './smiles.js';
 import { parseHeaderSample, readTableItems } from './table.js';
@@ -50,16 +50,17 @@ export async function openLibrary(file: string, opts: ReadOptions = {}): Promise
     if (first !== null && isSmilesHeaderLine(first)) columns = smilesHeaderColumns(first);
   }
 
-  const chunkOpts = { compressed: probe.compressed, size: probe.size, signal: opts.signal, onBytes: opts.onBytes };
+  const source = newIntegrity();
+  const chunkOpts = { compressed: probe.compressed, size: probe.size, signal: opts.signal, onBytes: opts.onBytes, integrity: source };
   let used = false;
 
   async function* records(): AsyncGenerator<IngestItem> {
     if (used) throw new Error(`${file}: the records of a LibraryReader can be iterated only once`);
     used = true;
     const signal = opts.signal;
-    const chunks = readChunks(file, chunkOpts);
+    const chunks = decodeChunks(readChunks(file, chunkOpts), probe.encoding);
     if (format === 'csv' || format === 'tsv') {
-      const pieces = readUtf8Pieces(chunks, stats, file);
+      const pieces = readUtf8Pieces(chunks, stats);
       for await (const batch of readTableItems(pieces, { file, delimiter: format === 'csv' ? ',' : '\t', columns: columns!, skipThrough })) {
         for (let i = 0; i < batch.length; i++) {
           if (signal?.aborted) signal.throwIfAborted();
@@ -85,5 +86,5 @@ export async function openLibrary(file: string, opts: ReadOptions = {}): Promise
     for (let i = 0; i < out.length; i++) yield out[i];
   }
 
-  return { format, compressed: probe.compressed, columns, records: { [Symbol.asyncIterator]: records }, stats };
+  return { format, compressed: probe.compressed, columns, records: { [Symbol.asyncIterator]: records }, stats, encoding: probe.encoding, source };
 }

@@ -5,6 +5,13 @@
  *
  * What it checks is only what it can see structurally (RDKit in the worker judges the chemistry):
  * - a record ends at a line starting with `$$$$` (in any state, so one broken record never swallows the next);
+ * - a record whose `$$$$` is missing is found and reported, never merged with the next one: a line that looks
+ *   like a counts line (two 3-digit fields, ending in V2000/V3000) after the record's own counts line and at
+ *   least 3 lines after the last boundary (the counts line, `M  END`, a data header) starts a new record 3
+ *   lines earlier (title, program, comment lines); the record before it is reported with the reason, because
+ *   which of its data items belong to which molecule is a guess. A second `M  END` without a recognisable
+ *   header before it makes the record bad too (two records run together). Blank lines before a header are
+ *   not a record. The same detection runs for records skipped on resume, so numbering never shifts;
  * - the molblock runs from the title line through the first `M  END` (V2000 and V3000);
  * - the counts line (line 4) must be readable; V2000 counts must fit in the lines before `M  END`;
  *   more than MAX_MOLBLOCK_ATOMS atoms, or 0 atoms, is reported;
@@ -35,6 +42,24 @@ const enum State {
 const DOLLAR = 36;
 const CHAR_M = 77;
 const GT = 62;
+const CHAR_0 = 48;
+
+/**
+ * True when line [s, e) has the shape of a V2000/V3000 counts line: it ends (trailing blanks aside) with
+ * "V2000" or "V3000" and starts with two fixed-width integer fields. Used to find a record whose `$$$$` is
+ * missing; atom and bond lines never end that way.
+ */
+export function looksLikeCountsLine(text: string, s: number, e: number): boolean {
+  let t = e;
+  while (t > s && (text.charCodeAt(t - 1) === 32 || text.charCodeAt(t - 1) === 9)) t--;
+  if (t - s < 11 || text.charCodeAt(t - 1) !== CHAR_0) return false;
+  if (!text.startsWith('V2000', t - 5) && !text.startsWith('V3000', t - 5)) return false;
+  const head = text.slice(s, s + 6);
+  return !Number.isNaN(fixedInt(head, 0, 3)) && !Number.isNaN(fixedInt(head, 3, 3));
+}
+
+/** Lines kept to rebuild a record's first 3 lines when its header turns up where a `$$$$` should have been. */
+const RING = 3;
 
 function setProp(props: Record<string, string>, key: string, value: string): void {
   // A field named "__proto__" must become a plain property, not replace the object's prototype.
@@ -114,6 +139,20 @@ export class SdfParser {
   private propName = '';
   private valStart = -1;
   private valParts: string[] = [];
+  /** Line number of this record's first `M  END`, 0 before it. */
+  private mEndLine = 0;
+  /**
+   * The last RING lines since the last boundary (block start, the counts line, `M  END`, a data header): offsets
+   * into the current batch text (`ringStr` null) or copied strings (lines of earlier batches), their line
+   * numbers, and whether the block had content before each of them.
+   */
+  private ringS = [0, 0, 0];
+  private ringNext = [0, 0, 0];
+  private ringStr: (string | null)[] = [null, null, null];
+  private ringLine = [0, 0, 0];
+  private ringContentBefore = [false, false, false];
+  /** Lines since the last boundary (the ring holds the last min(ringCount, RING) of them). */
+  private ringCount = 0;
   /** Data header lines of earlier records and their names: reusing one string per name makes props objects cheap to build. */
   private nameCache: { raw: string; name: string }[] = [];
 
@@ -133,9 +172,13 @@ export class SdfParser {
       if (end > pos && text.charCodeAt(end - 1) === 13) end--;
       this.lineNo++;
       if (overlong !== null && overlong.has(li)) this.overlongLine(text, pos, overlong.get(li)!);
-      else this.line(text, pos, end, out);
+      else this.line(text, pos, end, Math.min(next, n), out);
       li++;
       pos = next;
+    }
+    // Lines in the ring that point into this batch are copied: the next batch has other text.
+    for (let k = 0; k < Math.min(this.ringCount, RING); k++) {
+      if (this.ringStr[k] === null) this.ringStr[k] = detach(text.slice(this.ringS[k], this.ringNext[k]));
     }
     // A molblock or value that goes on in the next batch: keep its part of this one.
     if (this.molStart >= 0) {
@@ -175,11 +218,79 @@ export class SdfParser {
     this.propOrdinal = 0;
     this.valStart = -1;
     this.valParts = [];
+    this.mEndLine = 0;
+    this.ringCount = 0;
     if (this.finished + 1 <= this.skipThrough) {
       this.state = State.Drain;
       this.molStart = -1;
     } else {
       this.state = State.Mol;
+      this.molStart = s;
+    }
+  }
+
+  /** Remember line [s, next) as the newest ring entry. */
+  private remember(s: number, next: number): void {
+    const k = this.ringCount % RING;
+    this.ringS[k] = s;
+    this.ringNext[k] = next;
+    this.ringStr[k] = null;
+    this.ringLine[k] = this.lineNo;
+    this.ringContentBefore[k] = this.hasContent;
+    this.ringCount++;
+  }
+
+  /**
+   * A counts line where this record should already be over: the record's `$$$$` is missing and the 3 lines
+   * before this one are the next record's title, program and comment lines. Reports the record so far (unless
+   * it was only blank lines, which are not a record) and starts the next one at the first of those lines; the
+   * counts line itself is then handled as line 4 of the new record by the caller.
+   */
+  private splitBefore(text: string, s: number, out: IngestItem[]): void {
+    const first = this.ringCount - RING;
+    const idx = (j: number) => (first + j) % RING;
+    const k0 = idx(0);
+    const parts: string[] = [];
+    for (let j = 0; j < RING; j++) {
+      const k = idx(j);
+      parts.push(this.ringStr[k] ?? text.slice(this.ringS[k], this.ringNext[k]));
+    }
+    const headLine = this.ringLine[k0];
+    if (this.ringContentBefore[k0]) {
+      const recordNo = ++this.finished;
+      if (recordNo > this.skipThrough) {
+        const missing = this.mEndLine > 0
+          ? `no $$$$ line after this record: the next record's header starts at line ${headLine}; reported, not merged with it`
+          : `no M  END and no $$$$ line: the next record's header starts at line ${headLine}`;
+        this.emitBad(out, recordNo, this.bad === null ? missing : `${this.bad}; also ${missing}`);
+      }
+    }
+    const raw = parts.join('');
+    this.blockLine = headLine;
+    this.lineInBlock = RING;
+    this.chars = raw.length;
+    this.excerpt = raw + text.slice(s, Math.min(text.length, s + EXCERPT_CHARS * 2));
+    this.hasContent = raw.trim().length > 0;
+    this.bad = null;
+    this.v3000 = false;
+    this.atoms = -1;
+    this.bonds = -1;
+    this.countsLine = '';
+    this.title = cleanBlock(parts[0]).trim() || null;
+    this.molblock = '';
+    this.props = {};
+    this.propOrdinal = 0;
+    this.valStart = -1;
+    this.valParts = [];
+    this.mEndLine = 0;
+    this.ringCount = 0;
+    if (this.finished + 1 <= this.skipThrough) {
+      this.state = State.Drain;
+      this.molStart = -1;
+      this.molParts = [];
+    } else {
+      this.state = State.Mol;
+      this.molParts = [raw];
       this.molStart = s;
     }
   }
@@ -197,12 +308,13 @@ export class SdfParser {
   private overlongLine(text: string, s: number, bytes: number): void {
     if (this.state === State.Start) this.startBlock(text, s);
     this.lineInBlock++;
+    this.ringCount = 0;
     if (this.state === State.Drain) return;
     this.hasContent = true;
     this.markBad(`line ${this.lineNo} is ${bytes} bytes long, more than the limit of ${MAX_LINE_BYTES} bytes`);
   }
 
-  private line(text: string, s: number, e: number, out: IngestItem[]): void {
+  private line(text: string, s: number, e: number, next: number, out: IngestItem[]): void {
     const c0 = s < e ? text.charCodeAt(s) : -1;
     if (c0 === DOLLAR && text.startsWith('$$$$', s)) {
       if (this.state === State.Start) this.startBlock(text, s);
@@ -210,7 +322,30 @@ export class SdfParser {
       return;
     }
     if (this.state === State.Start) this.startBlock(text, s);
+    else if (this.lineInBlock > 3 && this.ringCount >= RING && looksLikeCountsLine(text, s, e)) this.splitBefore(text, s, out);
     const idx = this.lineInBlock++;
+    // Boundaries for the ring, tracked the same way in every state (skipped records included) so that record
+    // numbers never depend on where reading started.
+    if (idx === 3 ? looksLikeCountsLine(text, s, e) : c0 === GT) this.ringCount = 0;
+    else if (c0 === CHAR_M && text.startsWith('M  END', s)) {
+      this.ringCount = 0;
+      if (this.mEndLine === 0) this.mEndLine = this.lineNo;
+      else if (this.state !== State.Mol) {
+        if (this.state !== State.Drain || this.bad === null) {
+          this.markBad(`a second M  END on line ${this.lineNo} (the first on line ${this.mEndLine}) with no $$$$ between them: two records run together`);
+        }
+        return;
+      }
+    } else this.remember(s, next);
+    if (!this.hasContent) {
+      for (let i = s; i < e; i++) {
+        const c = text.charCodeAt(i);
+        if (c !== 32 && c !== 9) {
+          this.hasContent = true;
+          break;
+        }
+      }
+    }
     if (this.state === State.Drain) return;
     this.chars += e - s + 1;
     if (this.chars > MAX_SDF_RECORD_CHARS) {
@@ -272,15 +407,6 @@ export class SdfParser {
   }
 
   private molLine(text: string, s: number, e: number, idx: number, c0: number): void {
-    if (!this.hasContent) {
-      for (let i = s; i < e; i++) {
-        const c = text.charCodeAt(i);
-        if (c !== 32 && c !== 9) {
-          this.hasContent = true;
-          break;
-        }
-      }
-    }
     if (idx === 0) {
       this.title = s < e ? text.slice(s, e).trim() || null : null;
       return;

@@ -3,7 +3,9 @@
  *
  * The first non-blank row is the header. Each later row is one record: the structure column gives the
  * SMILES, the id column the id, every other column goes into props. A row with the wrong number of fields,
- * an empty or over-long SMILES, or a quoting error becomes a BadRecord and reading goes on. Line numbers
+ * an empty or over-long SMILES, or a quoting error becomes a BadRecord and reading goes on. A physical line
+ * longer than MAX_LINE_BYTES is never buffered: it arrives as a marker, is reported as one bad record, and
+ * the rest of the file is read by a fresh parser (a quoted field open across it is reported too). Line numbers
  * are counted here (fields with embedded newlines advance them) because csv-parse's `info` option costs
  * more than half its speed.
  */
@@ -12,6 +14,7 @@ import type { CsvError } from 'csv-parse';
 import type { IngestItem, LibraryColumns } from './types.js';
 import { EXCERPT_CHARS, MAX_LINE_BYTES, MAX_SMILES_LENGTH } from './types.js';
 import { GzipDataError } from './source.js';
+import type { OverlongLine } from './source.js';
 import { tooLargeReason } from './smiles.js';
 
 export interface TableConfig {
@@ -60,27 +63,35 @@ interface PendingSkip {
 }
 
 /** Records of a table, in batches (one per input piece). */
-export async function* readTableItems(pieces: AsyncIterable<Buffer>, cfg: TableConfig): AsyncGenerator<IngestItem[]> {
+export async function* readTableItems(pieces: AsyncIterable<Buffer | OverlongLine>, cfg: TableConfig): AsyncGenerator<IngestItem[]> {
   const { file, delimiter, skipThrough } = cfg;
-  const parser = parse({
-    delimiter,
-    relax_column_count: true,
-    relax_quotes: true,
-    skip_records_with_error: true,
-    // Blank lines come through as [''] so that line numbers stay exact; they are skipped below.
-    skip_empty_lines: false,
-    // Bounds memory when an unclosed quote would otherwise swallow the rest of the file into one field.
-    max_record_size: MAX_LINE_BYTES,
-  });
   let produced = 0;
-  const skips: PendingSkip[] = [];
+  let skips: PendingSkip[] = [];
   let fatal: Error | null = null;
-  parser.on('skip', (err: CsvError) => {
-    skips.push({ err, pos: produced + parser.readableLength });
-  });
-  parser.on('error', (err: Error) => {
-    fatal ??= err;
-  });
+  /** Lines before the current parser's first line (csv-parse counts lines from its own start). */
+  let lineBase = 0;
+  const newParser = () => {
+    const p = parse({
+      delimiter,
+      relax_column_count: true,
+      relax_quotes: true,
+      skip_records_with_error: true,
+      // Blank lines come through as [''] so that line numbers stay exact; they are skipped below.
+      skip_empty_lines: false,
+      // Bounds memory when an unclosed quote would otherwise swallow the rest of the file into one field.
+      max_record_size: MAX_LINE_BYTES,
+    });
+    produced = 0;
+    skips = [];
+    p.on('skip', (err: CsvError) => {
+      skips.push({ err, pos: produced + p.readableLength });
+    });
+    p.on('error', (err: Error) => {
+      fatal ??= err;
+    });
+    return p;
+  };
+  let parser = newParser();
 
   let header: string[] | null = null;
   let ncols = 0;
@@ -96,7 +107,7 @@ export async function* readTableItems(pieces: AsyncIterable<Buffer>, cfg: TableC
       throw new Error(`${file}: the record starting at line ${nextLine} is longer than ${MAX_LINE_BYTES} bytes (an unclosed quote?); reading stopped`);
     }
     const line = nextLine;
-    const errLine = typeof err.lines === 'number' ? err.lines : line;
+    const errLine = typeof err.lines === 'number' ? lineBase + err.lines : line;
     nextLine = Math.max(line, errLine) + 1;
     recordNo++;
     if (recordNo <= skipThrough) return;
@@ -153,11 +164,38 @@ export async function* readTableItems(pieces: AsyncIterable<Buffer>, cfg: TableC
     if (fatal) throw new Error(`${file}: ${(fatal as Error).message}`);
   };
 
+  /** End the current parser and take every record and error still inside it. */
+  const finishParser = async () => {
+    parser.end();
+    for await (const r of parser as AsyncIterable<string[]>) {
+      while (skips.length > 0 && skips[0].pos <= produced) onSkip(skips.shift()!);
+      produced++;
+      onRecord(r);
+    }
+    while (skips.length > 0) onSkip(skips.shift()!);
+    if (fatal) throw new Error(`${file}: ${(fatal as Error).message}`);
+  };
+
   try {
     try {
       for await (const piece of pieces) {
-        parser.write(piece);
-        drain();
+        if (!Buffer.isBuffer(piece)) {
+          // Everything before the long line is parsed to the end, the line is one bad record, and a new
+          // parser reads on after it: dropping part of a line must not leave csv-parse inside a quote.
+          await finishParser();
+          parser.destroy();
+          if (header === null) throw new Error(`${file}: line ${piece.line} is ${piece.bytes} bytes long, more than the limit of ${piece.limit} bytes, before any header; not a compound table?`);
+          nextLine = piece.line + 1;
+          lineBase = piece.line;
+          const no = ++recordNo;
+          if (no > skipThrough) {
+            out.push({ ok: false, bad: { recordNo: no, line: piece.line, reason: `line ${piece.line} is ${piece.bytes} bytes long, more than the limit of ${piece.limit} bytes; not read`, excerpt: piece.excerpt } });
+          }
+          parser = newParser();
+        } else {
+          parser.write(piece);
+          drain();
+        }
         if (out.length > 0) {
           yield out;
           out = [];
@@ -171,14 +209,7 @@ export async function* readTableItems(pieces: AsyncIterable<Buffer>, cfg: TableC
       yield out;
       return;
     }
-    parser.end();
-    for await (const r of parser as AsyncIterable<string[]>) {
-      while (skips.length > 0 && skips[0].pos <= produced) onSkip(skips.shift()!);
-      produced++;
-      onRecord(r);
-    }
-    while (skips.length > 0) onSkip(skips.shift()!);
-    if (fatal) throw new Error(`${file}: ${(fatal as Error).message}`);
+    await finishParser();
     if (out.length > 0) yield out;
   } finally {
     parser.destroy();

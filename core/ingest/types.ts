@@ -71,6 +71,24 @@ export interface ReaderStats {
   firstLatin1Line: number | null;
 }
 
+/**
+ * What was actually read of the file, for the import's bookkeeping: its sha256 and size are those of these
+ * bytes, not of the file as it was before or after, and a file that changed while it was read says so.
+ */
+export interface SourceIntegrity {
+  /** On-disk bytes read so far (compressed bytes for a gzip file). */
+  bytes: number;
+  /** sha256 (hex) of the on-disk bytes read; set only once the file has been read to its end. */
+  sha256: string | null;
+  /** Size of the file when reading started (fstat of the open file). */
+  sizeAtOpen: number | null;
+  /** Set when reading reached the end and the file had changed meanwhile (size or modification time moved, or not its size in bytes was read): why. */
+  changed: string | null;
+}
+
+/** How the file's text is encoded (detected from a BOM or the pattern of zero bytes; decoded to UTF-8 for the parsers). */
+export type TextEncoding = 'utf8' | 'utf16le' | 'utf16be';
+
 export interface LibraryReader {
   format: LibraryFormat;
   /** True when the file is gzip-compressed (detected from its magic bytes, not its name). */
@@ -80,13 +98,17 @@ export interface LibraryReader {
   /** Single-use: iterate once. Breaking out of the loop closes the file. */
   records: AsyncIterable<IngestItem>;
   stats: ReaderStats;
+  /** Text encoding of the file (UTF-16 is decoded; other encodings are refused when the file is opened). */
+  encoding: TextEncoding;
+  /** Size and sha256 of the bytes actually read, and whether the file changed while it was read. */
+  source: SourceIntegrity;
 }
 
 /** SMILES longer than this are reported, not passed on: very long inputs exhaust RDKit's WASM heap (rdkit issue 9115). */
 export const MAX_SMILES_LENGTH = 5000;
 /** Molblocks whose counts line declares more atoms than this are reported, not passed on (same reason). */
 export const MAX_MOLBLOCK_ATOMS = 2000;
-/** A single line longer than this (bytes) is not buffered: its record is reported (SMILES/SDF) or reading stops with an error (CSV/TSV). */
+/** A single line longer than this (bytes) is not buffered: its record is reported as bad and reading goes on (all formats). */
 export const MAX_LINE_BYTES = 64 * 1024 * 1024;
 /** An SDF record (molblock plus data fields) longer than this (characters) is reported and skipped without buffering the rest. */
 export const MAX_SDF_RECORD_CHARS = 32 * 1024 * 1024;

@@ -6,7 +6,10 @@
  * - every record is accounted for: read = imported + duplicates + failed (per source, in the DB);
  * - a batch is committed together with the source's high-water mark (`last_record`), so after a
  *   crash or a cancel the same import resumes after the last committed record;
- * - a file already imported completely (same sha256) is not imported twice.
+ * - a file already imported completely (same sha256) is not imported twice;
+ * - a source's size and sha256 are those of the bytes the reader actually read (taken in the same pass);
+ *   a file that changed while it was hashed or read is recorded as failed with the reason, never as
+ *   complete, so importing it again reads it again.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -201,10 +204,19 @@ async function importOne(db: Db, pool: ChemPool, file: string, req: ImportReques
     // Whatever was in flight when cancelled is simply not committed; a resumed import redoes it.
     for (const b of inFlight) b.result?.catch(() => undefined);
   }
-  writer.finish(status);
+  // Read to the end: the bytes read must be the bytes hashed before (which found the prior run) and must not
+  // have moved meanwhile; otherwise the records stored are of some other content, and the source says so.
+  const src = reader.source;
+  let changed: string | null = null;
+  if (status === 'complete' && src.sha256 !== null) {
+    changed = src.changed ?? (src.sha256 !== sha ? `${file} changed between hashing it (sha256 ${sha}) and reading it (sha256 ${src.sha256})` : null);
+    if (changed) status = 'failed';
+  }
+  writer.finish(status, src.sha256 !== null ? { size: src.bytes, sha256: src.sha256 } : null);
   // Bulk loads grow the WAL to the size of the data; fold it back into the main file.
   db.pragma('wal_checkpoint(TRUNCATE)');
-  return { file, sourceId, ...counts, resumedFrom, skippedAsAlreadyImported: false, error: null };
+  const error = changed ? `changed during import, not complete: ${changed}; import it again once it no longer changes` : null;
+  return { file, sourceId, ...counts, resumedFrom, skippedAsAlreadyImported: false, error };
 }
 
 function excerptOf(text: string): string {
@@ -252,7 +264,7 @@ class BatchWriter {
     this.insIssue = db.prepare('INSERT OR IGNORE INTO import_issues(source_id, record_no, line, reason, excerpt) VALUES (?, ?, ?, ?, ?)');
     this.findIdentity = db.prepare('SELECT id FROM compounds WHERE identity = ? AND duplicate_of IS NULL').pluck();
     this.updSource = db.prepare(`UPDATE sources SET last_record = max(last_record, ?), n_read = n_read + ?, n_imported = n_imported + ?, n_duplicates = n_duplicates + ?, n_failed = n_failed + ? WHERE id = ?`);
-    this.finishSource = db.prepare('UPDATE sources SET status = ?, finished_at = ? WHERE id = ?');
+    this.finishSource = db.prepare('UPDATE sources SET status = ?, finished_at = ?, size = coalesce(?, size), sha256 = coalesce(?, sha256) WHERE id = ?');
     this.tx = db.transaction((items: Item[], sent: number[], out: ChemBatchOutput | null, failures: ImportIssue[]) => this.writeTx(items, sent, out, failures));
   }
 
@@ -260,8 +272,9 @@ class BatchWriter {
     return this.tx(items, sent, out, failures) as { imported: number; duplicates: number; failed: number };
   }
 
-  finish(status: 'complete' | 'cancelled' | 'failed') {
-    this.finishSource.run(status, new Date().toISOString(), this.sourceId);
+  /** `read`: size and sha256 of the bytes read, when the reader got to the end of the file. */
+  finish(status: 'complete' | 'cancelled' | 'failed', read: { size: number; sha256: string } | null = null) {
+    this.finishSource.run(status, new Date().toISOString(), read?.size ?? null, read?.sha256 ?? null, this.sourceId);
   }
 
   private issue(recordNo: number, line: number | null, reason: string, excerpt: string | null, failures: ImportIssue[]) {

@@ -6,10 +6,20 @@
  * Invariants checked beyond the schema (`manifestProblems`): the compound feature blocks add up to
  * compoundFeatures.length, which equals the compound input's feature dimension; the genotype feature list length
  * equals the genotype input's feature dimension; descriptor mean/std have one entry per name; the layout's
- * symbolic dimensions are used consistently.
+ * symbolic dimensions are used consistently; every fingerprint (compound features and applicability domain)
+ * is the one projects store (PROJECT_FINGERPRINT), because screens feed the stored fingerprints and nothing
+ * recomputes them for a model.
  */
 import { z } from 'zod';
 import { ApiError } from '../api/errors.js';
+import { FP_BYTES } from '../chem/types.js';
+
+/**
+ * The fingerprint every project stores per compound (core/chem/engine.ts computes it at import): RDKit Morgan,
+ * radius 2, FP_BYTES × 8 = 2048 bits, no chirality, bytes read least-significant bit first. A model must use
+ * exactly this; one that wants another is refused when listed, not at its first screen.
+ */
+export const PROJECT_FINGERPRINT = { type: 'morgan', radius: 2, nBits: FP_BYTES * 8, useChirality: false, bitOrder: 'lsb-first bytes' } as const;
 
 export const MANIFEST_FORMAT = 'strata-model/1';
 export const PREDICTION_UNITS = 'ln IC50, µM';
@@ -135,14 +145,25 @@ export type GenotypeFeatureEntry = z.infer<typeof genotypeFeature>;
 export function manifestProblems(m: ModelManifest): { field: string; message: string }[] {
   const out: { field: string; message: string }[] = [];
   let len = 0;
+  const fpMismatch = (fp: { radius: number; nBits: number; useChirality: boolean }): string | null => {
+    if (fp.radius === PROJECT_FINGERPRINT.radius && fp.nBits === PROJECT_FINGERPRINT.nBits && fp.useChirality === PROJECT_FINGERPRINT.useChirality) return null;
+    return `is Morgan radius ${fp.radius}, ${fp.nBits} bits, chirality ${fp.useChirality ? 'on' : 'off'}, but projects store Morgan radius ${PROJECT_FINGERPRINT.radius}, ${PROJECT_FINGERPRINT.nBits} bits, chirality off, and Strata does not recompute fingerprints for a model: retrain or re-export the model on that fingerprint`;
+  };
   m.compoundFeatures.blocks.forEach((b, i) => {
-    if (b.kind === 'fingerprint') len += b.nBits;
-    else {
+    if (b.kind === 'fingerprint') {
+      len += b.nBits;
+      const why = fpMismatch(b);
+      if (why) out.push({ field: `compoundFeatures.blocks[${i}]`, message: why });
+    } else {
       len += b.names.length;
       if (b.mean.length !== b.names.length) out.push({ field: `compoundFeatures.blocks[${i}].mean`, message: `has ${b.mean.length} values for ${b.names.length} descriptor names` });
       if (b.std.length !== b.names.length) out.push({ field: `compoundFeatures.blocks[${i}].std`, message: `has ${b.std.length} values for ${b.names.length} descriptor names` });
     }
   });
+  if (m.applicabilityDomain) {
+    const why = fpMismatch(m.applicabilityDomain.fingerprint);
+    if (why) out.push({ field: 'applicabilityDomain.fingerprint', message: why });
+  }
   if (len !== m.compoundFeatures.length) out.push({ field: 'compoundFeatures.length', message: `is ${m.compoundFeatures.length} but the blocks add up to ${len}` });
   if (m.genotypeFeatures.features.length !== m.genotypeFeatures.length) {
     out.push({ field: 'genotypeFeatures.length', message: `is ${m.genotypeFeatures.length} but ${m.genotypeFeatures.features.length} features are listed` });

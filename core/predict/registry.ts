@@ -6,10 +6,19 @@
  * checks that the session's actual input/output names, element types and shapes are the ones the manifest
  * declares. Any mismatch refuses the model with a ManifestError (API code BAD_MODEL) naming the model dir and the
  * manifest field. Sessions are cached per directory and file checksum.
+ *
+ * The models folder is untrusted input (a lab drops models in; a shared folder may hold anything): every file
+ * a manifest names (model.file, the domain file, the card) and model.json itself is read only when it is a
+ * regular file inside the model's own folder once symlinks are resolved, and it is checked with stat before it
+ * is opened (a FIFO, socket or device is never opened, so nothing can block); it is then opened O_NONBLOCK and
+ * checked again on the open descriptor. A broken entry (dangling symlink, such a file, a path leaving the
+ * folder, an unreadable or invalid manifest, a fingerprint other than the one projects store) is listed in
+ * `rejected` with the reason and never stops the other models from listing or screening.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { constants, existsSync, promises as fsp, readFileSync, statSync } from 'node:fs';
+import type { Stats } from 'node:fs';
+import { isAbsolute, join, resolve, sep } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { ModelInfo } from '../api/contract.js';
 import { ApiError } from '../api/errors.js';
@@ -42,11 +51,82 @@ function refuse(dir: string, field: string, message: string): ManifestError {
   return new ManifestError(`Model ${dir}: ${field}: ${message}`, dir, [field]);
 }
 
-/** Reads and checks model.json of a model dir (no ONNX session). */
+function kindOf(st: Stats): string {
+  return st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO (named pipe)' : st.isSocket() ? 'a socket'
+    : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : 'not a regular file';
+}
+
+/**
+ * The bytes of `rel`, a file of the model in `dir`, when it is a regular file inside the model's folder
+ * (symlinks resolved). Never opens anything else, so a FIFO cannot block. ManifestError naming `field` otherwise;
+ * `missingOk`: null instead of an error when the file does not exist.
+ */
+export async function readModelFile(dir: string, rel: string, field: string, missingOk = false): Promise<Buffer | null> {
+  if (isAbsolute(rel) || rel.split(/[\\/]/).includes('..') || rel.includes('\0')) {
+    throw refuse(dir, field, `"${rel}" is not a path inside the model folder`);
+  }
+  let realDir: string;
+  try {
+    realDir = await fsp.realpath(dir);
+  } catch (err) {
+    throw refuse(dir, field, `cannot resolve the model folder: ${(err as Error).message}`);
+  }
+  const path = join(realDir, rel);
+  let real: string;
+  try {
+    real = await fsp.realpath(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      const link = await fsp.readlink(path).catch(() => null);
+      if (link !== null) throw refuse(dir, field, `${rel} is a symbolic link to ${link}, which does not exist`);
+      if (missingOk) return null;
+      throw refuse(dir, field, `${rel} does not exist`);
+    }
+    throw refuse(dir, field, `cannot read ${rel}: ${(err as Error).message}`);
+  }
+  if (!real.startsWith(realDir + sep)) throw refuse(dir, field, `${rel} resolves to ${real}, outside the model folder`);
+  let st: Stats;
+  try {
+    st = await fsp.stat(real);
+  } catch (err) {
+    throw refuse(dir, field, `cannot read ${rel}: ${(err as Error).message}`);
+  }
+  if (!st.isFile()) throw refuse(dir, field, `${rel} is ${kindOf(st)}, not a regular file; it is not opened`);
+  let fh: fsp.FileHandle | null = null;
+  try {
+    // O_NONBLOCK: should the path be swapped for a FIFO after the check, opening still returns at once.
+    fh = await fsp.open(real, constants.O_RDONLY | constants.O_NONBLOCK);
+    const st2 = await fh.stat();
+    if (!st2.isFile()) throw refuse(dir, field, `${rel} is ${kindOf(st2)}, not a regular file`);
+    return await fh.readFile();
+  } catch (err) {
+    if (err instanceof ManifestError) throw err;
+    throw refuse(dir, field, `cannot read ${rel}: ${(err as Error).message}`);
+  } finally {
+    await fh?.close();
+  }
+}
+
+async function readManifestChecked(dir: string): Promise<ModelManifest> {
+  const bytes = (await readModelFile(dir, MANIFEST_FILE, '(file)'))!;
+  let json: unknown;
+  try {
+    json = JSON.parse(bytes.toString('utf8'));
+  } catch (err) {
+    throw new ManifestError(`Model ${dir}: cannot read ${MANIFEST_FILE}: ${(err as Error).message}`, dir, ['(file)']);
+  }
+  return parseManifest(json, `Model ${dir}`);
+}
+
+/** Reads and checks model.json of a model dir (no ONNX session); for Strata's own tools on a folder they wrote. */
 export function readManifest(dir: string): ModelManifest {
   const path = join(dir, MANIFEST_FILE);
   let json: unknown;
   try {
+    // stat first: readFileSync on a FIFO would block the process.
+    const st = statSync(path);
+    if (!st.isFile()) throw new Error(`${MANIFEST_FILE} is ${kindOf(st)}, not a regular file`);
     json = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
     throw new ManifestError(`Model ${dir}: cannot read ${MANIFEST_FILE}: ${(err as Error).message}`, dir, ['(file)']);
@@ -102,7 +182,7 @@ export function validateAgainstSession(dir: string, manifest: ModelManifest, ses
   }
 }
 
-async function open(dir: string, manifest: ModelManifest, bytes: Uint8Array, sha: string, threads: number): Promise<LoadedModel> {
+async function open(dir: string, manifest: ModelManifest, bytes: Uint8Array, sha: string, threads: number, card: string | null): Promise<LoadedModel> {
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
@@ -115,8 +195,6 @@ async function open(dir: string, manifest: ModelManifest, bytes: Uint8Array, sha
     await session.release();
     throw err;
   }
-  const cardPath = manifest.card ? join(dir, manifest.card) : null;
-  const card = cardPath && existsSync(cardPath) ? readFileSync(cardPath, 'utf8') : null;
   return { dir, manifest, sha256: sha, session, card };
 }
 
@@ -128,33 +206,25 @@ async function open(dir: string, manifest: ModelManifest, bytes: Uint8Array, sha
 export async function loadModel(dirIn: string, opts: { threads?: number } = {}): Promise<LoadedModel> {
   const threads = Math.max(1, Math.floor(opts.threads ?? 2));
   const dir = resolve(dirIn);
-  const manifest = readManifest(dir);
-  const onnxPath = join(dir, manifest.model.file);
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(onnxPath);
-  } catch (err) {
-    throw refuse(dir, 'model.file', `cannot read ${manifest.model.file}: ${(err as Error).message}`);
-  }
+  const manifest = await readManifestChecked(dir);
+  const bytes = (await readModelFile(dir, manifest.model.file, 'model.file'))!;
   const sha = sha256Bytes(bytes);
   if (sha !== manifest.model.sha256) {
     throw refuse(dir, 'model.sha256', `manifest says ${manifest.model.sha256}, ${manifest.model.file} has ${sha} (file changed or manifest out of date)`);
   }
   const ad = manifest.applicabilityDomain;
   if (ad) {
-    let adBytes: Uint8Array;
-    try {
-      adBytes = readFileSync(join(dir, ad.file));
-    } catch (err) {
-      throw refuse(dir, 'applicabilityDomain.file', `cannot read ${ad.file}: ${(err as Error).message}`);
-    }
+    const adBytes = (await readModelFile(dir, ad.file, 'applicabilityDomain.file'))!;
     const adSha = sha256Bytes(adBytes);
     if (adSha !== ad.sha256) throw refuse(dir, 'applicabilityDomain.sha256', `manifest says ${ad.sha256}, ${ad.file} has ${adSha}`);
   }
+  // A card is optional (a missing one is no card), but one that is there must be a regular file inside the folder.
+  const cardBytes = manifest.card ? await readModelFile(dir, manifest.card, 'card', true) : null;
+  const card = cardBytes ? cardBytes.toString('utf8') : null;
   const key = `${dir}\n${sha}\n${JSON.stringify(manifest)}\n${threads}`;
   let p = cache.get(key);
   if (!p) {
-    p = open(dir, manifest, bytes, sha, threads);
+    p = open(dir, manifest, bytes, sha, threads, card);
     cache.set(key, p);
     p.catch(() => cache.delete(key));
   }
@@ -195,10 +265,24 @@ export async function listModels(modelsDir: string, opts: { builtinIds?: readonl
   const out: ModelListing = { models: [], rejected: [] };
   if (!existsSync(modelsDir)) return out;
   const seen = new Set<string>();
-  const dirs = readdirSync(modelsDir)
-    .map((d) => join(modelsDir, d))
-    .filter((d) => statSync(d).isDirectory() && existsSync(join(d, MANIFEST_FILE)))
-    .sort();
+  const dirs: string[] = [];
+  for (const name of (await fsp.readdir(modelsDir)).sort()) {
+    const dir = join(modelsDir, name);
+    let st: Stats;
+    try {
+      st = await fsp.stat(dir);
+    } catch (err) {
+      // A dangling symlink (or an entry that vanished): broken, listed with the reason, the others go on.
+      const link = await fsp.readlink(dir).catch(() => null);
+      const message = link !== null ? `Model ${dir}: a symbolic link to ${link}, which does not exist` : `Model ${dir}: ${(err as Error).message}`;
+      out.rejected.push({ dir, message, fields: ['(folder)'] });
+      continue;
+    }
+    if (!st.isDirectory()) continue;
+    // Only folders with a model.json (of any kind: a broken one is reported by loadModel) are models.
+    if (!(await fsp.lstat(join(dir, MANIFEST_FILE)).then(() => true, () => false))) continue;
+    dirs.push(dir);
+  }
   for (const dir of dirs) {
     try {
       const m = await loadModel(dir);

@@ -49,7 +49,7 @@ async function records(smiles: string[]): Promise<CompoundRecord[]> {
     const mol = rdkit.get_mol(s)!;
     try {
       return {
-        fingerprint: mol.get_morgan_fp_as_uint8array(JSON.stringify({ radius: 2, nBits: 1024 })) as Uint8Array,
+        fingerprint: mol.get_morgan_fp_as_uint8array(JSON.stringify({ radius: 2, nBits: 2048 })) as Uint8Array,
         descriptors: JSON.parse(mol.get_descriptors()) as Record<string, number>,
       };
     } finally {
@@ -84,7 +84,7 @@ test('a PyTorch-made pairwise model loads through the registry and predicts like
   let spread = 0;
   for (let c = 0; c < 3; c++) {
     for (let s = 0; s < 4; s++) {
-      const ref = reference(X.subarray(c * 1027, (c + 1) * 1027), G.matrix.subarray(s * 5, (s + 1) * 5));
+      const ref = reference(X.subarray(c * 2051, (c + 1) * 2051), G.matrix.subarray(s * 5, (s + 1) * 5));
       assert.ok(Math.abs(out.mean[c * 4 + s] - ref) < 1e-4, `compound ${c}, sample ${s}: ${out.mean[c * 4 + s]} vs ${ref}`);
       spread = Math.max(spread, Math.abs(out.mean[c * 4 + s] - out.mean[0]));
     }
@@ -96,8 +96,8 @@ test('a PyTorch-made pairwise model loads through the registry and predicts like
   for (let c = 0; c < 3; c++) assert.ok(Math.abs(groups[0].mean[c] - (out.mean[c * 4] + out.mean[c * 4 + 2]) / 2) < 1e-5);
 
   assert.throws(() => domainScore(model, new Uint8Array(128)), /declares no applicability domain/);
-  // The fixture wants 1024-bit fingerprints: a 2048-bit one is refused.
-  assert.throws(() => compoundMatrix(model.manifest, [{ fingerprint: new Uint8Array(256), descriptors: {} }]), /fingerprint has 2048 bits, model lab-pairwise-mlp needs 1024/);
+  // The fixture wants the projects' 2048-bit fingerprints: a 1024-bit one is refused.
+  assert.throws(() => compoundMatrix(model.manifest, [{ fingerprint: new Uint8Array(128), descriptors: {} }]), /fingerprint has 1024 bits, model lab-pairwise-mlp needs 2048/);
 });
 
 test('the same fixture with a wrong output shape in its manifest is refused', async () => {

@@ -15,6 +15,7 @@ import {
 } from '../../core/ingest/index.js';
 import type { BadRecord, IngestItem, RawRecord, ReadOptions, LibraryReader } from '../../core/ingest/index.js';
 import { readTextBatches, readUtf8Pieces } from '../../core/ingest/source.js';
+import { readTableItems } from '../../core/ingest/table.js';
 import { SmilesParser } from '../../core/ingest/smiles.js';
 import { SdfParser } from '../../core/ingest/sdf.js';
 
@@ -181,14 +182,31 @@ test('lines longer than the line cap are not buffered: an excerpt and the length
   assert.ok(out[1].bad.excerpt!.startsWith('CCC'));
   assert.ok(out[2].ok && out[2].rec.text === 'CCN' && out[2].rec.line === 3);
 
-  // For tables an over-long line stops reading with a clear error (quoting makes resynchronising unsafe).
+  // For tables an over-long line comes through as a marker (never buffered), and the table reader reports it
+  // as one bad record and reads on with a fresh parser, even when a quote was open across it.
   async function* tableChunks() {
-    yield Buffer.from(`smiles\n${'C'.repeat(250)}`);
-    yield Buffer.from(`${'C'.repeat(250)}\nCCO\n`);
+    yield Buffer.from(`smiles,id\nCC,a\n${'C'.repeat(250)}`);
+    yield Buffer.from(`${'C'.repeat(250)},long\nCCO,b\n"CCN,c\n`);
+    yield Buffer.from('x'.repeat(150));
+    yield Buffer.from(`${'x'.repeat(150)}\nCCCl,d\n`);
   }
-  await assert.rejects(async () => {
-    for await (const _ of readUtf8Pieces(tableChunks(), stats, '/x/t.csv', 100)) void _;
-  }, /\/x\/t\.csv: line 2 is 500 bytes long, more than the limit of 100 bytes/);
+  const tstats = { lines: 0, latin1Lines: 0, firstLatin1Line: null };
+  const pieces: unknown[] = [];
+  for await (const p of readUtf8Pieces(tableChunks(), tstats, 100)) pieces.push(Buffer.isBuffer(p) ? p.toString() : p);
+  assert.deepEqual(pieces[1], { overlong: true, line: 3, bytes: 505, limit: 100, excerpt: 'C'.repeat(EXCERPT_CHARS) });
+  const items: IngestItem[] = [];
+  for await (const batch of readTableItems(readUtf8Pieces(tableChunks(), { lines: 0, latin1Lines: 0, firstLatin1Line: null }, 100), {
+    file: '/x/t.csv', delimiter: ',', columns: { smiles: 'smiles', id: 'id', all: ['smiles', 'id'] }, skipThrough: 0,
+  })) items.push(...batch);
+  const summary = items.map((i) => (i.ok ? `ok ${i.rec.recordNo} L${i.rec.line} ${i.rec.text} ${i.rec.id}` : `bad ${i.bad.recordNo} L${i.bad.line}: ${i.bad.reason}`));
+  assert.equal(summary.length, 6, summary.join('\n'));
+  assert.equal(summary[0], 'ok 1 L2 CC a');
+  assert.match(summary[1], /^bad 2 L3: line 3 is 505 bytes long, more than the limit of \d+ bytes; not read$/);
+  assert.equal(summary[2], 'ok 3 L4 CCO b');
+  // The quote opened on line 5 is still open when the long line 6 comes: reported, then reading goes on.
+  assert.match(summary[3], /^bad 4 L5: unclosed quote: the field opened at or after line 5 never closes, so lines 5-5 could not be read/);
+  assert.match(summary[4], /^bad 5 L6: line 6 is 300 bytes long/);
+  assert.equal(summary[5], 'ok 6 L7 CCCl d');
 });
 
 test('invalid UTF-8 lines are decoded as Latin-1 and counted', async () => {
@@ -404,6 +422,72 @@ test('SDF molblock spanning read chunks is reassembled exactly', async () => {
   assert.deepEqual(out[0].rec.props, { P: 'multi\nline' });
   assert.equal(out[1].rec.text, chainMolblock('b', 4));
   assert.equal(out[1].rec.line, text.split('\n').indexOf('b') + 1);
+});
+
+test('SDF: a record without $$$$ is reported, never merged with the next (3 records stay 3; IC50 stays with its molecule)', async () => {
+  // The issue's case: record 2 lacks its $$$$, so record 3's header follows its data item.
+  const text = `${chainMolblock('m1', 2)}\n> <IC50>\n1.0\n\n$$$$\n${chainMolblock('m2', 3)}\n> <IC50>\n2.0\n\n${chainMolblock('m3', 4)}\n> <IC50>\n3.0\n\n$$$$\n`;
+  const f = await put('nodollars.sdf', text);
+  const m3Line = text.split('\n').indexOf('m3') + 1;
+  const { items } = await readAll(f);
+  const summary = items.map((i) => (i.ok ? `ok ${i.rec.recordNo} ${i.rec.id} ${i.rec.props.IC50} L${i.rec.line}` : `bad ${i.bad.recordNo} L${i.bad.line}: ${i.bad.reason}`));
+  assert.equal(summary.length, 3, summary.join('\n'));
+  assert.equal(summary[0], 'ok 1 m1 1.0 L1');
+  assert.match(summary[1], new RegExp(`^bad 2 L${text.split('\n').indexOf('m2') + 1}: no \\$\\$\\$\\$ line after this record: the next record's header starts at line ${m3Line}`));
+  assert.equal(summary[2], `ok 3 m3 3.0 L${m3Line}`);
+  const m3 = (items[2] as { ok: true; rec: RawRecord }).rec;
+  assert.equal(m3.text, chainMolblock('m3', 4));
+  const b2 = (items[1] as { ok: false; bad: BadRecord }).bad;
+  assert.ok(b2.excerpt!.startsWith('m2\n'));
+
+  // Resume after each record: the same numbers, so a resumed import never shifts or repeats records.
+  for (const skip of [1, 2]) {
+    const r = await readAll(f, { startAfterRecord: skip });
+    assert.deepEqual(r.items.map((i) => (i.ok ? i.rec.recordNo : -i.bad.recordNo)), [-2, 3].filter((n) => Math.abs(n) > skip));
+  }
+
+  // The same file cut into 5-byte chunks: the next record's first lines come from earlier batches.
+  const stats = { lines: 0, latin1Lines: 0, firstLatin1Line: null };
+  const buf = Buffer.from(text);
+  async function* chunks() {
+    for (let i = 0; i < buf.length; i += 5) yield buf.subarray(i, i + 5);
+  }
+  const parser = new SdfParser(0);
+  const out: IngestItem[] = [];
+  for await (const b of readTextBatches(chunks(), stats)) parser.pushBatch(b, out);
+  parser.end(out);
+  assert.deepEqual(out.map((i) => (i.ok ? `${i.rec.id} ${i.rec.props.IC50}` : `bad ${i.bad.recordNo}`)), ['m1 1.0', 'bad 2', 'm3 3.0']);
+  assert.equal((out[2] as { ok: true; rec: RawRecord }).rec.text, chainMolblock('m3', 4));
+});
+
+test('SDF: missing $$$$ right after M  END, with CRLF, with V3000, and a missing M  END too', async () => {
+  const v3000 = ['v3', '  x', '', '  0  0  0     0  0            999 V3000', 'M  V30 BEGIN CTAB', 'M  V30 COUNTS 1 0 0 0 0', 'M  V30 BEGIN ATOM', 'M  V30 1 C 0 0 0 0', 'M  V30 END ATOM', 'M  V30 END CTAB', 'M  END'].join('\n');
+  const noEnd = chainMolblock('noend', 3).replace('\nM  END', '');
+  const text = `${chainMolblock('a', 2)}\n${chainMolblock('b', 2)}\n$$$$\n${v3000}\n${chainMolblock('c', 3)}\n$$$$\n${noEnd}\n${chainMolblock('d', 2)}\n$$$$\n`;
+  for (const crlf of [false, true]) {
+    const { items } = await readAll(await put(`nodollars2${crlf ? '-crlf' : ''}.sdf`, crlf ? text.replace(/\n/g, '\r\n') : text));
+    const summary = items.map((i) => (i.ok ? `ok ${i.rec.recordNo} ${i.rec.id}` : `bad ${i.bad.recordNo}: ${i.bad.reason}`));
+    assert.equal(summary.length, 6, summary.join('\n'));
+    assert.match(summary[0], /^bad 1: no \$\$\$\$ line after this record/);
+    assert.equal(summary[1], 'ok 2 b');
+    assert.match(summary[2], /^bad 3: no \$\$\$\$ line after this record/);
+    assert.equal(summary[3], 'ok 4 c');
+    assert.match(summary[4], /^bad 5: no M {2}END and no \$\$\$\$ line: the next record's header starts at line/);
+    assert.equal(summary[5], 'ok 6 d');
+    const b = items[1] as { ok: true; rec: RawRecord };
+    assert.equal(b.rec.text, chainMolblock('b', 2));
+  }
+});
+
+test('SDF: two molblocks run together without a readable header are one bad record; blank lines before a header are no record', async () => {
+  // Record 2's counts line is broken, so only its M  END shows that two records ran together.
+  const broken = chainMolblock('b', 2).replace(/^( {2}2 {2}1.*)$/m, 'garbage counts');
+  const text = `${chainMolblock('a', 2)}\n> <P>\n1\n\n${broken}\n> <P>\n2\n\n$$$$\n\n\n${chainMolblock('c', 2)}\n$$$$\n`;
+  const { items } = await readAll(await put('twoends.sdf', text));
+  const summary = items.map((i) => (i.ok ? `ok ${i.rec.recordNo} ${i.rec.id} L${i.rec.line}` : `bad ${i.bad.recordNo}: ${i.bad.reason}`));
+  assert.equal(summary.length, 2, summary.join('\n'));
+  assert.match(summary[0], /^bad 1: a second M {2}END on line \d+ \(the first on line 8\) with no \$\$\$\$ between them: two records run together/);
+  assert.equal(summary[1], `ok 2 c L${text.split('\n').indexOf('c') + 1}`);
 });
 
 // --- resume, abort, progress -------------------------------------------------------------------

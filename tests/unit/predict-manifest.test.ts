@@ -29,7 +29,7 @@ function refused(m: unknown, pattern: RegExp, field?: string): void {
 test('the fixture manifest is valid', () => {
   const m = parseManifest(base(), 'fixture');
   assert.equal(m.layout, 'pairwise');
-  assert.equal(m.compoundFeatures.length, 1027);
+  assert.equal(m.compoundFeatures.length, 2051);
 });
 
 test('schema errors name the field', () => {
@@ -49,7 +49,7 @@ test('schema errors name the field', () => {
 test('consistency errors name the field', () => {
   const a = base();
   a.compoundFeatures.length = 1028;
-  refused(a, /compoundFeatures\.length is 1028 but the blocks add up to 1027/, 'compoundFeatures.length');
+  refused(a, /compoundFeatures\.length is 1028 but the blocks add up to 2051/, 'compoundFeatures.length');
   const b = base();
   const desc = b.compoundFeatures.blocks[1];
   if (desc.kind !== 'descriptors') throw new Error('fixture layout changed');
@@ -110,4 +110,19 @@ test('compoundMatrix: fingerprint bits as 0/1 and standardised descriptors in ma
   assert.equal(reused.buffer, dirty.buffer, 'written into the given buffer');
   assert.throws(() => compoundMatrix(m, records, undefined, new Float32Array(F)), /buffer holds/);
   assert.throws(() => compoundMatrix(m, [{ fingerprint: records[0].fingerprint, descriptors: {} }], (i) => `record ${i + 1}`), /record 1: descriptor exactmw is missing/);
+});
+
+test('a fingerprint other than the projects\' (Morgan r2, 2048 bits, no chirality) is refused, naming the block', () => {
+  const m = base();
+  const fp = m.compoundFeatures.blocks[0];
+  if (fp.kind !== 'fingerprint') throw new Error('fixture layout changed');
+  fp.nBits = 1024;
+  m.compoundFeatures.length = 1027;
+  m.inputs.compound.shape = ['batch', 1027];
+  refused(m, /compoundFeatures\.blocks\[0\] is Morgan radius 2, 1024 bits, chirality off, but projects store Morgan radius 2, 2048 bits/, 'compoundFeatures.blocks[0]');
+  const c = base();
+  const fc = c.compoundFeatures.blocks[0];
+  if (fc.kind !== 'fingerprint') throw new Error('fixture layout changed');
+  fc.useChirality = true;
+  refused(c, /chirality on, but projects store/);
 });
