@@ -324,6 +324,8 @@ export interface ExportRequest {
   /** Ranked export: a screen run and subgroup to export instead of the library. */
   ranking?: { runId: number; subgroup?: string };
   ids?: number[];
+  /** Replace `out` if it exists (otherwise the call fails with EXISTS, so the UI can ask first). */
+  overwrite?: boolean;
 }
 
 export interface ExportResult {
@@ -440,6 +442,8 @@ export type ApiErrorCode =
   | 'BAD_MODEL'
   | 'CANCELLED'
   | 'FORBIDDEN'
+  /** An output file exists and the caller did not ask to overwrite it. */
+  | 'EXISTS'
   | 'INTERNAL';
 
 export type ApiResponse<T> = { ok: true; value: T } | { ok: false; error: ApiErrorShape };

@@ -92,6 +92,7 @@ export function statusForCode(code: string): number {
     case 'NO_PROJECT':
     case 'PROJECT_TOO_NEW':
     case 'CANCELLED':
+    case 'EXISTS':
       return 409;
     default:
       return 500;
