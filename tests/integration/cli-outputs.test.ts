@@ -79,7 +79,9 @@ test('an existing output needs --force; CSV formulas are escaped', async () => {
   assert.match(mismatch.stderr, /must end in \.csv/);
 });
 
-const RAW_CONTROLS = new RegExp('[\\u001b\\u0007\\u202e]');
+// The raw characters the input file carries (ESC, BEL, RIGHT-TO-LEFT OVERRIDE).
+// eslint-disable-next-line no-control-regex
+const RAW_CONTROLS = /[\u001b\u0007\u202e]/;
 
 test('terminal output shows control characters as visible escapes', () => {
   const human = strata('query', '--project', project);
