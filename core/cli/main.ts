@@ -409,13 +409,21 @@ export function buildProgram(out: { code: number }): Command {
     .description('serve the workbench UI and API on 127.0.0.1 (open the printed URL in a browser)')
     .requiredOption('-p, --project <file>', 'project file; created if missing')
     .option('--port <n>', 'port (default: a free one)', (v) => Number.parseInt(v, 10), 0)
-    .option('--allow-origin <origin>', 'also accept this Origin/Host (when behind a reverse proxy), repeatable', collect)
+    .option('--allow-origin <origin>', 'also accept this Origin/Host (when behind a reverse proxy), repeatable; makes this a shared server', collect)
+    .option('--data-root <dir>', 'shared server: the only folder API calls may read and write (repeatable; default: the project\'s folder)', collect)
+    .option('--max-upload-mb <n>', 'largest library file accepted by upload, in MiB', (v) => Number.parseInt(v, 10), 4096)
     .action(async (o) => {
+      if (o.dataRoot && !o.allowOrigin) throw new CliError('--data-root applies to a shared server: give --allow-origin too');
+      for (const d of (o.dataRoot as string[] | undefined) ?? []) if (!fs.statSync(d, { throwIfNoEntry: false })?.isDirectory()) throw new CliError(`--data-root ${d}: no such folder`);
+      if (!Number.isInteger(o.maxUploadMb) || o.maxUploadMb < 1) throw new CliError('--max-upload-mb must be a whole number ≥ 1');
       const staticDir = path.join(REPO_ROOT, 'renderer', 'dist');
       if (!fs.existsSync(path.join(staticDir, 'index.html'))) throw new CliError(`the UI is not built (${staticDir} is missing): run \`npm run build\` first, or \`npm run serve -- --project ${o.project}\``);
       const { startHost } = await import('../host/server.js');
       const engine = await createEngine({ projectFile: o.project });
-      const host = await startHost({ dispatcher: engine.dispatcher, port: o.port, staticDir, allowOrigins: o.allowOrigin });
+      const host = await startHost({
+        dispatcher: engine.dispatcher, port: o.port, staticDir, allowOrigins: o.allowOrigin, projectFile: engine.projectFile,
+        dataRoots: o.dataRoot, maxUploadBytes: o.maxUploadMb * 1024 * 1024,
+      });
       process.stdout.write(`Strata is available at ${host.url}\n`);
       // Load the substructure-search index once the first page has had its chance to be served.
       setTimeout(() => engine.warmSearch(), 3000).unref();
