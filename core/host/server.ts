@@ -284,7 +284,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
 
   async function download(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     // A ticket (from shell.downloadTicket) for links; a script may send the token as a header instead.
-    let file: string | null = null;
+    let file: string | null;
     if (url.searchParams.has('ticket')) {
       file = downloadTickets.redeem(url.searchParams.get('ticket'));
       if (!file) throw new HttpFailure(401, 'FORBIDDEN', 'this download link has expired or was used already; start the download again');
