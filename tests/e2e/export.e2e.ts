@@ -58,4 +58,28 @@ test('export the filtered library as CSV, the selection as SDF, and XLSX, with p
   expect(xlsx.rows).toBe(filtered);
   const head = (await readFile(xlsxOut)).subarray(0, 2).toString('latin1');
   expect(head).toBe('PK');
+
+  // The same file again: the UI asks before replacing it. Declined: nothing is written.
+  const before = await readFile(csvOut, 'utf8');
+  page.once('dialog', (d) => void d.dismiss());
+  await page.getByTestId('export-format-csv').check();
+  await page.getByTestId('export-path').fill(csvOut);
+  await page.getByTestId('export-start').click();
+  await expect(page.getByTestId('export-job')).toHaveCount(0);
+  expect(await readFile(csvOut, 'utf8')).toBe(before);
+  // Accepted: replaced.
+  page.once('dialog', (d) => {
+    expect(d.message()).toContain('already exists');
+    void d.accept();
+  });
+  await page.getByTestId('export-scope-selection').check();
+  await page.getByTestId('export-start').click();
+  await expect(page.getByTestId('export-job').getByTestId('job-panel')).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
+  expect((await readFile(csvOut, 'utf8')).trim().split(/\r?\n/).length).toBe(1 + 2);
+
+  // The project itself is never an export's output.
+  await page.getByTestId('export-path').fill(served.project.replace(/\.strata$/, '.strata'));
+  await page.getByTestId('export-start').click();
+  await expect(page.getByTestId('error-message')).toContainText('.strata');
+  expect((await readFile(served.project)).subarray(0, 15).toString('latin1')).toBe('SQLite format 3');
 });
