@@ -61,19 +61,17 @@ test('export the filtered library as CSV, the selection as SDF, and XLSX, with p
 
   // The same file again: the UI asks before replacing it. Declined: nothing is written.
   const before = await readFile(csvOut, 'utf8');
-  page.once('dialog', (d) => void d.dismiss());
   await page.getByTestId('export-format-csv').check();
   await page.getByTestId('export-path').fill(csvOut);
-  await page.getByTestId('export-start').click();
+  const [declined] = await Promise.all([page.waitForEvent('dialog'), page.getByTestId('export-start').click()]);
+  expect(declined.message()).toContain('already exists');
+  await declined.dismiss();
   await expect(page.getByTestId('export-job')).toHaveCount(0);
   expect(await readFile(csvOut, 'utf8')).toBe(before);
   // Accepted: replaced.
-  page.once('dialog', (d) => {
-    expect(d.message()).toContain('already exists');
-    void d.accept();
-  });
   await page.getByTestId('export-scope-selection').check();
-  await page.getByTestId('export-start').click();
+  const [accepted] = await Promise.all([page.waitForEvent('dialog'), page.getByTestId('export-start').click()]);
+  await accepted.accept();
   await expect(page.getByTestId('export-job').getByTestId('job-panel')).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
   expect((await readFile(csvOut, 'utf8')).trim().split(/\r?\n/).length).toBe(1 + 2);
 
