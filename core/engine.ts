@@ -27,6 +27,7 @@ import type { LoadedModel } from './predict/registry.js';
 import { runScreen } from './screen/screen.js';
 import { getRun, runSubgroups, screenCompound, screenHeatmap, screenResults } from './screen/results.js';
 import { writeRankedFile } from './export/ranked.js';
+import { prepareOutput, sidecarOf } from './export/output-guard.js';
 import { explainCompound } from './screen/explain.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -118,6 +119,9 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       return { ids };
     },
     'export.write': async (req: ApiInput<'export.write'>) => {
+      // Refuse a bad output (the project, a SQLite file, an existing file without overwrite, ...)
+      // now, as the call's error, rather than as a failed job.
+      await prepareOutput(req.out, { projectFile, overwrite: req.overwrite, format: req.format, sidecars: [sidecarOf(path.resolve(req.out))] });
       const ctx = await queryCtx();
       if (req.ranking) {
         const { runId, subgroup } = req.ranking;
@@ -129,7 +133,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
             .filter((r) => !req.ids || req.ids.includes(r.compoundId));
           job.progress('export', 0, rows.length);
           const previews = runSubgroups(run).filter((g) => labels.includes(g.label)).map((g) => ({ rule: g.rule, normalised: g.rule, members: g.members, complement: 0, total: 0, warning: null }));
-          const r = await writeRankedFile(db, await ctx.pool(), { out: req.out, format: req.format, projectPath: projectFile, rows,
+          const r = await writeRankedFile(db, await ctx.pool(), { out: req.out, format: req.format, projectPath: projectFile, overwrite: req.overwrite, rows,
             result: { runId, modelId: run.model_id, modelSha256: run.model_sha256, weights: JSON.parse(run.weights), subgroups: previews } });
           job.progress('export', rows.length, rows.length);
           logProvenance(db, 'export.write', { out: req.out, ranking: req.ranking, ids: req.ids?.length }, { rows: r.rows });

@@ -19,6 +19,7 @@ import { createEngine } from '../core/engine.js';
 import { resolveStaticPath, staticHeaders } from '../core/host/static.js';
 import { defaultExamplesDir, isShellMethod, listExamples, shellError, type ShellInfo } from '../core/host/shell.js';
 import { EVENT_CHANNEL, INVOKE_CHANNEL } from './bridge.js';
+import { PathGrants } from './path-grants.js';
 
 const SCHEME = 'strata';
 const ORIGIN = `${SCHEME}://app`;
@@ -32,6 +33,8 @@ const MODELS_DIR = path.join(RESOURCES_BASE, 'models');
 const RESOURCES_DIR = path.join(RESOURCES_BASE, 'resources');
 const EXAMPLES_DIR = app.isPackaged ? path.join(RESOURCES_DIR, 'examples') : defaultExamplesDir;
 const MAX_RECENT = 10;
+// Paths reach the engine only from dialogs the user answered, the examples or the recent list.
+const grants = new PathGrants([EXAMPLES_DIR]);
 
 type Engine = Awaited<ReturnType<typeof createEngine>>;
 
@@ -116,15 +119,21 @@ async function handleShell(method: string, input: unknown): Promise<ApiResponse<
         properties: inp.multi === false ? ['openFile'] : ['openFile', 'multiSelections'],
         filters: fileFilters(inp.filters),
       });
+      if (!r.canceled) grants.grantRead(r.filePaths);
       return { ok: true, value: r.canceled ? null : r.filePaths };
     }
     case 'shell.saveFile': {
       if (!win) return shellError('no window', 'INTERNAL');
       const r = await dialog.showSaveDialog(win, { title: str('title') ?? 'Save', defaultPath: str('defaultPath'), filters: fileFilters(inp.filters) });
+      if (!r.canceled && r.filePath) grants.grantWrite(r.filePath);
       return { ok: true, value: r.canceled || !r.filePath ? null : r.filePath };
     }
     case 'shell.openProject': {
       let file = str('path');
+      // A path from the page is accepted only if it is one of the recent projects the shell listed.
+      if (file && !readRecent().includes(path.resolve(file))) {
+        return shellError(`${file}: not a recent project; open other projects with File > Open Project…`, 'INVALID_INPUT');
+      }
       if (!file) file = (await chooseProject(inp.create === true)) ?? undefined;
       if (!file) return { ok: true, value: null };
       await switchProject(file);
@@ -295,6 +304,8 @@ async function main(): Promise<void> {
     try {
       if (isShellMethod(method)) return await handleShell(method, input);
       if (!engine) return { ok: false, error: { name: 'ShellError', code: 'NO_PROJECT', message: 'no project is open' } };
+      const refused = grants.check(method, input);
+      if (refused) return { ok: false, error: { name: 'ShellError', code: 'FORBIDDEN', message: refused } };
       const d: Dispatcher = engine.dispatcher;
       return await d.invoke(method, input);
     } catch (err) {

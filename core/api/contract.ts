@@ -324,6 +324,8 @@ export interface ExportRequest {
   /** Ranked export: a screen run and subgroup to export instead of the library. */
   ranking?: { runId: number; subgroup?: string };
   ids?: number[];
+  /** Replace `out` if it exists (otherwise the call fails with EXISTS, so the UI can ask first). */
+  overwrite?: boolean;
 }
 
 export interface ExportResult {
@@ -408,6 +410,13 @@ export interface ShellInfo {
   /** `GET /api/download` serves files written by `export.write` in this session (web host). */
   downloads: boolean;
   recentProjects: string[];
+  /** `POST /api/upload?name=F` takes a library file's bytes and answers `{path, name, size}` (web host). */
+  uploads?: boolean;
+  /**
+   * A shared server (--allow-origin): paths are confined to these data folders (the UI imports by
+   * upload and exports into them, then downloads). Absent on a local server and in Electron.
+   */
+  dataRoots?: string[];
 }
 
 export interface ShellMethods {
@@ -416,6 +425,8 @@ export interface ShellMethods {
   'shell.openFiles': [{ title?: string; filters?: { name: string; extensions: string[] }[]; multi?: boolean }, string[] | null];
   /** Electron only: native save dialog; null when cancelled. */
   'shell.saveFile': [{ title?: string; defaultPath?: string; filters?: { name: string; extensions: string[] }[] }, string | null];
+  /** Web host only: a one-minute, single-use download URL (relative to the page) for a file exported in this session. */
+  'shell.downloadTicket': [{ path: string }, { url: string }];
   /** Electron only: switch the window to another project (created when missing); null when cancelled. */
   'shell.openProject': [{ path?: string; create?: boolean }, string | null];
 }
@@ -440,6 +451,8 @@ export type ApiErrorCode =
   | 'BAD_MODEL'
   | 'CANCELLED'
   | 'FORBIDDEN'
+  /** An output file exists and the caller did not ask to overwrite it. */
+  | 'EXISTS'
   | 'INTERNAL';
 
 export type ApiResponse<T> = { ok: true; value: T } | { ok: false; error: ApiErrorShape };

@@ -62,6 +62,7 @@ export const inputSchemas = {
     query: compoundQuerySchema.optional(),
     ranking: z.object({ runId: z.number().int().positive(), subgroup: z.string().optional() }).strict().optional(),
     ids: z.array(z.number().int().positive()).max(10_000_000).optional(),
+    overwrite: z.boolean().optional(),
   }).strict(),
   'job.get': jobId,
   'job.list': empty,

@@ -14,6 +14,9 @@ import { createEngine, REPO_ROOT } from '../engine.js';
 import { APP_VERSION } from '../version.js';
 import { ProgressPrinter } from './progress.js';
 import { writeRanked } from './ranked-output.js';
+import { safeForTerminal, safeJson } from './terminal.js';
+import { prepareOutput, sidecarOf } from '../export/output-guard.js';
+import { ApiError } from '../api/errors.js';
 import type { ScreenOutput } from '../screen/screen.js';
 
 export class CliError extends Error {
@@ -71,8 +74,26 @@ async function runJob(s: Session, start: () => Promise<{ jobId: string }>, quiet
   }
 }
 
+/** Everything the CLI prints passes here: text from input files must not drive the terminal. */
 function print(json: boolean, value: unknown, human: () => string): void {
-  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
+  process.stdout.write(json ? `${safeJson(value)}\n` : `${safeForTerminal(human())}\n`);
+}
+
+function printErr(text: string): void {
+  process.stderr.write(safeForTerminal(text));
+}
+
+/**
+ * Checks an `--out` file before any work starts (the project, SQLite files, the format, an
+ * existing file without --force), so a long screen does not end in a refusal.
+ */
+async function checkOut(out: string, project: string | undefined, force: boolean, format?: string): Promise<void> {
+  try {
+    await prepareOutput(out, { projectFile: project, overwrite: force, format, sidecars: [sidecarOf(path.resolve(out))] });
+  } catch (err) {
+    if (err instanceof ApiError) throw new CliError(err.code === 'EXISTS' ? `${out}: already exists; add --force to replace it` : err.message);
+    throw err;
+  }
 }
 
 function num(n: number): string {
@@ -225,12 +246,14 @@ export function buildProgram(out: { code: number }): Command {
     .option('--filter <expr>', 'filter, e.g. "exactmw<500" (repeatable)', collect)
     .option('--smarts <pattern>', 'substructure filter')
     .option('--include-duplicates', 'also export records that duplicate an earlier structure')
+    .option('--force', 'replace the output file if it exists')
     .option('--json', 'machine-readable summary')
     .option('-q, --quiet', 'no progress display')
     .action(async (o) => {
+      await checkOut(o.out, o.project, !!o.force);
       await withEngine(o.project, async (s) => {
         const query = { sort: parseSort(o.sort), filters: (o.filter as string[] | undefined)?.map(parseFilter), substructure: o.smarts, includeDuplicates: o.includeDuplicates ? true : undefined };
-        const state = await runJob(s, () => s.api.call('export.write', { out: o.out, query }), !!o.quiet);
+        const state = await runJob(s, () => s.api.call('export.write', { out: o.out, query, overwrite: !!o.force }), !!o.quiet);
         if (state.status !== 'done') throw new CliError(`export ${state.status}: ${state.error?.message ?? ''}`, state.status === 'cancelled' ? 130 : 1);
         const r = state.result as ApiOutput<'export.write'> & { rows: number };
         print(!!o.json, r, () => `wrote ${num(r.rows)} compounds to ${o.out} (provenance: ${o.out}.provenance.json)`);
@@ -251,7 +274,7 @@ export function buildProgram(out: { code: number }): Command {
           const eq = (o.save as string).indexOf('=');
           if (eq <= 0) throw new CliError(`bad --save '${o.save}': use NAME=RULE`);
           const saved = await s.api.call('subgroups.save', { name: o.save.slice(0, eq).trim(), rule: o.save.slice(eq + 1).trim() });
-          process.stderr.write(`saved subgroup '${saved.name}': ${saved.rule}\n`);
+          printErr(`saved subgroup '${saved.name}': ${saved.rule}\n`);
         }
         if (o.preview) {
           const p = await s.api.call('subgroups.preview', { rule: o.preview });
@@ -279,16 +302,18 @@ export function buildProgram(out: { code: number }): Command {
     .option('--top <n>', 'rows per subgroup in the output (default: all)', (v) => Number.parseInt(v, 10))
     .option('--weights <k=v,...>', 'desirability weights, e.g. potency=1,selectivity=1,qed=0.5,rules=0.25,alerts=0.5,domain=0.5')
     .option('--filter <expr>', 'screen only compounds matching a filter (repeatable)', collect)
-    .option('-o, --out <file>', 'ranked output (.csv or .sdf), with a .provenance.json sidecar')
+    .option('-o, --out <file>', 'ranked output (.csv, .sdf or .xlsx), with a .provenance.json sidecar')
+    .option('--force', 'replace the output file if it exists')
     .option('--json', 'machine-readable summary')
     .option('-q, --quiet', 'no progress display')
     .action(async (o) => {
+      if (o.out) await checkOut(o.out, o.project, !!o.force);
       await withEngine(o.project, async (s) => {
         const weights = o.weights ? parseWeights(o.weights) : undefined;
         const state = await runJob(s, () => s.engine.startScreen({ subgroups: o.subgroup, modelId: o.model, weights, query: o.filter ? { filters: (o.filter as string[]).map(parseFilter) } : undefined }), !!o.quiet);
         if (state.status !== 'done') throw new CliError(`screen ${state.status}: ${state.error?.message ?? ''}`, state.status === 'cancelled' ? 130 : 1);
         const out = state.result as ScreenOutput;
-        if (o.out) await writeRanked(s, o.out, out, o.top);
+        if (o.out) await writeRanked(s, o.out, out, o.top, !!o.force);
         const r = out.result;
         print(!!o.json, r, () => [
           `screened ${num(r.compounds)} compounds with ${r.modelId} (sha256 ${r.modelSha256.slice(0, 12)}…) in ${r.seconds.toFixed(1)} s; run ${r.runId}`,
@@ -307,9 +332,11 @@ export function buildProgram(out: { code: number }): Command {
     .option('-m, --model <id>', 'model id (default: the shipped model)')
     .option('--smiles-column <name>', 'structure column of a CSV/TSV')
     .option('--id-column <name>', 'identifier column of a CSV/TSV')
+    .option('--force', 'replace the output file if it exists')
     .option('--json', 'machine-readable summary')
     .option('-q, --quiet', 'no progress display')
     .action(async (o) => {
+      await checkOut(o.out, undefined, !!o.force, 'csv');
       const { predictFile } = await import('../screen/predict-file.js');
       await withScratchEngine(async (s) => {
         const printer = new ProgressPrinter(process.stderr, !!o.quiet);
@@ -382,13 +409,21 @@ export function buildProgram(out: { code: number }): Command {
     .description('serve the workbench UI and API on 127.0.0.1 (open the printed URL in a browser)')
     .requiredOption('-p, --project <file>', 'project file; created if missing')
     .option('--port <n>', 'port (default: a free one)', (v) => Number.parseInt(v, 10), 0)
-    .option('--allow-origin <origin>', 'also accept this Origin/Host (when behind a reverse proxy), repeatable', collect)
+    .option('--allow-origin <origin>', 'also accept this Origin/Host (when behind a reverse proxy), repeatable; makes this a shared server', collect)
+    .option('--data-root <dir>', 'shared server: the only folder API calls may read and write (repeatable; default: the project\'s folder)', collect)
+    .option('--max-upload-mb <n>', 'largest library file accepted by upload, in MiB', (v) => Number.parseInt(v, 10), 4096)
     .action(async (o) => {
+      if (o.dataRoot && !o.allowOrigin) throw new CliError('--data-root applies to a shared server: give --allow-origin too');
+      for (const d of (o.dataRoot as string[] | undefined) ?? []) if (!fs.statSync(d, { throwIfNoEntry: false })?.isDirectory()) throw new CliError(`--data-root ${d}: no such folder`);
+      if (!Number.isInteger(o.maxUploadMb) || o.maxUploadMb < 1) throw new CliError('--max-upload-mb must be a whole number ≥ 1');
       const staticDir = path.join(REPO_ROOT, 'renderer', 'dist');
       if (!fs.existsSync(path.join(staticDir, 'index.html'))) throw new CliError(`the UI is not built (${staticDir} is missing): run \`npm run build\` first, or \`npm run serve -- --project ${o.project}\``);
       const { startHost } = await import('../host/server.js');
       const engine = await createEngine({ projectFile: o.project });
-      const host = await startHost({ dispatcher: engine.dispatcher, port: o.port, staticDir, allowOrigins: o.allowOrigin });
+      const host = await startHost({
+        dispatcher: engine.dispatcher, port: o.port, staticDir, allowOrigins: o.allowOrigin, projectFile: engine.projectFile,
+        dataRoots: o.dataRoot, maxUploadBytes: o.maxUploadMb * 1024 * 1024,
+      });
       process.stdout.write(`Strata is available at ${host.url}\n`);
       // Load the substructure-search index once the first page has had its chance to be served.
       setTimeout(() => engine.warmSearch(), 3000).unref();
@@ -419,15 +454,15 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
     if (err instanceof CliError) {
-      process.stderr.write(`strata: ${err.message}\n`);
+      printErr(`strata: ${err.message}\n`);
       return err.exitCode;
     }
     if (err instanceof ApiCallError) {
-      process.stderr.write(`strata: ${err.message}\n`);
+      printErr(`strata: ${err.message}\n`);
       return err.code === 'CANCELLED' ? 130 : 1;
     }
     const e = err as Error & { code?: string };
-    process.stderr.write(`strata: ${e.message ?? String(err)}\n`);
+    printErr(`strata: ${e.message ?? String(err)}\n`);
     return 1;
   }
 }

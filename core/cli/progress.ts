@@ -3,6 +3,7 @@
  * Written to stderr so that `--json` output on stdout stays machine-readable.
  */
 import type { JobProgress } from '../api/contract.js';
+import { safeForTerminal } from './terminal.js';
 
 function fmtTime(s: number | null): string {
   if (s == null || !Number.isFinite(s)) return '--:--';
@@ -27,14 +28,14 @@ export class ProgressPrinter {
     if (this.stream.isTTY) {
       const width = 24;
       const bar = pct == null ? '' : `[${'#'.repeat(Math.round(pct * width)).padEnd(width, '.')}] ${(pct * 100).toFixed(0).padStart(3)}% `;
-      const line = `${p.stage}: ${bar}${counts}  ${rate}/s  ETA ${fmtTime(p.etaSeconds)}`;
+      const line = `${safeForTerminal(p.stage)}: ${bar}${counts}  ${rate}/s  ETA ${fmtTime(p.etaSeconds)}`;
       this.stream.write(`\r\x1b[K${line.slice(0, (this.stream.columns ?? 120) - 1)}`);
       this.drawn = true;
     } else {
       const now = Date.now();
       if (now - this.lastLine < 5000 && !(p.total != null && p.done >= p.total)) return;
       this.lastLine = now;
-      this.stream.write(`${p.stage}: ${counts}${pct != null ? ` (${(pct * 100).toFixed(0)}%)` : ''}, ${rate}/s, ETA ${fmtTime(p.etaSeconds)}\n`);
+      this.stream.write(`${safeForTerminal(p.stage)}: ${counts}${pct != null ? ` (${(pct * 100).toFixed(0)}%)` : ''}, ${rate}/s, ETA ${fmtTime(p.etaSeconds)}\n`);
     }
   }
 

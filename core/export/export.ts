@@ -16,20 +16,36 @@ import type { Db } from '../store/db.js';
 import { DESCRIPTOR_TABLE_COLUMNS } from '../library/columns.js';
 import { APP_VERSION } from '../version.js';
 import { openXlsx } from './xlsx.js';
+import { outputFormat, prepareOutput, sidecarOf, writeAtomically, writeTextAtomically } from './output-guard.js';
+
+/**
+ * Cells a spreadsheet would evaluate as a formula (OWASP "CSV injection"): text starting with
+ * `=`, `+`, `-`, `@`, a tab or a carriage return. A plain number ("-3.2", "+1e5") is data and is
+ * left alone; anything else starting so gets a leading apostrophe, which Excel, LibreOffice and
+ * Google Sheets show as text and do not evaluate (the apostrophe is visible to a script reading
+ * the file: strip one leading `'` before such a character to get the original value back).
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
+const PLAIN_NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 export function csvField(v: unknown): string {
   if (v == null) return '';
-  const s = typeof v === 'number' ? (Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(10)))) : String(v);
+  let s = typeof v === 'number' ? (Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(10)))) : String(v);
+  if (typeof v !== 'number' && FORMULA_START.test(s) && !PLAIN_NUMBER.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) || /^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+/** The format of an output file: from its extension; a different explicit format is refused. */
 export function detectExportFormat(out: string, format?: string): 'csv' | 'sdf' | 'xlsx' {
-  if (format === 'csv' || format === 'sdf' || format === 'xlsx') return format;
-  const lower = out.toLowerCase();
-  if (lower.endsWith('.csv')) return 'csv';
-  if (lower.endsWith('.sdf') || lower.endsWith('.sd')) return 'sdf';
-  if (lower.endsWith('.xlsx')) return 'xlsx';
-  throw new ApiError('INVALID_INPUT', `cannot tell the export format from '${out}': use .csv, .sdf or .xlsx, or give the format`);
+  return outputFormat(out, format);
+}
+
+/**
+ * One line of SDF text: a name or value with a line break could end the data item early or start a
+ * forged record (`$$$$`), so breaks become spaces.
+ */
+export function sdfLine(s: string): string {
+  return s.replace(/[\r\n]+/g, ' ');
 }
 
 const CHUNK = 500;
@@ -76,10 +92,12 @@ export interface ExportArgs {
   query?: CompoundQuery;
   ids?: number[];
   projectPath: string;
+  /** Replace an existing `out` (refused with EXISTS otherwise). */
+  overwrite?: boolean;
 }
 
 export async function exportCompounds(ctx: QueryContext, pool: ChemPool, args: ExportArgs, job: JobContext): Promise<ExportResult> {
-  const format = detectExportFormat(args.out, args.format);
+  const { file: out, format } = await prepareOutput(args.out, { projectFile: args.projectPath, overwrite: args.overwrite, format: args.format, sidecars: [sidecarOf(path.resolve(args.out))] });
   const db = ctx.db;
   const query = args.query ?? {};
   const total = args.ids ? args.ids.length : await countCompounds(ctx, query);
@@ -90,63 +108,61 @@ export async function exportCompounds(ctx: QueryContext, pool: ChemPool, args: E
     query, ids: args.ids ? args.ids.length : undefined, rows: 0, format,
     columns: ['id', 'name', 'smiles', 'source', 'record', ...DESCRIPTOR_TABLE_COLUMNS, ...propNames.map((p) => `prop:${p}`)],
   };
-  fs.mkdirSync(path.dirname(path.resolve(args.out)), { recursive: true });
-  const tmp = `${args.out}.partial`;
   const header = ['id', 'name', 'smiles', 'source', 'record', ...DESCRIPTOR_TABLE_COLUMNS, ...propNames];
-  const xlsx = format === 'xlsx' ? openXlsx(tmp, header, provenance.generator) : null;
-  const stream = xlsx ? null : fs.createWriteStream(tmp);
-  const write = async (s: string) => {
-    if (stream && s && !stream.write(s)) await once(stream, 'drain');
-  };
   let n = 0;
-  try {
-    if (format === 'csv') await write(`${header.map(csvField).join(',')}\n`);
-    for await (const { rows, props } of rowsFor(db, args.ids ?? iterateIds(ctx, query))) {
-      if (job.signal.aborted) throw new ApiError('CANCELLED', 'export cancelled');
-      const molblocks = format === 'sdf' ? await pool.molblocks(rows.map((r) => r.smiles)) : null;
-      let text = '';
-      rows.forEach((r, i) => {
-        const p = props.get(r.id) ?? {};
-        const cells = () => [r.id, r.name, r.smiles, r.source, r.record_no, ...DESCRIPTOR_TABLE_COLUMNS.map((c) => r[c]), ...propNames.map((k) => p[k])];
-        if (xlsx) {
-          xlsx.add(cells());
-        } else if (format === 'csv') {
-          text += `${cells().map(csvField).join(',')}\n`;
-        } else {
-          const mb = molblocks![i];
-          const lines = mb.split('\n');
-          lines[0] = r.name ?? `strata-${r.id}`;
-          text += lines.join('\n').replace(/\n?$/, '\n');
-          const field = (k: string, v: unknown) => {
-            if (v == null || v === '') return;
-            text += `>  <${k}>\n${String(v)}\n\n`;
-          };
-          field('strata_id', r.id);
-          field('SMILES', r.smiles);
-          field('source', r.source);
-          field('record', r.record_no);
-          for (const c of DESCRIPTOR_TABLE_COLUMNS) field(c, r[c]);
-          for (const k of propNames) field(k, p[k]);
-          text += '$$$$\n';
-        }
-      });
-      await write(text);
-      n += rows.length;
-      job.progress('export', n, total);
+  await writeAtomically(out, async (tmp) => {
+    const xlsx = format === 'xlsx' ? openXlsx(tmp, header, provenance.generator) : null;
+    const stream = xlsx ? null : fs.createWriteStream(tmp);
+    const write = async (s: string) => {
+      if (stream && s && !stream.write(s)) await once(stream, 'drain');
+    };
+    try {
+      if (format === 'csv') await write(`${header.map(csvField).join(',')}\n`);
+      for await (const { rows, props } of rowsFor(db, args.ids ?? iterateIds(ctx, query))) {
+        if (job.signal.aborted) throw new ApiError('CANCELLED', 'export cancelled');
+        const molblocks = format === 'sdf' ? await pool.molblocks(rows.map((r) => r.smiles)) : null;
+        let text = '';
+        rows.forEach((r, i) => {
+          const p = props.get(r.id) ?? {};
+          const cells = () => [r.id, r.name, r.smiles, r.source, r.record_no, ...DESCRIPTOR_TABLE_COLUMNS.map((c) => r[c]), ...propNames.map((k) => p[k])];
+          if (xlsx) {
+            xlsx.add(cells());
+          } else if (format === 'csv') {
+            text += `${cells().map(csvField).join(',')}\n`;
+          } else {
+            const mb = molblocks![i];
+            const lines = mb.split('\n');
+            lines[0] = sdfLine(r.name ?? `strata-${r.id}`);
+            text += lines.join('\n').replace(/\n?$/, '\n');
+            const field = (k: string, v: unknown) => {
+              if (v == null || v === '') return;
+              text += `>  <${sdfLine(k)}>\n${sdfLine(String(v))}\n\n`;
+            };
+            field('strata_id', r.id);
+            field('SMILES', r.smiles);
+            field('source', r.source);
+            field('record', r.record_no);
+            for (const c of DESCRIPTOR_TABLE_COLUMNS) field(c, r[c]);
+            for (const k of propNames) field(k, p[k]);
+            text += '$$$$\n';
+          }
+        });
+        await write(text);
+        n += rows.length;
+        job.progress('export', n, total);
+      }
+      if (stream) {
+        stream.end();
+        await once(stream, 'finish');
+      }
+      if (xlsx) await xlsx.finish({ ...provenance, rows: n });
+    } catch (err) {
+      stream?.destroy();
+      throw err;
     }
-    if (stream) {
-      stream.end();
-      await once(stream, 'finish');
-    }
-    if (xlsx) await xlsx.finish({ ...provenance, rows: n });
-    fs.renameSync(tmp, args.out);
-  } catch (err) {
-    stream?.destroy();
-    fs.rmSync(tmp, { force: true });
-    throw err;
-  }
+  });
   provenance.rows = n;
-  fs.writeFileSync(`${args.out}.provenance.json`, `${JSON.stringify(provenance, null, 2)}\n`);
-  logProvenance(db, 'export.write', { out: path.resolve(args.out), format, query, ids: args.ids?.length }, { rows: n });
+  await writeTextAtomically(sidecarOf(out), `${JSON.stringify(provenance, null, 2)}\n`);
+  logProvenance(db, 'export.write', { out, format, query, ids: args.ids?.length }, { rows: n });
   return { out: args.out, rows: n, format, provenance };
 }

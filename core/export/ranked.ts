@@ -2,13 +2,14 @@
  * Ranked candidates to CSV or SDF, with a provenance sidecar: project, input file hashes, model
  * sha256, subgroup rules, desirability weights, time.
  */
-import fs from 'node:fs';
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { RankedRow, ScreenResult } from '../api/contract.js';
 import type { ChemPool } from '../chem/pool.js';
 import type { Db } from '../store/db.js';
 import { APP_VERSION } from '../version.js';
-import { csvField, detectExportFormat } from './export.js';
+import { csvField, sdfLine } from './export.js';
+import { prepareOutput, sidecarOf, writeAtomically, writeTextAtomically } from './output-guard.js';
 
 export const RANKED_COLUMNS = ['rank', 'subgroup', 'compound_id', 'name', 'smiles', 'ln_ic50', 'pic50', 'ln_ic50_low', 'ln_ic50_high', 'spread', 'members',
   'selectivity', 'domain_score', 'in_domain', 'qed', 'alerts', 'desirability'] as const;
@@ -19,8 +20,8 @@ function values(r: RankedRow): unknown[] {
     n(r.selectivity), n(r.domainScore), r.inDomain ? 1 : 0, r.qed, r.alerts.join(';'), n(r.desirability)];
 }
 
-export async function writeRankedFile(db: Db, pool: ChemPool, args: { out: string; format?: 'csv' | 'sdf' | 'xlsx'; projectPath: string; result: Pick<ScreenResult, 'runId' | 'modelId' | 'modelSha256' | 'weights' | 'subgroups'>; rows: RankedRow[] }): Promise<{ rows: number; provenance: Record<string, unknown> }> {
-  const format = detectExportFormat(args.out, args.format);
+export async function writeRankedFile(db: Db, pool: ChemPool, args: { out: string; format?: 'csv' | 'sdf' | 'xlsx'; projectPath: string; overwrite?: boolean; result: Pick<ScreenResult, 'runId' | 'modelId' | 'modelSha256' | 'weights' | 'subgroups'>; rows: RankedRow[] }): Promise<{ rows: number; provenance: Record<string, unknown> }> {
+  const { file: out, format } = await prepareOutput(args.out, { projectFile: args.projectPath, overwrite: args.overwrite, format: args.format, sidecars: [sidecarOf(path.resolve(args.out))] });
   const provenance = {
     generator: `Strata ${APP_VERSION}`, exportedAt: new Date().toISOString(), project: path.resolve(args.projectPath),
     inputs: db.prepare('SELECT name, sha256 FROM sources ORDER BY id').all(),
@@ -29,37 +30,36 @@ export async function writeRankedFile(db: Db, pool: ChemPool, args: { out: strin
     weights: args.result.weights, rows: args.rows.length, format,
     units: { ln_ic50: 'natural log of IC50 in µM (lower = more potent)', pic50: '-log10(IC50 in M)', selectivity: 'complement mean minus subgroup mean, ln units (> 0: more potent in the subgroup)', domain_score: 'highest Tanimoto (Morgan r=2, 2048 bits) to a training drug' },
   };
-  fs.mkdirSync(path.dirname(path.resolve(args.out)), { recursive: true });
-  const tmp = `${args.out}.partial`;
-  if (format === 'csv') {
-    const lines = [RANKED_COLUMNS.join(','), ...args.rows.map((r) => values(r).map(csvField).join(','))];
-    fs.writeFileSync(tmp, `${lines.join('\n')}\n`);
-  } else if (format === 'sdf') {
-    const fd = fs.openSync(tmp, 'w');
-    try {
-      for (let i = 0; i < args.rows.length; i += 500) {
-        const part = args.rows.slice(i, i + 500);
-        const blocks = await pool.molblocks(part.map((r) => r.smiles));
-        let text = '';
-        part.forEach((r, k) => {
-          const lines = blocks[k].split('\n');
-          lines[0] = r.name ?? `strata-${r.compoundId}`;
-          text += lines.join('\n').replace(/\n?$/, '\n');
-          values(r).forEach((v, j) => {
-            if (v != null && v !== '') text += `>  <${RANKED_COLUMNS[j]}>\n${String(v)}\n\n`;
+  await writeAtomically(out, async (tmp) => {
+    if (format === 'csv') {
+      const lines = [RANKED_COLUMNS.join(','), ...args.rows.map((r) => values(r).map(csvField).join(','))];
+      await fs.writeFile(tmp, `${lines.join('\n')}\n`);
+    } else if (format === 'sdf') {
+      const fh = await fs.open(tmp, 'w');
+      try {
+        for (let i = 0; i < args.rows.length; i += 500) {
+          const part = args.rows.slice(i, i + 500);
+          const blocks = await pool.molblocks(part.map((r) => r.smiles));
+          let text = '';
+          part.forEach((r, k) => {
+            const lines = blocks[k].split('\n');
+            lines[0] = sdfLine(r.name ?? `strata-${r.compoundId}`);
+            text += lines.join('\n').replace(/\n?$/, '\n');
+            values(r).forEach((v, j) => {
+              if (v != null && v !== '') text += `>  <${RANKED_COLUMNS[j]}>\n${sdfLine(String(v))}\n\n`;
+            });
+            text += '$$$$\n';
           });
-          text += '$$$$\n';
-        });
-        fs.writeSync(fd, text);
+          await fh.write(text);
+        }
+      } finally {
+        await fh.close();
       }
-    } finally {
-      fs.closeSync(fd);
+    } else {
+      const { writeXlsx } = await import('./xlsx.js');
+      await writeXlsx(tmp, [...RANKED_COLUMNS], args.rows.map(values), provenance);
     }
-  } else {
-    const { writeXlsx } = await import('./xlsx.js');
-    await writeXlsx(tmp, [...RANKED_COLUMNS], args.rows.map(values), provenance);
-  }
-  fs.renameSync(tmp, args.out);
-  fs.writeFileSync(`${args.out}.provenance.json`, `${JSON.stringify(provenance, null, 2)}\n`);
+  });
+  await writeTextAtomically(sidecarOf(out), `${JSON.stringify(provenance, null, 2)}\n`);
   return { rows: args.rows.length, provenance };
 }

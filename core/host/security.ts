@@ -92,8 +92,34 @@ export function statusForCode(code: string): number {
     case 'NO_PROJECT':
     case 'PROJECT_TOO_NEW':
     case 'CANCELLED':
+    case 'EXISTS':
       return 409;
     default:
       return 500;
   }
+}
+
+/**
+ * True when JSON text nests arrays/objects deeper than `max` (strings are skipped). Checked
+ * before JSON.parse: no API input nests more than a few levels, and a body of 30 MB of `[`
+ * would otherwise reach the parser and every validator after it.
+ */
+export function jsonTooDeep(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (c === 92) escaped = true; // backslash
+      else if (c === 34) inString = false; // quote
+      continue;
+    }
+    if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      if (++depth > max) return true;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return false;
 }

@@ -1,25 +1,37 @@
 /**
  * The local web host behind `strata serve`: the built renderer and the API on 127.0.0.1 only.
  *
- *   GET  /?token=T            index.html with the token injected (401 page without it)
+ *   GET  /?token=T            index.html with the token injected (the renderer then removes it
+ *                             from the address bar); without a token the page carries none
  *   GET  /assets/*, /plot.html, ...  static build files (no secrets; strict CSP)
  *   POST /api/<method>        Authorization: Bearer T, JSON body -> dispatcher -> JSON envelope
- *   GET  /api/events?token=T  Server-Sent Events: every ApiEvents event as {event, payload}
- *   GET  /api/download?path=P&token=T  a file written by export.write during this launch
+ *   GET  /api/events          Authorization: Bearer T; Server-Sent Events {event, payload}
+ *   POST /api/upload?name=F   Authorization: Bearer T; body = a library file, streamed to disk
+ *   GET  /api/download?ticket=K  a file written by export.write during this launch; K comes from
+ *                             `shell.downloadTicket` (one minute, one use)
  *
- * Every request must name this server in Host (or an allowed proxy host), and a browser Origin,
- * when present, must be ours or an allowed one. See security.ts for the threat model.
+ * The token never travels in a URL except the first page load's. Every request must name this
+ * server in Host (or an allowed proxy host), and a browser Origin, when present, must be ours or
+ * an allowed one. With --allow-origin (a shared server) every path is confined to the data
+ * folders (paths.ts) and non-chemistry file contents are not echoed back (redact.ts). See
+ * security.ts for the threat model.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
-import type { ApiErrorCode, ApiEventName, ApiEvents, ExportResult, JobState } from '../api/contract.js';
+import type { ApiErrorCode, ApiEventName, ApiEvents, ApiResponse, ExportResult, ImportIssue, JobState, Page, ProjectInfo } from '../api/contract.js';
 import type { Dispatcher } from '../api/dispatch.js';
+import { ApiError } from '../api/errors.js';
 import {
-  allowedHosts, allowedOriginSet, bearerToken, hostAllowed, normaliseOrigin, originAllowed, statusForCode, tokenMatches,
+  allowedHosts, allowedOriginSet, bearerToken, hostAllowed, jsonTooDeep, normaliseOrigin, originAllowed, statusForCode, tokenMatches,
 } from './security.js';
+import { confinePaths, pathArguments, resolveRoots, withPathArguments, type Confinement } from './paths.js';
+import { redactJob, redactReport } from './redact.js';
+import { TicketBook } from './tickets.js';
+import { receiveUpload, UploadError } from './upload.js';
 import { baseSecurityHeaders, injectToken, resolveStaticPath, staticHeaders } from './static.js';
 import { defaultExamplesDir, isShellMethod, listExamples, shellError, type ShellInfo } from './shell.js';
 
@@ -37,6 +49,20 @@ export interface HostOptions {
   maxBodyBytes?: number;
   /** Folder of example libraries offered by the Import view. */
   examplesDir?: string;
+  /** The open project: its folder is the default data folder of a shared server. */
+  projectFile?: string;
+  /**
+   * Data folders of a shared server (used when allowOrigins is set): the only places API calls may
+   * read and write. Default: the project's folder.
+   */
+  dataRoots?: string[];
+  /** Where uploads are stored (default: `strata-uploads` in the first data folder, or beside the project). */
+  uploadDir?: string;
+  /** Largest accepted upload in bytes (default 4 GiB). */
+  maxUploadBytes?: number;
+  /** Time allowed for a request's headers (default 30 s) and for its whole body (default 15 min). */
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
   /** Called for each refused or failed request (the CLI may log it). */
   onWarning?: (message: string) => void;
 }
@@ -51,6 +77,8 @@ export interface Host {
 
 const BIND = '127.0.0.1';
 const SSE_HEARTBEAT_MS = 15_000;
+/** Deepest JSON nesting accepted in an API body (inputs nest 4 levels at most). */
+const MAX_JSON_DEPTH = 64;
 
 class HttpFailure extends Error {
   constructor(readonly status: number, readonly code: ApiErrorCode, message: string) {
@@ -100,6 +128,26 @@ export async function startHost(opts: HostOptions): Promise<Host> {
   const examplesDir = opts.examplesDir ?? defaultExamplesDir;
   const warn = opts.onWarning ?? (() => {});
   const { dispatcher } = opts;
+  const maxUpload = opts.maxUploadBytes ?? 4 * 1024 ** 3;
+  const headersTimeout = opts.headersTimeoutMs ?? 30_000;
+  const requestTimeout = opts.requestTimeoutMs ?? 15 * 60_000;
+
+  // A shared server confines paths; a local one serves the machine's owner and passes them on.
+  const shared = allowedOrigins.length > 0;
+  const projectDir = opts.projectFile ? path.dirname(path.resolve(opts.projectFile)) : null;
+  let confinement: Confinement | null = null;
+  if (shared) {
+    const given = opts.dataRoots?.length ? opts.dataRoots : projectDir ? [projectDir] : [];
+    if (!given.length) throw new Error('a shared server (--allow-origin) needs a data folder (--data-root) or a project');
+    const roots = await resolveRoots(given);
+    confinement = { roots, readRoots: [] };
+  }
+  const uploadDir = path.resolve(opts.uploadDir ?? path.join(confinement?.roots[0] ?? projectDir ?? path.join(os.tmpdir(), `strata-${process.pid}`), 'strata-uploads'));
+  if (confinement) {
+    const examples = await realpath(examplesDir).catch(() => null);
+    confinement.readRoots = examples ? [examples] : [];
+  }
+  const downloadTickets = new TicketBook<string>();
 
   // Files written by export.write during this launch: the only files /api/download will serve.
   const downloadable = new Set<string>();
@@ -119,40 +167,93 @@ export async function startHost(opts: HostOptions): Promise<Host> {
   let hosts = new Set<string>();
   let origins = new Set<string>();
 
-  const tokenFrom = (req: IncomingMessage, url: URL, allowQuery: boolean): string | null =>
-    bearerToken(req.headers.authorization) ?? (allowQuery ? url.searchParams.get('token') : null);
+  // The token travels only in the Authorization header, never in URLs that end up in logs.
+  const authorised = (req: IncomingMessage) => tokenMatches(bearerToken(req.headers.authorization), token);
+  const unauthorised = () => new HttpFailure(401, 'FORBIDDEN', 'missing or wrong access token (send it as Authorization: Bearer)');
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const name = url.pathname.slice('/api/'.length);
     if (name === 'events' || name === 'download') {
       if (req.method !== 'GET') throw new HttpFailure(405, 'INVALID_INPUT', `use GET for /api/${name}`);
-      if (!tokenMatches(tokenFrom(req, url, true), token)) throw new HttpFailure(401, 'FORBIDDEN', 'missing or wrong access token');
-      return name === 'events' ? openEventStream(req, res) : download(res, url);
+      if (name === 'events') {
+        if (!authorised(req)) throw unauthorised();
+        return openEventStream(req, res);
+      }
+      return download(req, res, url);
     }
     if (req.method !== 'POST') throw new HttpFailure(405, 'INVALID_INPUT', 'API methods are called with POST');
-    // The token travels only in the header for API calls, never in URLs that end up in logs.
-    if (!tokenMatches(tokenFrom(req, url, false), token)) throw new HttpFailure(401, 'FORBIDDEN', 'missing or wrong access token');
+    if (!authorised(req)) throw unauthorised();
+    if (name === 'upload') return upload(req, res, url);
     const ctype = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     if (ctype !== 'application/json') throw new HttpFailure(415, 'INVALID_INPUT', 'request body must be application/json');
     const body = await readBody(req, maxBody);
     let input: unknown;
+    const text = body.toString('utf8');
+    if (jsonTooDeep(text, MAX_JSON_DEPTH)) throw new HttpFailure(400, 'INVALID_INPUT', `request body nests deeper than ${MAX_JSON_DEPTH} levels`);
     try {
-      input = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
+      input = body.length === 0 ? {} : JSON.parse(text);
     } catch (err) {
       throw new HttpFailure(400, 'INVALID_INPUT', `request body is not valid JSON: ${(err as Error).message}`);
     }
     if (!/^[a-z][A-Za-z]*\.[a-z][A-Za-z]*$/.test(name)) throw new HttpFailure(404, 'UNKNOWN_METHOD', `unknown method '${name.slice(0, 100)}'`);
-    if (isShellMethod(name)) return sendJson(res, 200, await shell(name));
-    const reply = await dispatcher.invoke(name, input);
+    if (isShellMethod(name)) {
+      const r = await shell(name, input);
+      return sendJson(res, r.ok ? 200 : statusForCode(r.error.code), r);
+    }
+    const reply = await invoke(name, input);
     sendJson(res, reply.ok ? 200 : statusForCode(reply.error.code), reply);
   }
 
-  async function shell(method: string) {
+  /** The dispatcher, behind the shared server's path confinement and redaction. */
+  async function invoke(name: string, input: unknown): Promise<ApiResponse<unknown>> {
+    if (!confinement) return dispatcher.invoke(name, input);
+    const args = pathArguments(name, input);
+    if (args.read.length || args.write.length) {
+      try {
+        input = withPathArguments(name, input, await confinePaths(args, confinement));
+      } catch (err) {
+        if (err instanceof ApiError) return { ok: false, error: { name: err.name, code: err.code, message: err.message } };
+        throw err;
+      }
+    }
+    const reply = await dispatcher.invoke(name, input);
+    if (!reply.ok) return reply;
+    if (name === 'library.report') {
+      const info = await dispatcher.invoke('project.info', {});
+      const sources = info.ok ? (info.value as ProjectInfo).sources : [];
+      const readable = new Set(sources.filter((s) => s.imported + s.duplicates > 0).map((s) => s.id));
+      return { ok: true, value: redactReport(reply.value as Page<ImportIssue>, (id) => readable.has(id)) };
+    }
+    if (name === 'job.get' || name === 'job.wait') return { ok: true, value: redactJob(reply.value as JobState) };
+    if (name === 'job.list') return { ok: true, value: (reply.value as JobState[]).map(redactJob) };
+    return reply;
+  }
+
+  async function shell(method: string, input: unknown): Promise<ApiResponse<unknown>> {
     if (method === 'shell.info') {
-      const value: ShellInfo = { host: 'web', examples: await listExamples(examplesDir), dialogs: false, downloads: true, recentProjects: [] };
+      const value: ShellInfo = {
+        host: 'web', examples: await listExamples(examplesDir), dialogs: false, downloads: true, recentProjects: [], uploads: true,
+        ...(confinement ? { dataRoots: confinement.roots } : {}),
+      };
       return { ok: true as const, value };
     }
+    if (method === 'shell.downloadTicket') {
+      const wanted = (input as { path?: unknown } | null)?.path;
+      const file = typeof wanted === 'string' ? path.resolve(wanted) : '';
+      if (!file || !downloadable.has(file)) return shellError('only files exported during this session can be downloaded', 'INVALID_INPUT');
+      return { ok: true, value: { url: `api/download?ticket=${downloadTickets.issue(file)}` } };
+    }
     return shellError(`unknown method '${method}' (not offered by the web host)`);
+  }
+
+  async function upload(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    try {
+      const r = await receiveUpload(req, uploadDir, url.searchParams.get('name'), maxUpload);
+      sendJson(res, 200, { ok: true, value: r });
+    } catch (err) {
+      if (err instanceof UploadError) throw new HttpFailure(err.status, 'INVALID_INPUT', err.message);
+      throw err;
+    }
   }
 
   function openEventStream(req: IncomingMessage, res: ServerResponse): void {
@@ -166,7 +267,8 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     });
     res.write('retry: 2000\n\n');
     const unsubscribe = dispatcher.subscribe(<E extends ApiEventName>(event: E, payload: ApiEvents[E]) => {
-      res.write(`data: ${JSON.stringify({ event, payload })}\n\n`);
+      const shown = confinement && event === 'job.finished' ? redactJob(payload as JobState) : payload;
+      res.write(`data: ${JSON.stringify({ event, payload: shown })}\n\n`);
     });
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), SSE_HEARTBEAT_MS);
     heartbeat.unref();
@@ -180,10 +282,18 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     res.on('error', done);
   }
 
-  async function download(res: ServerResponse, url: URL): Promise<void> {
-    const wanted = url.searchParams.get('path');
-    const file = wanted ? path.resolve(wanted) : '';
-    if (!wanted || !downloadable.has(file)) {
+  async function download(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    // A ticket (from shell.downloadTicket) for links; a script may send the token as a header instead.
+    let file: string | null;
+    if (url.searchParams.has('ticket')) {
+      file = downloadTickets.redeem(url.searchParams.get('ticket'));
+      if (!file) throw new HttpFailure(401, 'FORBIDDEN', 'this download link has expired or was used already; start the download again');
+    } else {
+      if (!authorised(req)) throw unauthorised();
+      const wanted = url.searchParams.get('path');
+      file = wanted ? path.resolve(wanted) : null;
+    }
+    if (!file || !downloadable.has(file)) {
       throw new HttpFailure(404, 'NOT_FOUND', 'only files exported during this session can be downloaded');
     }
     const s = await stat(file).catch(() => null);
@@ -209,12 +319,14 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       if (html === null) {
         return sendText(res, 503, `The renderer is not built (no ${path.join(staticDir, 'index.html')}). Run \`npm run build\`, then restart \`strata serve\`.\n`);
       }
-      // The page carries the token, so it is served only to whoever already holds it: other
-      // local users can reach 127.0.0.1 too.
-      if (!tokenMatches(url.searchParams.get('token'), token)) {
+      // A page with the token is served only to whoever already holds it (other local users can
+      // reach 127.0.0.1 too). Without a token the page carries none: a reload after the renderer
+      // removed the token from the address bar finds it in the tab's sessionStorage.
+      const given = url.searchParams.get('token');
+      if (given !== null && !tokenMatches(given, token)) {
         return sendText(res, 401, 'Strata: open the full URL printed by `strata serve` (it includes the access token).\n');
       }
-      const body = injectToken(html, token);
+      const body = given !== null ? injectToken(html, token) : html;
       res.writeHead(200, { ...staticHeaders('index.html'), 'content-length': Buffer.byteLength(body) });
       res.end(req.method === 'HEAD' ? undefined : body);
       return;
@@ -226,7 +338,8 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     createReadStream(file).on('error', () => res.destroy()).pipe(res);
   }
 
-  const server = createServer((req, res) => {
+  // Node checks the timeouts below every connectionsCheckingInterval (30 s by default).
+  const server = createServer({ connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(Math.min(headersTimeout, requestTimeout) / 4))) }, (req, res) => {
     void (async () => {
       // Parse against a fixed base: the Host header is untrusted until checked below.
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -250,18 +363,24 @@ export async function startHost(opts: HostOptions): Promise<Host> {
           res.destroy();
           return;
         }
-        if (f.status === 413) {
-          // Do not read the rest of an oversized body: answer, then drop the connection.
+        if (f.status === 413 || f.status === 400) {
+          // Do not read the rest of an oversized or broken body: answer, then drop the connection.
+          // The socket is taken now: once the response has finished, req.socket may be null
+          // (it was, and the host crashed on a chunked body over the limit).
+          const socket = req.socket as typeof req.socket | null;
           res.setHeader('connection', 'close');
-          res.on('finish', () => req.socket.destroy());
+          res.on('finish', () => socket?.destroy());
         }
         if (url.pathname.startsWith('/api/')) sendError(res, f.status, f.code, f.message);
         else sendText(res, f.status, `${f.message}\n`);
       }
     })();
   });
-  server.headersTimeout = 30_000;
-  server.requestTimeout = 0; // SSE streams stay open.
+  // A request must arrive in full in time (headers, then the whole body): a client that trickles
+  // or stalls is answered 408 and dropped. These limits cover receiving only: the event stream and
+  // long job waits are responses, which stay open.
+  server.headersTimeout = headersTimeout;
+  server.requestTimeout = requestTimeout;
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

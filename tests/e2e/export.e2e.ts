@@ -58,4 +58,26 @@ test('export the filtered library as CSV, the selection as SDF, and XLSX, with p
   expect(xlsx.rows).toBe(filtered);
   const head = (await readFile(xlsxOut)).subarray(0, 2).toString('latin1');
   expect(head).toBe('PK');
+
+  // The same file again: the UI asks before replacing it. Declined: nothing is written.
+  const before = await readFile(csvOut, 'utf8');
+  await page.getByTestId('export-format-csv').check();
+  await page.getByTestId('export-path').fill(csvOut);
+  const [declined] = await Promise.all([page.waitForEvent('dialog'), page.getByTestId('export-start').click()]);
+  expect(declined.message()).toContain('already exists');
+  await declined.dismiss();
+  await expect(page.getByTestId('export-job')).toHaveCount(0);
+  expect(await readFile(csvOut, 'utf8')).toBe(before);
+  // Accepted: replaced.
+  await page.getByTestId('export-scope-selection').check();
+  const [accepted] = await Promise.all([page.waitForEvent('dialog'), page.getByTestId('export-start').click()]);
+  await accepted.accept();
+  await expect(page.getByTestId('export-job').getByTestId('job-panel')).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
+  expect((await readFile(csvOut, 'utf8')).trim().split(/\r?\n/).length).toBe(1 + 2);
+
+  // The project itself is never an export's output.
+  await page.getByTestId('export-path').fill(served.project.replace(/\.strata$/, '.strata'));
+  await page.getByTestId('export-start').click();
+  await expect(page.getByTestId('error-message')).toContainText('.strata');
+  expect((await readFile(served.project)).subarray(0, 15).toString('latin1')).toBe('SQLite format 3');
 });

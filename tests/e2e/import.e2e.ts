@@ -70,3 +70,27 @@ test('a running import can be cancelled', async ({ page, served }) => {
   expect(counts.read).toBeLessThan(176_074);
   await expect(page.getByTestId('import-summary')).toContainText('Cancelled');
 });
+
+test('files are uploaded from this computer and imported; the token leaves the address bar', async ({ page, served }) => {
+  const { file, good, bad } = writeLibraryCsv(served.dir, 60);
+  const app = new AppShell(page, served);
+  await app.open('import');
+  // The token was in the first URL only: the address bar no longer has it, and a reload still works.
+  expect(page.url()).not.toContain(served.token);
+  expect(page.url()).not.toContain('token=');
+  await page.reload();
+  await expect(page.getByTestId('view-import')).toBeVisible();
+  await page.getByTestId('import-upload').setInputFiles(file);
+  const imp = new ImportPage(page);
+  expect(await imp.finished()).toBe('done');
+  const counts = await imp.counts();
+  expect(counts.read).toBe(good + bad);
+  expect(counts.imported + counts.duplicates).toBe(good);
+  // The import read the uploaded copy, stored beside the project.
+  const info = await page.evaluate(async (token) => {
+    const r = await fetch('api/project.info', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+    return (await r.json()).value as { sources: { path: string }[] };
+  }, served.token);
+  expect(info.sources[0].path).toContain(`${served.dir}/strata-uploads/`);
+  expect(page.url()).not.toContain('token=');
+});

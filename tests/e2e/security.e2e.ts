@@ -25,10 +25,12 @@ test('the host refuses requests without the token, from another origin, or for a
   // DNS rebinding: a foreign name in Host is refused, even with the token.
   const port = new URL(served.origin).port;
   expect(await rawGet(served.origin, `/?token=${served.token}`, { host: `rebind.example:${port}` })).toBe(403);
-  // The page that carries the token needs the token.
-  expect(await rawGet(served.origin, '/', {})).toBe(401);
-  // Events need it too.
+  // The page carries the token only for a request that gives it; a wrong one is refused.
+  expect(await rawGet(served.origin, '/?token=not-the-token-0123456789', {})).toBe(401);
+  // Events need it too, in a header: never in the URL.
   expect(await rawGet(served.origin, '/api/events', {})).toBe(401);
+  expect(await rawGet(served.origin, `/api/events?token=${served.token}`, {})).toBe(401);
+  expect(await rawGet(served.origin, '/api/events', { authorization: `Bearer ${served.token}` })).toBe(200);
 });
 
 test('the app runs under a strict CSP and cannot reach the network', async ({ page, served }) => {

@@ -66,7 +66,8 @@ before(async () => {
   await writeFile(path.join(root, 'examples', 'notes.md'), 'not a library');
   await writeFile(path.join(root, 'examples', 'LICENSE.data.txt'), 'licence text');
   host = await startHost({ dispatcher, port: 0, staticDir: dist, examplesDir: path.join(root, 'examples'), maxBodyBytes: 4096 });
-  proxied = await startHost({ dispatcher, staticDir: dist, allowOrigins: ['https://strata.lab.example'] });
+  await mkdir(path.join(root, 'data'));
+  proxied = await startHost({ dispatcher, staticDir: dist, allowOrigins: ['https://strata.lab.example'], dataRoots: [path.join(root, 'data')] });
 });
 
 after(async () => {
@@ -159,10 +160,15 @@ test('bodies over the limit are refused with 413', async () => {
   assert.equal(r.status, 413);
 });
 
-test('index.html is served only with the token, which it carries, under a strict CSP', async () => {
+test('index.html carries the token only for whoever gives it, under a strict CSP', async () => {
+  // Without a token (a reload after the renderer removed it from the URL) the page carries none.
   const without = await request(host, { path: '/' });
-  assert.equal(without.status, 401);
+  assert.equal(without.status, 200);
   assert.ok(!without.body.includes(host.token));
+  assert.ok(!without.body.includes('strata-token'));
+  const wrongTok = await request(host, { path: `/?token=${proxied.token}` });
+  assert.equal(wrongTok.status, 401);
+  assert.ok(!wrongTok.body.includes(host.token));
   const withTok = await request(host, { path: `/?token=${host.token}` });
   assert.equal(withTok.status, 200);
   assert.match(withTok.headers['content-type'] ?? '', /^text\/html/);
@@ -204,11 +210,13 @@ test('resolveStaticPath keeps paths inside the root', () => {
   assert.equal(resolveStaticPath(r, '/a\\..\\b'), null);
 });
 
-test('SSE stream needs the token and delivers events as {event, payload}', async () => {
+test('SSE stream needs the token in a header (never in the URL) and delivers events as {event, payload}', async () => {
   const denied = await request(host, { path: '/api/events' });
   assert.equal(denied.status, 401);
+  const inUrl = await request(host, { path: `/api/events?token=${host.token}` });
+  assert.equal(inUrl.status, 401);
   const received = await new Promise<string>((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port: host.port, path: `/api/events?token=${host.token}` }, (res) => {
+    const req = http.get({ host: '127.0.0.1', port: host.port, path: '/api/events', headers: { authorization: `Bearer ${host.token}` } }, (res) => {
       assert.equal(res.statusCode, 200);
       assert.match(res.headers['content-type'] ?? '', /^text\/event-stream/);
       let buf = '';
@@ -231,22 +239,39 @@ test('SSE stream needs the token and delivers events as {event, payload}', async
   });
 });
 
-test('downloads serve only files exported during this session', async () => {
+test('downloads serve only files exported during this session, by single-use ticket or header', async () => {
   const out = path.join(root, 'export.csv');
   await writeFile(out, 'id,smiles\n1,CCO\n');
-  const q = (p: string) => `/api/download?token=${host.token}&path=${encodeURIComponent(p)}`;
-  assert.equal((await request(host, { path: q(out) })).status, 404);
-  assert.equal((await request(host, { path: q(path.join(root, 'secret.txt')) })).status, 404);
+  const auth = { authorization: `Bearer ${host.token}` };
+  const q = (p: string) => `/api/download?path=${encodeURIComponent(p)}`;
+  assert.equal((await request(host, { path: q(out), headers: auth })).status, 404);
+  assert.equal((await request(host, { path: q(path.join(root, 'secret.txt')), headers: auth })).status, 404);
+  const early = await api(host, 'shell.downloadTicket', { path: out });
+  assert.equal(early.status, 400);
   const job: JobState = {
     jobId: 'export-1', kind: 'export', status: 'done', startedAt: '', finishedAt: '', progress: null,
     result: { out, rows: 1, format: 'csv', provenance: {} }, error: null,
   };
   hub.emit('job.finished', job);
-  const r = await request(host, { path: q(out) });
+  const r = await request(host, { path: q(out), headers: auth });
   assert.equal(r.status, 200);
   assert.equal(r.body, 'id,smiles\n1,CCO\n');
   assert.match(r.headers['content-disposition'] ?? '', /attachment; filename="export.csv"/);
-  assert.equal((await request(host, { path: `/api/download?path=${encodeURIComponent(out)}` })).status, 401);
+  assert.equal((await request(host, { path: q(out) })).status, 401);
+  // The token in the URL is no longer accepted (proxy logs keep URLs).
+  assert.equal((await request(host, { path: `${q(out)}&token=${host.token}` })).status, 401);
+  // A ticket: a relative URL, good for one request.
+  const t = await api(host, 'shell.downloadTicket', { path: out });
+  assert.equal(t.status, 200);
+  const url: string = JSON.parse(t.body).value.url;
+  assert.match(url, /^api\/download\?ticket=[A-Za-z0-9_-]{30,}$/);
+  assert.ok(!url.includes(host.token));
+  const first = await request(host, { path: `/${url}` });
+  assert.equal(first.status, 200);
+  assert.equal(first.body, 'id,smiles\n1,CCO\n');
+  const again = await request(host, { path: `/${url}` });
+  assert.equal(again.status, 401);
+  assert.match(JSON.parse(again.body).error.message, /expired or was used/);
 });
 
 test('shell.info lists example libraries from the examples folder', async () => {

@@ -1,9 +1,15 @@
 /**
  * Picks how this renderer reaches the engine: the Electron preload bridge when present, otherwise
- * HTTP + SSE to the local host that served this page (token from the page's meta tag).
+ * HTTP + Server-Sent Events to the web host that served this page.
+ *
+ * The web host's token arrives once, in the first page's URL (`/?token=…`, injected into a meta
+ * tag). It is then kept in this tab's sessionStorage and removed from the address bar
+ * (`history.replaceState`), so it is not in the history, in bookmarks, in a Referer or in a
+ * reverse proxy's access log after that first request. Every later request sends it as an
+ * `Authorization` header, the event stream included (read with fetch, since EventSource cannot
+ * send headers); downloads use single-use tickets (shell.downloadTicket).
  */
 import type { ApiEventName, ApiEvents, ApiResponse, Transport } from '../../../core/api/contract.js';
-import { httpTransport } from '../../../core/api/client.js';
 
 /** The preload bridge exposed by electron/preload.ts (one generic pair, nothing per feature). */
 export interface StrataBridge {
@@ -39,9 +45,114 @@ export function pageBaseUrl(href: string): string {
   return u.href.replace(/\/$/, '');
 }
 
+const TOKEN_KEY = 'strata.token';
+
+/** The token from the page (first load) or the tab's storage (reloads); the URL loses it. */
+export function takeToken(): string {
+  const fromPage = document.querySelector<HTMLMetaElement>('meta[name="strata-token"]')?.content ?? '';
+  if (fromPage) sessionStorage.setItem(TOKEN_KEY, fromPage);
+  const url = new URL(window.location.href);
+  if (url.searchParams.has('token')) {
+    url.searchParams.delete('token');
+    window.history.replaceState(window.history.state, '', url.pathname + url.search + url.hash);
+  }
+  return fromPage || sessionStorage.getItem(TOKEN_KEY) || '';
+}
+
+/** Parses a Server-Sent Events body into its `data:` payloads; returns the unparsed rest. */
+export function sseMessages(buffer: string, onData: (data: string) => void): string {
+  let rest = buffer;
+  for (;;) {
+    const end = rest.search(/\r?\n\r?\n/);
+    if (end < 0) return rest;
+    const block = rest.slice(0, end);
+    rest = rest.slice(end).replace(/^\r?\n\r?\n/, '');
+    const data = block.split(/\r?\n/).filter((l) => l.startsWith('data:')).map((l) => l.slice(5).replace(/^ /, ''));
+    if (data.length) onData(data.join('\n'));
+  }
+}
+
+/** HTTP for calls, fetch-streamed SSE for events; the token only ever in the Authorization header. */
+export function webTransport(baseUrl: string, token: string): Transport {
+  const headers = { authorization: `Bearer ${token}` };
+  const listeners = new Set<(event: ApiEventName, payload: ApiEvents[ApiEventName]) => void>();
+  let stream: AbortController | null = null;
+  const open = () => {
+    if (stream) return;
+    const ctl = new AbortController();
+    stream = ctl;
+    void (async () => {
+      while (!ctl.signal.aborted) {
+        try {
+          const res = await fetch(`${baseUrl}/api/events`, { headers, signal: ctl.signal, cache: 'no-store' });
+          if (!res.ok || !res.body) throw new Error(`events: HTTP ${res.status}`);
+          const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+          let buf = '';
+          for (;;) {
+            const { value, done } = await reader.read();
+            if (done) break;
+            buf = sseMessages(buf + value, (data) => {
+              const { event, payload } = JSON.parse(data) as { event: ApiEventName; payload: ApiEvents[ApiEventName] };
+              for (const l of listeners) l(event, payload);
+            });
+          }
+        } catch {
+          if (ctl.signal.aborted) return;
+        }
+        // The stream ended (server restart, proxy timeout): reconnect as EventSource would.
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+    })();
+  };
+  return {
+    async invoke(method, input) {
+      const res = await fetch(`${baseUrl}/api/${method}`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify(input ?? {}),
+      });
+      const text = await res.text();
+      try {
+        return JSON.parse(text);
+      } catch {
+        return { ok: false, error: { name: 'HttpError', code: 'INTERNAL', message: `HTTP ${res.status}: ${text.slice(0, 200)}` } };
+      }
+    },
+    subscribe(listener) {
+      listeners.add(listener as never);
+      open();
+      return () => {
+        listeners.delete(listener as never);
+        if (listeners.size === 0 && stream) {
+          stream.abort();
+          stream = null;
+        }
+      };
+    },
+  };
+}
+
+/** Sends one file's bytes to the web host (`POST /api/upload`); resolves with its path on the server. */
+export async function uploadFile(conn: Connection, file: File): Promise<{ path: string; name: string; size: number }> {
+  const res = await fetch(`${conn.baseUrl}/api/upload?name=${encodeURIComponent(file.name)}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${conn.token}`, 'content-type': 'application/octet-stream' },
+    body: file,
+  });
+  const text = await res.text();
+  let reply: { ok: boolean; value?: { path: string; name: string; size: number }; error?: { message: string } } | null = null;
+  try {
+    reply = JSON.parse(text);
+  } catch {
+    // A proxy's own error page (e.g. nginx's 413 when client_max_body_size is lower).
+  }
+  if (!reply?.ok || !reply.value) throw new Error(`upload of ${file.name} failed: ${reply?.error?.message ?? `HTTP ${res.status} ${text.slice(0, 200)}`}`);
+  return reply.value;
+}
+
 export function connect(): Connection {
   if (window.strata) return { transport: ipcTransport(window.strata), kind: 'electron', baseUrl: '', token: '' };
-  const token = document.querySelector<HTMLMetaElement>('meta[name="strata-token"]')?.content ?? '';
+  const token = takeToken();
   const baseUrl = pageBaseUrl(window.location.href);
-  return { transport: httpTransport(baseUrl, token), kind: 'web', baseUrl, token };
+  return { transport: webTransport(baseUrl, token), kind: 'web', baseUrl, token };
 }

@@ -1,9 +1,12 @@
 /**
  * Export through export.write: the library query, the selected compounds, or a ranking, as CSV,
  * SDF or XLSX, with the provenance the engine records. In the browser the file is written on the
- * machine running Strata, then offered for download.
+ * machine running Strata, then offered for download (a single-use ticket link: the access token
+ * never goes into a URL). An existing file is replaced only after the user confirms (the engine
+ * answers EXISTS otherwise); a path chosen in the native save dialog was confirmed there.
  */
 import { useEffect, useState } from 'react';
+import { ApiCallError } from '../../../core/api/client.js';
 import type { ExportRequest, ExportResult, ScreenResult } from '../../../core/api/contract.js';
 import { useApp } from '../state.js';
 import { useCall, useJob } from '../hooks.js';
@@ -28,6 +31,9 @@ export function ExportView() {
   const [format, setFormat] = useState<Format>('csv');
   const [out, setOut] = useState('');
   const [outTouched, setOutTouched] = useState(false);
+  // The native save dialog already asked about replacing this path.
+  const [confirmedOut, setConfirmedOut] = useState<string | null>(null);
+  const [downloadError, setDownloadError] = useState<Error | null>(null);
   const [jobId, setJobId] = useState<string | null>(null);
   const [startError, setStartError] = useState<Error | null>(null);
   const job = useJob(jobId);
@@ -41,9 +47,10 @@ export function ExportView() {
   const [rankSubgroup, setRankSubgroup] = useState('');
 
   useEffect(() => {
-    // Suggest a file next to the project until the user types their own.
-    if (!outTouched && info.data) setOut(`${dirname(info.data.path)}/strata-export-${stamp()}.${format}`);
-  }, [info.data, format, outTouched]);
+    // Suggest a file next to the project (on a shared server: in its first data folder) until the user types their own.
+    const folder = shellInfo?.dataRoots?.[0] ?? (info.data ? dirname(info.data.path) : null);
+    if (!outTouched && folder) setOut(`${folder}/strata-export-${stamp()}.${format}`);
+  }, [info.data, format, outTouched, shellInfo]);
   useEffect(() => {
     if (outTouched) setOut((o) => o.replace(/\.(csv|sdf|xlsx)$/i, `.${format}`));
   }, [format, outTouched]);
@@ -51,21 +58,54 @@ export function ExportView() {
   const start = async () => {
     setStartError(null);
     setJobId(null); // the previous export's result must not pass for this one's
-    const req: ExportRequest = { out: out.trim(), format };
+    let target = out.trim();
+    let confirmed = confirmedOut === target;
+    if (shellInfo?.host === 'electron' && !confirmed) {
+      // The desktop shell writes only where its save dialog was answered.
+      const p = await shell.call('shell.saveFile', { title: 'Export', defaultPath: target, filters: [{ name: format.toUpperCase(), extensions: [format] }] });
+      if (!p) return;
+      setOutTouched(true);
+      setOut(p);
+      setConfirmedOut(p);
+      target = p;
+      confirmed = true;
+    }
+    const req: ExportRequest = { out: target, format };
     if (scope === 'query' && Object.keys(query).length) req.query = query;
     if (scope === 'selection') req.ids = [...selection];
     if (scope === 'ranking' && runId !== null) req.ranking = rankSubgroup ? { runId, subgroup: rankSubgroup } : { runId };
+    if (confirmed) req.overwrite = true;
     try {
-      const { jobId: id } = await api.call('export.write', req);
-      setJobId(id);
+      let reply: { jobId: string };
+      try {
+        reply = await api.call('export.write', req);
+      } catch (e) {
+        if (!(e instanceof ApiCallError && e.code === 'EXISTS')) throw e;
+        if (!window.confirm(`${req.out} already exists. Replace it?`)) return;
+        reply = await api.call('export.write', { ...req, overwrite: true });
+      }
+      setJobId(reply.jobId);
     } catch (e) {
       setStartError(e as Error);
     }
   };
+  const download = async (file: string) => {
+    setDownloadError(null);
+    try {
+      // A fresh single-use link per click, followed at once.
+      const { url } = await shell.call('shell.downloadTicket', { path: file });
+      const a = document.createElement('a');
+      a.href = `${conn.baseUrl}/${url}`;
+      a.download = '';
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+    } catch (e) {
+      setDownloadError(e as Error);
+    }
+  };
   const result = job.final?.status === 'done' ? (job.final.result as ExportResult) : null;
-  const downloadUrl = result && shellInfo?.downloads && conn.kind === 'web'
-    ? `${conn.baseUrl}/api/download?path=${encodeURIComponent(result.out)}&token=${encodeURIComponent(conn.token)}`
-    : null;
+  const canDownload = !!result && !!shellInfo?.downloads && conn.kind === 'web';
 
   return (
     <section className="view export-view" data-testid="view-export">
@@ -128,6 +168,7 @@ export function ExportView() {
                   if (p) {
                     setOutTouched(true);
                     setOut(p);
+                    setConfirmedOut(p);
                   }
                 }}
               >
@@ -150,12 +191,13 @@ export function ExportView() {
               <p>
                 Wrote <b data-testid="export-rows">{formatInt(result.rows)}</b> rows as {result.format.toUpperCase()} to{' '}
                 <span className="mono" data-testid="export-out">{result.out}</span>.{' '}
-                {downloadUrl && (
-                  <a href={downloadUrl} download data-testid="export-download">
+                {canDownload && (
+                  <button type="button" className="link" onClick={() => void download(result.out)} data-testid="export-download">
                     Download
-                  </a>
+                  </button>
                 )}
               </p>
+              <ErrorBox error={downloadError} title="Download failed" />
               <details>
                 <summary>Provenance</summary>
                 <pre className="mono small" data-testid="export-provenance">{JSON.stringify(result.provenance, null, 2)}</pre>

@@ -1,6 +1,6 @@
 /**
- * Import: choose files (server-side paths in the browser host, native dialog in Electron, or a
- * shipped example), follow the job (stage, counts, rate, ETA, Cancel), then the summary and the
+ * Import: choose files (upload from this computer or server-side paths in the browser host, native
+ * dialog in Electron, or a shipped example), follow the job (stage, counts, rate, ETA, Cancel), then the summary and the
  * per-record report of failures, filterable and downloadable as CSV.
  */
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
@@ -14,10 +14,12 @@ import { VirtualTable, type Column } from '../components/VirtualTable.js';
 import { PagedRows } from '../lib/paged-rows.js';
 import { basename, formatBytes, formatDuration, formatInt } from '../lib/format.js';
 import { toCsv } from '../lib/csv.js';
+import { uploadFile } from '../lib/transport.js';
 
 export function ImportView() {
-  const { api, shell, shellInfo, bumpData, dataVersion, navigate } = useApp();
+  const { api, shell, shellInfo, conn, bumpData, dataVersion, navigate } = useApp();
   const [paths, setPaths] = useState('');
+  const [uploading, setUploading] = useState<string | null>(null);
   const [format, setFormat] = useState<'' | NonNullable<ImportRequest['format']>>('');
   const [smilesColumn, setSmilesColumn] = useState('');
   const [idColumn, setIdColumn] = useState('');
@@ -69,14 +71,50 @@ export function ImportView() {
           <h3>Files</h3>
           <p className="muted small">
             SDF (V2000/V3000), SMILES, CSV or TSV, optionally gzipped.
-            {shellInfo?.host === 'web' && ' Give paths on the machine running Strata, one per line.'}
+            {shellInfo?.host === 'web' && !shellInfo.dataRoots && ' Upload files from this computer, or give paths on the machine running Strata, one per line.'}
+            {shellInfo?.dataRoots && ` Upload files from this computer. This is a shared server: paths must lie inside ${shellInfo.dataRoots.join(', ')}.`}
           </p>
+          {conn.kind === 'web' && shellInfo?.uploads && (
+            <label className="button upload" data-testid="import-upload-label">
+              {uploading ? `Uploading ${uploading}…` : 'Upload and import files…'}
+              <input
+                type="file"
+                multiple
+                hidden
+                disabled={uploading !== null || running}
+                accept=".sdf,.sd,.mol,.smi,.smiles,.csv,.tsv,.txt,.gz"
+                data-testid="import-upload"
+                onChange={async (e) => {
+                  const picked = [...(e.target.files ?? [])];
+                  e.target.value = '';
+                  if (!picked.length) return;
+                  setStartError(null);
+                  const uploaded: string[] = [];
+                  try {
+                    // One at a time: the host streams each to disk; the import then reads them in order.
+                    for (const f of picked) {
+                      setUploading(`${f.name} (${formatBytes(f.size)})`);
+                      uploaded.push((await uploadFile(conn, f)).path);
+                    }
+                  } catch (err) {
+                    setStartError(err as Error);
+                    return;
+                  } finally {
+                    setUploading(null);
+                  }
+                  await start(uploaded);
+                }}
+              />
+            </label>
+          )}
           <textarea
             className="mono"
             rows={4}
             placeholder="/path/to/library.sdf"
             value={paths}
             onChange={(e) => setPaths(e.target.value)}
+            // The desktop shell accepts only files chosen in its dialog: the list shows them.
+            readOnly={shellInfo?.host === 'electron'}
             data-testid="import-paths"
             aria-label="File paths"
           />
