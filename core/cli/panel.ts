@@ -19,13 +19,14 @@ export function registerPanelCommand(program: Command): void {
     .option('--samples <sheet>', 'sample sheet CSV/TSV: sample id, tissue, MSI status')
     .option('--tissue <tissue>', 'tissue of every sample the sheet does not describe')
     .option('--msi <status>', 'MSI status (MSI-H, MSI-L, MSI-S) of every sample the sheet does not describe')
+    .option('--vcf-sample <name>', 'take only this VCF sample column (e.g. the tumour of a tumour/normal VCF); repeatable', (v: string, acc: string[] = []) => [...acc, v])
     .option('--genome <build>', 'genome build of .seg files (GRCh38 only)')
     .option('--gain <log2>', 'log2 ratio at or above which a gene counts as gained', Number.parseFloat)
     .option('--loss <log2>', 'log2 ratio at or below which a gene counts as lost', Number.parseFloat)
     .option('--json', 'print the report as JSON')
     .action(async (files: string[], o) => {
       const { convertGenotypeFiles } = await import('../genotype/index.js');
-      const { csv, report } = await convertGenotypeFiles(files, { samples: o.samples, tissue: o.tissue, msi: o.msi, genome: o.genome, gainLog2: o.gain, lossLog2: o.loss });
+      const { csv, report } = await convertGenotypeFiles(files, { samples: o.samples, tissue: o.tissue, msi: o.msi, vcfSamples: o.vcfSample, genome: o.genome, gainLog2: o.gain, lossLog2: o.loss });
       const tmp = `${o.out}.partial`;
       fs.writeFileSync(tmp, csv);
       fs.renameSync(tmp, o.out);

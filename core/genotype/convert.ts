@@ -5,7 +5,7 @@
  */
 import { basename } from 'node:path';
 import { ApiError } from '../api/errors.js';
-import { parsePanelCsv, referenceCatalogue } from '../subgroups/index.js';
+import { closest, parsePanelCsv, referenceCatalogue } from '../subgroups/index.js';
 import type { GenotypePanel } from '../subgroups/index.js';
 import { APP_VERSION } from '../version.js';
 import { PanelBuilder } from './builder.js';
@@ -26,6 +26,8 @@ export interface ConvertOptions {
   /** Tissue / MSI for every sample the sheet does not describe. */
   tissue?: string;
   msi?: string;
+  /** VCF sample columns to use (e.g. the tumour of a tumour/normal VCF); default: every column. */
+  vcfSamples?: readonly string[];
   /** Genome build of `.seg` files; only GRCh38 can be mapped. */
   genome?: string;
   gainLog2?: number;
@@ -58,15 +60,21 @@ export async function convertGenotypeFiles(files: readonly string[], opts: Conve
   if (files.length === 0) throw new ApiError('INVALID_INPUT', 'no input files');
   const ref = referenceGenes(opts.dir);
   const builder = new PanelBuilder(ref, { gainLog2: opts.gainLog2 ?? 1, lossLog2: opts.lossLog2 ?? -1 });
+  const only = opts.vcfSamples?.length ? new Set(opts.vcfSamples) : undefined;
+  const vcfColumns = new Set<string>();
   for (const file of files) {
     const kind = await detectGenotypeFile(file);
-    if (kind === 'vcf') await readVcf(file, builder);
+    if (kind === 'vcf') (await readVcf(file, builder, only)).forEach((s) => vcfColumns.add(s));
     else if (kind === 'maf') await readMaf(file, builder);
     else if (kind === 'seg') await readSeg(file, builder, opts.genome);
     else if (kind === 'cna-genes') await readGeneTable(file, builder);
     else throw new ApiError('BAD_FILE', `${file}: already a panel CSV; \`panel import\` reads VCF, MAF, segment and gene-level copy-number files`, { file });
   }
   const warnings = builder.warnings;
+  if (only) {
+    const absent = [...only].filter((s) => !vcfColumns.has(s));
+    if (absent.length) throw new ApiError('INVALID_INPUT', `--vcf-sample ${absent.join(', ')}: no such sample column in the VCF(s)${vcfColumns.size ? `; they have ${[...vcfColumns].join(', ')}${closest(absent[0], [...vcfColumns]).length ? ` (did you mean ${closest(absent[0], [...vcfColumns]).join(', ')}?)` : ''}` : ' (no VCF given)'}`);
+  }
   const meta = opts.samples ? readSampleSheet(opts.samples, ref.tissues, warnings) : new Map<string, SampleMeta>();
   if (opts.samples) {
     const inData = new Set(builder.sampleIds());

@@ -70,7 +70,11 @@ function carriedAlleles(gt: string | undefined): number[] {
   return out;
 }
 
-export async function readVcf(file: string, builder: PanelBuilder): Promise<void> {
+/**
+ * `only`: the VCF columns to take as samples (e.g. the tumour of a tumour/normal pair); the others are
+ * ignored. A name that no VCF of the run has is an error (checked by the caller over all files).
+ */
+export async function readVcf(file: string, builder: PanelBuilder, only?: ReadonlySet<string>): Promise<string[]> {
   const name = basename(file);
   const header: string[] = [];
   let parser: VCF | null = null;
@@ -78,6 +82,7 @@ export async function readVcf(file: string, builder: PanelBuilder): Promise<void
   let columns = 0;
   let report: ReturnType<PanelBuilder['file']> | null = null;
   let sawFormatLine = false;
+  let columnsUsed: string[] = [];
 
   const start = (line: number) => {
     if (!sawFormatLine) throw new ApiError('BAD_FILE', `${file}: not a VCF (no ##fileformat=VCF line before line ${line})`, { file });
@@ -95,8 +100,13 @@ export async function readVcf(file: string, builder: PanelBuilder): Promise<void
     if (parser.samples.length === 0) {
       throw new ApiError('BAD_FILE', `${file}: the VCF has no sample columns (a sites-only file): Strata cannot tell which sample carries a variant`, { file });
     }
-    report = builder.file(file, 'vcf', `${layout.tool}, ${parser.samples.length} sample(s)`);
-    for (const s of parser.samples) builder.sample(s, name);
+    columnsUsed = only ? parser.samples.filter((s) => only.has(s)) : parser.samples;
+    if (columnsUsed.length === 0) {
+      throw new ApiError('BAD_FILE', `${file}: none of the requested sample columns (${[...only!].join(', ')}) is in this VCF; its samples are ${parser.samples.join(', ')}`, { file, samples: parser.samples });
+    }
+    const ignored = parser.samples.length - columnsUsed.length;
+    report = builder.file(file, 'vcf', `${layout.tool}, ${columnsUsed.length} sample(s)${ignored ? ` (${ignored} other column(s) ignored)` : ''}`);
+    for (const s of columnsUsed) builder.sample(s, name);
   };
 
   for await (const { text, line } of readLines(file)) {
@@ -143,7 +153,7 @@ export async function readVcf(file: string, builder: PanelBuilder): Promise<void
       continue;
     }
     const carriers: { sample: string; alleles: number[] }[] = [];
-    for (const s of p.samples) {
+    for (const s of columnsUsed) {
       const a = carriedAlleles(gts[s]).filter((x) => x <= alts.length);
       if (a.length) carriers.push({ sample: s, alleles: a });
     }
@@ -220,4 +230,5 @@ export async function readVcf(file: string, builder: PanelBuilder): Promise<void
     if (!sawFormatLine) throw new ApiError('BAD_FILE', `${file}: not a VCF (no ##fileformat=VCF line)`, { file });
     start(header.length + 1);
   }
+  return parser ? (parser as VCF).samples : [];
 }

@@ -31,13 +31,14 @@ export interface PredictFileArgs {
   /** For a VCF/MAF/copy-number panel: sample sheet, genome build of .seg files (see core/genotype/). */
   panelSamples?: string;
   genome?: string;
+  vcfSamples?: string[];
 }
 
 export async function predictFile(engine: Engine, args: PredictFileArgs, onProgress?: (stage: string, done: number, total: number | null) => void) {
   const model = await engine.model(args.modelId);
   const pool = await engine.pool();
   // A panel CSV is read as it is; VCF, MAF and copy-number files go through `strata panel import`'s conversion.
-  const { panel } = await loadAnyPanel([args.panel], { samples: args.panelSamples, genome: args.genome, featureOrder: model.manifest.genotypeFeatures.features.filter((f) => f.source === 'feature').map((f) => f.name) });
+  const { panel } = await loadAnyPanel([args.panel], { samples: args.panelSamples, genome: args.genome, vcfSamples: args.vcfSamples, featureOrder: model.manifest.genotypeFeatures.features.filter((f) => f.source === 'feature').map((f) => f.name) });
   const warnings = panel.warnings.map((w) => `${path.basename(args.panel)}: ${w.message}`);
   const geno = genotypeMatrix(model.manifest, panel);
   if (panel.samples.length === 0) throw new ApiError('BAD_FILE', `${args.panel}: the panel has no samples`);

@@ -117,6 +117,20 @@ describe('VCF', () => {
     assert.ok(report.unmapped.some((u) => u.feature === 'gain_cnaPANCAN1_(CCNE1)' && u.reason === 'no copy-number file given'));
   });
 
+  test('--vcf-sample keeps only the named columns (the tumour of a tumour/normal VCF); a wrong name is refused with the closest', async () => {
+    const file = fx('vep_three_samples.vcf');
+    const { report } = await convertGenotypeFiles([file], { vcfSamples: ['TUMOR_A', 'TUMOR_C'] });
+    assert.deepEqual(report.samples.map((s) => s.sample), ['TUMOR_A', 'TUMOR_C']);
+    const f = report.files[0];
+    assert.equal(f.recordsRead, dataLines(file, 0));
+    assert.equal(f.recordsUsed + skippedTotal(f), f.recordsRead);
+    // TP53 R175H, the EGFR deletion and the CSQ-less record are carried by TUMOR_B only: nobody left carries them.
+    assert.equal(f.skipped['no sample carries an alternate allele'], 4);
+    assert.match(f.detail, /2 sample\(s\) \(1 other column\(s\) ignored\)/);
+    await assert.rejects(convertGenotypeFiles([file], { vcfSamples: ['TUMOUR_A'] }), /TUMOUR_A/);
+    await assert.rejects(convertGenotypeFiles([file], { vcfSamples: ['TUMOR_A', 'TUMOUR_B'] }), /--vcf-sample TUMOUR_B: no such sample column in the VCF\(s\); they have TUMOR_A, TUMOR_B, TUMOR_C \(did you mean TUMOR_B/);
+  });
+
   test('snpEff ANN, gzip and bgzip-style multi-member gzip read the same as plain', async () => {
     const plain = fx('snpeff_one_sample.vcf');
     const text = fs.readFileSync(plain);
