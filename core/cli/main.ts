@@ -12,6 +12,7 @@ import type { ApiClient } from '../api/client.js';
 import type { Engine } from '../engine.js';
 import { createEngine, REPO_ROOT } from '../engine.js';
 import { APP_VERSION } from '../version.js';
+import { registerPanelCommand } from './panel.js';
 import { ProgressPrinter } from './progress.js';
 import { writeRanked } from './ranked-output.js';
 import { safeForTerminal, safeJson } from './terminal.js';
@@ -327,7 +328,10 @@ export function buildProgram(out: { code: number }): Command {
   program.command('predict')
     .description('predict every compound of a file against every sample of a genotype panel')
     .requiredOption('-c, --compounds <file>', 'compounds in any format `import` reads')
-    .requiredOption('--panel <file>', 'genotype panel CSV (layout of genomic_features.csv: sample id, TISSUE_FACTOR, MSI_FACTOR, binary features)')
+    .requiredOption('--panel <file>', 'genotype panel: CSV in the layout of genomic_features.csv, or a VCF/MAF/.seg/gene-level copy-number file (converted as by `strata panel import`)')
+    .option('--samples <sheet>', 'sample sheet (sample id, tissue, MSI status) for a VCF/MAF panel')
+    .option('--genome <build>', 'genome build of a .seg panel file (GRCh38)')
+    .option('--vcf-sample <name>', 'only this sample column of a VCF panel (repeatable)', collect)
     .requiredOption('-o, --out <file>', 'predictions CSV')
     .option('-m, --model <id>', 'model id (default: the shipped model)')
     .option('--smiles-column <name>', 'structure column of a CSV/TSV')
@@ -340,7 +344,7 @@ export function buildProgram(out: { code: number }): Command {
       const { predictFile } = await import('../screen/predict-file.js');
       await withScratchEngine(async (s) => {
         const printer = new ProgressPrinter(process.stderr, !!o.quiet);
-        const r = await predictFile(s.engine, { compounds: o.compounds, panel: o.panel, out: o.out, modelId: o.model, smilesColumn: o.smilesColumn, idColumn: o.idColumn },
+        const r = await predictFile(s.engine, { compounds: o.compounds, panel: o.panel, out: o.out, modelId: o.model, smilesColumn: o.smilesColumn, idColumn: o.idColumn, panelSamples: o.samples, genome: o.genome, vcfSamples: o.vcfSample },
           (stage, done, total) => printer.update({ jobId: 'predict', kind: 'screen', stage, done, total, rate: 0, etaSeconds: null }));
         printer.done();
         print(!!o.json, r, () => [`wrote ${num(r.rows)} predictions (${num(r.compounds)} compounds × ${num(r.samples)} samples) to ${o.out}`,
@@ -435,6 +439,8 @@ export function buildProgram(out: { code: number }): Command {
       await host.close();
       await engine.close();
     });
+
+  registerPanelCommand(program);
 
   return program;
 }

@@ -14,7 +14,7 @@ import { openLibrary } from '../ingest/index.js';
 import type { RawRecord } from '../ingest/index.js';
 import { compoundMatrix, genotypeMatrix, predictMatrix } from '../predict/infer.js';
 import type { CompoundRecord } from '../predict/infer.js';
-import { loadLabPanel } from '../subgroups/index.js';
+import { loadAnyPanel } from '../genotype/index.js';
 import { APP_VERSION } from '../version.js';
 import { domainScores } from './screen.js';
 
@@ -28,12 +28,17 @@ export interface PredictFileArgs {
   modelId?: string;
   smilesColumn?: string;
   idColumn?: string;
+  /** For a VCF/MAF/copy-number panel: sample sheet, genome build of .seg files (see core/genotype/). */
+  panelSamples?: string;
+  genome?: string;
+  vcfSamples?: string[];
 }
 
 export async function predictFile(engine: Engine, args: PredictFileArgs, onProgress?: (stage: string, done: number, total: number | null) => void) {
   const model = await engine.model(args.modelId);
   const pool = await engine.pool();
-  const panel = loadLabPanel(args.panel, { featureOrder: model.manifest.genotypeFeatures.features.filter((f) => f.source === 'feature').map((f) => f.name) });
+  // A panel CSV is read as it is; VCF, MAF and copy-number files go through `strata panel import`'s conversion.
+  const { panel } = await loadAnyPanel([args.panel], { samples: args.panelSamples, genome: args.genome, vcfSamples: args.vcfSamples, featureOrder: model.manifest.genotypeFeatures.features.filter((f) => f.source === 'feature').map((f) => f.name) });
   const warnings = panel.warnings.map((w) => `${path.basename(args.panel)}: ${w.message}`);
   const geno = genotypeMatrix(model.manifest, panel);
   if (panel.samples.length === 0) throw new ApiError('BAD_FILE', `${args.panel}: the panel has no samples`);

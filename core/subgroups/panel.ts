@@ -14,7 +14,8 @@ import { ApiError } from '../api/errors.js';
 import { UNKNOWN_LABEL } from './catalogue.js';
 
 export interface PanelWarning {
-  code: 'unknown-features' | 'missing-features' | 'no-tissue' | 'no-msi';
+  /** `conversion`: from turning a VCF/MAF/copy-number file into a panel (core/genotype/). */
+  code: 'unknown-features' | 'missing-features' | 'no-tissue' | 'no-msi' | 'conversion';
   message: string;
   /** Every feature concerned (the message lists only the first few). */
   names: string[];
