@@ -14,6 +14,7 @@ import { createEngine, REPO_ROOT } from '../engine.js';
 import { APP_VERSION } from '../version.js';
 import { ProgressPrinter } from './progress.js';
 import { writeRanked } from './ranked-output.js';
+import { registerShard } from './shard.js';
 import type { ScreenOutput } from '../screen/screen.js';
 
 export class CliError extends Error {
@@ -401,6 +402,7 @@ export function buildProgram(out: { code: number }): Command {
       await engine.close();
     });
 
+  registerShard(program, out, CliError);
   return program;
 }
 
