@@ -21,29 +21,13 @@ import type { Manifest } from '../../core/shard/manifest.js';
 import { mergeShards } from '../../core/shard/merge.js';
 import { readDone, runTask, shardDir } from '../../core/shard/run.js';
 import { shardStatus } from '../../core/shard/status.js';
+import { assertSameRows } from './shard-helpers.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const DATA = path.resolve(ROOT, '../shared/data/libraries');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-shard-'));
 const SUBGROUPS = ['BRAF_mut AND tissue=skin', 'KRAS_mut AND NOT TP53_mut', 'tissue=lung'];
 const K = 40;
-
-/** Rows equal field by field: numbers to 1e-9 (NaN equals NaN), everything else exactly. */
-export function assertSameRows(actual: RankedRow[], expected: RankedRow[], what: string): void {
-  assert.equal(actual.length, expected.length, `${what}: row count`);
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i] as unknown as Record<string, unknown>;
-    const e = expected[i] as unknown as Record<string, unknown>;
-    assert.deepEqual(Object.keys(a).sort(), Object.keys(e).sort(), `${what} row ${i + 1}: fields`);
-    for (const k of Object.keys(e)) {
-      const x = a[k], y = e[k];
-      if (typeof y === 'number' && typeof x === 'number') {
-        if (Number.isNaN(y)) assert.ok(Number.isNaN(x), `${what} row ${i + 1} ${k}: ${x} vs NaN`);
-        else assert.ok(Math.abs(x - y) <= 1e-9, `${what} row ${i + 1} ${k}: ${x} vs ${y}`);
-      } else assert.deepEqual(x, y, `${what} row ${i + 1} ${k}`);
-    }
-  }
-}
 
 async function oneMachine(files: string[], project: string): Promise<Map<string, RankedRow[]>> {
   const engine = await createEngine({ projectFile: project, threads: 2 });
