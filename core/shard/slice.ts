@@ -138,7 +138,7 @@ class RecordScanner {
     cut.end = this.offset;
     cut.hash.update(bytes);
     this.onBytes?.(bytes, cut);
-    let recordEnds = false;
+    let recordEnds: boolean;
     if (this.format === 'sdf') {
       recordEnds = trimmed === '$$$$';
     } else {

@@ -51,7 +51,7 @@ describe('shards on Slurm', { skip: skip ?? false }, () => {
     const fd = fs.openSync(csv, 'r+');
     const orig = Buffer.alloc(1);
     fs.readSync(fd, orig, 0, 1, s.start + 5);
-    fs.writeSync(fd, Buffer.from(orig[0] === 0x43 ? 'N' : 'C'), 0, 'utf8', s.start + 5);
+    fs.writeSync(fd, Buffer.from(orig[0] === 0x43 ? 'N' : 'C'), 0, 1, s.start + 5);
     const first = spawnSync('sbatch', ['--wait', '--quiet', file], { encoding: 'utf8' });
     fs.writeSync(fd, orig, 0, 1, s.start + 5);
     fs.closeSync(fd);

@@ -71,7 +71,7 @@ describe('shard plan / run / merge', () => {
   });
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  test('the plan covers every input record, in slices aligned to records', () => {
+  test('the plan covers every input record, in slices aligned to records', async () => {
     // 2,628 + 1 CSV rows in 4 slices, 257 SDF records in 1, 600 SMILES in 1 chunk.
     assert.deepEqual(m.shards.map((s) => [s.input, s.records]), [[0, 700], [0, 700], [0, 700], [0, 529], [1, 257], [2, 600]]);
     const csv = fs.readFileSync(inputs[0]);
@@ -86,7 +86,7 @@ describe('shard plan / run / merge', () => {
     assert.ok(fs.existsSync(path.join(work, m.shards[5].file)), 'the gzip input is re-chunked into the work directory');
     assert.equal(m.shards[1].firstLine, 702);
     // Planning again with the same parameters changes nothing; other parameters are refused.
-    return Promise.all([
+    await Promise.all([
       planShards({ inputs, work, shardSize: 700, subgroups: SUBGROUPS, top: K, tasks: 3 }).then((r) => assert.equal(r.created, false)),
       assert.rejects(planShards({ inputs, work, shardSize: 500, subgroups: SUBGROUPS, top: K }), /other parameters/),
     ]);
@@ -152,7 +152,7 @@ describe('shard plan / run / merge', () => {
     const fd = fs.openSync(inputs[0], 'r+');
     const orig = Buffer.alloc(1);
     fs.readSync(fd, orig, 0, 1, s.start + 10);
-    fs.writeSync(fd, Buffer.from(orig[0] === 0x43 ? 'N' : 'C'), 0, 'utf8', s.start + 10);
+    fs.writeSync(fd, Buffer.from(orig[0] === 0x43 ? 'N' : 'C'), 0, 1, s.start + 10);
     try {
       const r = await runTask({ work, index: s.index % m.tasks });
       assert.equal(r.exitCode, 65);
