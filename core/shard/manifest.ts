@@ -186,6 +186,10 @@ export async function planShards(req: PlanRequest, onProgress?: (msg: string) =>
 
   const inputs: InputInfo[] = [];
   const shards: ShardSpec[] = [];
+  // Gzip chunks are written to a staging directory and moved into inputs/ only when this plan is the
+  // one written: a refused or repeated plan must not touch the chunks a planned run reads.
+  const staging = fs.mkdtempSync(path.join(work, '.prep-'));
+  try {
   for (const [i, file] of req.inputs.entries()) {
     const abs = path.resolve(file);
     let st: fs.Stats;
@@ -203,11 +207,11 @@ export async function planShards(req: PlanRequest, onProgress?: (msg: string) =>
     onProgress?.(`${d.compressed ? 'prep (re-chunking gzip)' : 'plan'} ${file}`);
     inputs.push({ path: abs, name: path.basename(abs), size: st.size, sha256: await sha256File(abs), format: d.format, compressed: d.compressed });
     const slices = d.compressed
-      ? await prepGzipSlices(i, abs, d.format, d.hasHeader, req.shardSize, path.join(work, 'inputs'))
+      ? await prepGzipSlices(i, abs, d.format, d.hasHeader, req.shardSize, staging)
       : await planPlainSlices(i, abs, d.format, d.hasHeader, req.shardSize);
     // Chunks live in the work directory: recorded relative to it, so the directory can be mounted
     // elsewhere on the cluster's nodes.
-    for (const s of slices) shards.push({ index: shards.length, ...s, file: d.compressed ? path.relative(work, s.file) : s.file });
+    for (const s of slices) shards.push({ index: shards.length, ...s, file: d.compressed ? path.join('inputs', path.basename(s.file)) : s.file });
   }
   if (shards.length === 0) throw new ShardError(`no records found in ${req.inputs.join(', ')}`, EXIT.BAD_INPUT);
   const tasks = req.tasks ?? shards.length;
@@ -221,8 +225,13 @@ export async function planShards(req: PlanRequest, onProgress?: (msg: string) =>
     if (prior.paramsHash === manifest.paramsHash) return { manifest: prior, created: false };
     throw new ShardError(`${file} already holds run ${prior.runId} with other parameters; a manifest is never changed: plan into a new --work directory`, EXIT.BAD_INPUT);
   }
+  fs.mkdirSync(path.join(work, 'inputs'), { recursive: true });
+  for (const f of fs.readdirSync(staging)) fs.renameSync(path.join(staging, f), path.join(work, 'inputs', f));
   writeAtomic(file, `${JSON.stringify(manifest, null, 2)}\n`);
   return { manifest, created: true };
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
 }
 
 /** The file a shard reads: inputs by absolute path, prepared chunks relative to the work directory. */
