@@ -18,6 +18,7 @@ import { writeRanked } from './ranked-output.js';
 import { safeForTerminal, safeJson } from './terminal.js';
 import { prepareOutput, sidecarOf } from '../export/output-guard.js';
 import { ApiError } from '../api/errors.js';
+import { registerShard } from './shard.js';
 import type { ScreenOutput } from '../screen/screen.js';
 
 export class CliError extends Error {
@@ -442,6 +443,7 @@ export function buildProgram(out: { code: number }): Command {
 
   registerPanelCommand(program);
 
+  registerShard(program, out, CliError);
   return program;
 }
 
