@@ -35,23 +35,60 @@ export function createClient(transport: Transport): ApiClient {
   };
 }
 
-/** HTTP + Server-Sent Events transport to the local host (`strata serve`). Works in any browser. */
+/** Parses a Server-Sent Events body into its `data:` payloads; returns the unparsed rest. */
+export function sseMessages(buffer: string, onData: (data: string) => void): string {
+  let rest = buffer;
+  for (;;) {
+    const end = rest.search(/\r?\n\r?\n/);
+    if (end < 0) return rest;
+    const block = rest.slice(0, end);
+    rest = rest.slice(end).replace(/^\r?\n\r?\n/, '');
+    const data = block.split(/\r?\n/).filter((l) => l.startsWith('data:')).map((l) => l.slice(5).replace(/^ /, ''));
+    if (data.length) onData(data.join('\n'));
+  }
+}
+
+/**
+ * HTTP + Server-Sent Events transport to the web host (`strata serve`), for the browser and Node alike.
+ * The token only ever travels in the Authorization header: the event stream is read with fetch, since
+ * EventSource cannot send headers (the host refuses a token in the URL).
+ */
 export function httpTransport(baseUrl: string, token: string): Transport {
+  const headers = { authorization: `Bearer ${token}` };
   const listeners = new Set<(event: ApiEventName, payload: ApiEvents[ApiEventName]) => void>();
-  let source: EventSource | null = null;
-  const ensureSource = () => {
-    if (source || typeof EventSource === 'undefined') return;
-    source = new EventSource(`${baseUrl}/api/events?token=${encodeURIComponent(token)}`);
-    source.onmessage = (msg) => {
-      const { event, payload } = JSON.parse(msg.data) as { event: ApiEventName; payload: ApiEvents[ApiEventName] };
-      for (const l of listeners) l(event, payload);
-    };
+  let stream: AbortController | null = null;
+  const open = () => {
+    if (stream) return;
+    const ctl = new AbortController();
+    stream = ctl;
+    void (async () => {
+      while (!ctl.signal.aborted) {
+        try {
+          const res = await fetch(`${baseUrl}/api/events`, { headers, signal: ctl.signal, cache: 'no-store' });
+          if (!res.ok || !res.body) throw new Error(`events: HTTP ${res.status}`);
+          const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+          let buf = '';
+          for (;;) {
+            const { value, done } = await reader.read();
+            if (done) break;
+            buf = sseMessages(buf + value, (data) => {
+              const { event, payload } = JSON.parse(data) as { event: ApiEventName; payload: ApiEvents[ApiEventName] };
+              for (const l of listeners) l(event, payload);
+            });
+          }
+        } catch {
+          if (ctl.signal.aborted) return;
+        }
+        // The stream ended (server restart, proxy timeout): reconnect as EventSource would.
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+    })();
   };
   return {
     async invoke(method, input) {
       const res = await fetch(`${baseUrl}/api/${method}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        headers: { ...headers, 'content-type': 'application/json' },
         body: JSON.stringify(input ?? {}),
       });
       const text = await res.text();
@@ -63,12 +100,12 @@ export function httpTransport(baseUrl: string, token: string): Transport {
     },
     subscribe(listener) {
       listeners.add(listener as never);
-      ensureSource();
+      open();
       return () => {
         listeners.delete(listener as never);
-        if (listeners.size === 0 && source) {
-          source.close();
-          source = null;
+        if (listeners.size === 0 && stream) {
+          stream.abort();
+          stream = null;
         }
       };
     },

@@ -10,6 +10,7 @@ import { mkdtemp, mkdir, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { EventHub, type Dispatcher } from '../../core/api/dispatch.js';
+import { createClient, httpTransport } from '../../core/api/client.js';
 import type { ApiResponse, JobState } from '../../core/api/contract.js';
 import { startHost, type Host } from '../../core/host/server.js';
 import { resolveStaticPath, injectToken, APP_CSP, PLOT_CSP } from '../../core/host/static.js';
@@ -304,4 +305,24 @@ test('the sandboxed plot frame (Origin: null) may load build assets, never the A
   assert.equal(page.headers['access-control-allow-origin'], undefined);
   const apiCall = await api(host, 'app.info', {}, { origin: 'null' });
   assert.equal(apiCall.status, 403);
+});
+
+test('the typed client over httpTransport (the renderer\'s web transport) calls with the header token and receives events', async () => {
+  const transport = httpTransport(`http://127.0.0.1:${host.port}`, host.token);
+  const client = createClient(transport);
+  assert.deepEqual(await client.call('app.info', {} as never), { echo: {} });
+  const payload = { jobId: 'import-2', kind: 'import' as const, stage: 'parse', done: 1, total: 2, rate: 1, etaSeconds: 1 };
+  const got = await new Promise<unknown>((resolve) => {
+    const off = client.on('job.progress', (p) => {
+      off();
+      resolve(p);
+    });
+    // The stream connects asynchronously: emit until the listener has it (bounded by the test timeout).
+    const timer = setInterval(() => hub.emit('job.progress', payload), 50);
+    timer.unref();
+    setTimeout(() => clearInterval(timer), 5000).unref();
+  });
+  assert.deepEqual(got, payload);
+  const bad = await createClient(httpTransport(`http://127.0.0.1:${host.port}`, 'wrong')).call('app.info', {} as never).catch((e: Error) => e);
+  assert.ok(bad instanceof Error, 'a wrong token is refused');
 });

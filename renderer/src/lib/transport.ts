@@ -10,6 +10,7 @@
  * send headers); downloads use single-use tickets (shell.downloadTicket).
  */
 import type { ApiEventName, ApiEvents, ApiResponse, Transport } from '../../../core/api/contract.js';
+import { httpTransport } from '../../../core/api/client.js';
 
 /** The preload bridge exposed by electron/preload.ts (one generic pair, nothing per feature). */
 export interface StrataBridge {
@@ -59,79 +60,6 @@ export function takeToken(): string {
   return fromPage || sessionStorage.getItem(TOKEN_KEY) || '';
 }
 
-/** Parses a Server-Sent Events body into its `data:` payloads; returns the unparsed rest. */
-export function sseMessages(buffer: string, onData: (data: string) => void): string {
-  let rest = buffer;
-  for (;;) {
-    const end = rest.search(/\r?\n\r?\n/);
-    if (end < 0) return rest;
-    const block = rest.slice(0, end);
-    rest = rest.slice(end).replace(/^\r?\n\r?\n/, '');
-    const data = block.split(/\r?\n/).filter((l) => l.startsWith('data:')).map((l) => l.slice(5).replace(/^ /, ''));
-    if (data.length) onData(data.join('\n'));
-  }
-}
-
-/** HTTP for calls, fetch-streamed SSE for events; the token only ever in the Authorization header. */
-export function webTransport(baseUrl: string, token: string): Transport {
-  const headers = { authorization: `Bearer ${token}` };
-  const listeners = new Set<(event: ApiEventName, payload: ApiEvents[ApiEventName]) => void>();
-  let stream: AbortController | null = null;
-  const open = () => {
-    if (stream) return;
-    const ctl = new AbortController();
-    stream = ctl;
-    void (async () => {
-      while (!ctl.signal.aborted) {
-        try {
-          const res = await fetch(`${baseUrl}/api/events`, { headers, signal: ctl.signal, cache: 'no-store' });
-          if (!res.ok || !res.body) throw new Error(`events: HTTP ${res.status}`);
-          const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-          let buf = '';
-          for (;;) {
-            const { value, done } = await reader.read();
-            if (done) break;
-            buf = sseMessages(buf + value, (data) => {
-              const { event, payload } = JSON.parse(data) as { event: ApiEventName; payload: ApiEvents[ApiEventName] };
-              for (const l of listeners) l(event, payload);
-            });
-          }
-        } catch {
-          if (ctl.signal.aborted) return;
-        }
-        // The stream ended (server restart, proxy timeout): reconnect as EventSource would.
-        await new Promise((r) => setTimeout(r, 2000));
-      }
-    })();
-  };
-  return {
-    async invoke(method, input) {
-      const res = await fetch(`${baseUrl}/api/${method}`, {
-        method: 'POST',
-        headers: { ...headers, 'content-type': 'application/json' },
-        body: JSON.stringify(input ?? {}),
-      });
-      const text = await res.text();
-      try {
-        return JSON.parse(text);
-      } catch {
-        return { ok: false, error: { name: 'HttpError', code: 'INTERNAL', message: `HTTP ${res.status}: ${text.slice(0, 200)}` } };
-      }
-    },
-    subscribe(listener) {
-      listeners.add(listener as never);
-      open();
-      return () => {
-        listeners.delete(listener as never);
-        if (listeners.size === 0 && stream) {
-          stream.abort();
-          stream = null;
-        }
-      };
-    },
-  };
-}
-
 /** Sends one file's bytes to the web host (`POST /api/upload`); resolves with its path on the server. */
 export async function uploadFile(conn: Connection, file: File): Promise<{ path: string; name: string; size: number }> {
   const res = await fetch(`${conn.baseUrl}/api/upload?name=${encodeURIComponent(file.name)}`, {
@@ -154,5 +82,5 @@ export function connect(): Connection {
   if (window.strata) return { transport: ipcTransport(window.strata), kind: 'electron', baseUrl: '', token: '' };
   const token = takeToken();
   const baseUrl = pageBaseUrl(window.location.href);
-  return { transport: webTransport(baseUrl, token), kind: 'web', baseUrl, token };
+  return { transport: httpTransport(baseUrl, token), kind: 'web', baseUrl, token };
 }
