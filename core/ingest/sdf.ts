@@ -203,17 +203,24 @@ export class SdfParser {
   private startBlock(text: string, s: number): void {
     this.blockLine = this.lineNo;
     this.lineInBlock = 0;
-    this.chars = 0;
-    this.excerpt = text.slice(s, Math.min(text.length, s + EXCERPT_CHARS * 2));
-    this.hasContent = false;
+    this.resetRecord(text, s, '', null);
+  }
+
+  /**
+   * Fresh per-record state for a record starting at offset `s` of `text`; `head` is text of the record that
+   * was already read (the header lines found by splitBefore), `title` its title when known.
+   */
+  private resetRecord(text: string, s: number, head: string, title: string | null): void {
+    this.chars = head.length;
+    this.excerpt = head + text.slice(s, Math.min(text.length, s + EXCERPT_CHARS * 2));
+    this.hasContent = head.trim().length > 0;
     this.bad = null;
     this.v3000 = false;
     this.atoms = -1;
     this.bonds = -1;
     this.countsLine = '';
-    this.title = null;
+    this.title = title;
     this.molblock = '';
-    this.molParts = [];
     this.props = {};
     this.propOrdinal = 0;
     this.valStart = -1;
@@ -223,11 +230,14 @@ export class SdfParser {
     if (this.finished + 1 <= this.skipThrough) {
       this.state = State.Drain;
       this.molStart = -1;
+      this.molParts = [];
     } else {
       this.state = State.Mol;
+      this.molParts = head ? [head] : [];
       this.molStart = s;
     }
   }
+
 
   /** Remember line [s, next) as the newest ring entry. */
   private remember(s: number, next: number): void {
@@ -268,31 +278,7 @@ export class SdfParser {
     const raw = parts.join('');
     this.blockLine = headLine;
     this.lineInBlock = RING;
-    this.chars = raw.length;
-    this.excerpt = raw + text.slice(s, Math.min(text.length, s + EXCERPT_CHARS * 2));
-    this.hasContent = raw.trim().length > 0;
-    this.bad = null;
-    this.v3000 = false;
-    this.atoms = -1;
-    this.bonds = -1;
-    this.countsLine = '';
-    this.title = cleanBlock(parts[0]).trim() || null;
-    this.molblock = '';
-    this.props = {};
-    this.propOrdinal = 0;
-    this.valStart = -1;
-    this.valParts = [];
-    this.mEndLine = 0;
-    this.ringCount = 0;
-    if (this.finished + 1 <= this.skipThrough) {
-      this.state = State.Drain;
-      this.molStart = -1;
-      this.molParts = [];
-    } else {
-      this.state = State.Mol;
-      this.molParts = [raw];
-      this.molStart = s;
-    }
+    this.resetRecord(text, s, raw, cleanBlock(parts[0]).trim() || null);
   }
 
   private markBad(reason: string): void {
