@@ -6,13 +6,13 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createEngine, type Engine } from '../../core/engine.js';
 import { startHost, type Host } from '../../core/host/server.js';
 import type { ImportSummary, JobState } from '../../core/api/contract.js';
+import { httpRequest, type RequestOptions } from '../helpers/http.js';
 
 let root: string;
 let project: string;
@@ -22,16 +22,8 @@ let host: Host;
 // Looks like a password file: nothing in it is a structure.
 const SECRET = 'root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\nsvc:x:998:998:TOPSECRET-4711:/srv:/bin/false\n';
 
-function send(opts: { method?: string; path: string; headers?: Record<string, string>; body?: string | Buffer }): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: host.port, method: opts.method ?? 'POST', path: opts.path, headers: opts.headers }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (c: Buffer) => parts.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString('utf8') }));
-    });
-    req.on('error', reject);
-    req.end(opts.body);
-  });
+function send(opts: RequestOptions): Promise<{ status: number; body: string }> {
+  return httpRequest(host.port, opts, 'POST');
 }
 
 const auth = () => ({ authorization: `Bearer ${host.token}` });

@@ -15,6 +15,7 @@ import { EventHub, type Dispatcher } from '../../core/api/dispatch.js';
 import type { ApiResponse } from '../../core/api/contract.js';
 import { startHost, type Host } from '../../core/host/server.js';
 import { jsonTooDeep } from '../../core/host/security.js';
+import { httpRequest, type Reply, type RequestOptions } from '../helpers/http.js';
 
 let root: string;
 let data: string;
@@ -30,23 +31,8 @@ const dispatcher: Dispatcher = {
   subscribe: (l) => hub.subscribe(l),
 };
 
-interface Reply { status: number; body: string }
-
-function send(h: Host, opts: { method?: string; path: string; headers?: Record<string, string>; chunks?: Buffer[]; body?: string }): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: h.port, method: opts.method ?? 'POST', path: opts.path, headers: opts.headers }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (c: Buffer) => parts.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString('utf8') }));
-      res.on('error', reject);
-    });
-    // The server may close the connection once it has answered: that is not a failure here.
-    req.on('error', (err: NodeJS.ErrnoException) => (err.code === 'EPIPE' || err.code === 'ECONNRESET' ? undefined : reject(err)));
-    if (opts.chunks) {
-      for (const c of opts.chunks) req.write(c);
-      req.end();
-    } else req.end(opts.body);
-  });
+function send(h: Host, opts: RequestOptions): Promise<Reply> {
+  return httpRequest(h.port, opts, 'POST');
 }
 
 const auth = (h: Host) => ({ authorization: `Bearer ${h.token}` });

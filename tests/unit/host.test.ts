@@ -15,6 +15,7 @@ import type { ApiResponse, JobState } from '../../core/api/contract.js';
 import { startHost, type Host } from '../../core/host/server.js';
 import { resolveStaticPath, injectToken, APP_CSP, PLOT_CSP } from '../../core/host/static.js';
 import { tokenMatches, normaliseOrigin, hostAllowed, allowedHosts } from '../../core/host/security.js';
+import { httpRequest, type Reply, type RequestOptions } from '../helpers/http.js';
 
 let root: string;
 let host: Host;
@@ -30,19 +31,8 @@ const dispatcher: Dispatcher = {
   subscribe: (l) => hub.subscribe(l),
 };
 
-interface Reply { status: number; headers: http.IncomingHttpHeaders; body: string }
-
-function request(h: Host, opts: { method?: string; path: string; headers?: Record<string, string>; body?: string | Buffer }): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: h.port, method: opts.method ?? 'GET', path: opts.path, headers: opts.headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(opts.body);
-  });
+function request(h: Host, opts: RequestOptions): Promise<Reply> {
+  return httpRequest(h.port, opts);
 }
 
 const api = (h: Host, method: string, body: unknown, headers: Record<string, string> = {}) =>
