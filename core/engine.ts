@@ -170,6 +170,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       return { deleted };
     },
     'models.list': async () => (await listModels(modelsDir, { builtinIds: [DEFAULT_MODEL_ID] })).models.map((m) => m.info),
+    'models.rejected': async () => (await listModels(modelsDir)).rejected.map((r) => ({ dir: r.dir, message: r.message })),
     'screen.run': async (req) => {
       const ctx = await screenCtx(req.modelId);
       const jobId = jobs.start('screen', async (job) => (await runScreen(ctx, req, job)).result);

@@ -227,6 +227,12 @@ export interface SubgroupPreview {
   warning: string | null;
 }
 
+export interface RejectedModel {
+  /** The entry's folder in the models directory. */
+  dir: string;
+  message: string;
+}
+
 export interface ModelInfo {
   id: string;
   name: string;
@@ -370,6 +376,8 @@ export interface Api {
   'subgroups.delete': [{ name: string }, { deleted: boolean }];
 
   'models.list': [Record<string, never>, ModelInfo[]];
+  /** Entries of the models folder that are not usable models, each with why (dangling link, FIFO, bad manifest, …). */
+  'models.rejected': [Record<string, never>, RejectedModel[]];
 
   'screen.run': [ScreenRequest, { jobId: string }];
   'screen.results': [PageRequest & { runId: number; subgroup: string; sort?: { column: keyof RankedRow; dir: SortDir } }, Page<RankedRow>];

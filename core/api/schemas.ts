@@ -74,6 +74,7 @@ export const inputSchemas = {
   'subgroups.save': z.object({ name: z.string().min(1).max(200), rule: z.string().min(1).max(10_000), createdAt: z.string().optional() }).strict(),
   'subgroups.delete': z.object({ name: z.string().min(1).max(200) }).strict(),
   'models.list': empty,
+  'models.rejected': empty,
   'screen.run': z.object({
     subgroups: z.array(z.string().min(1).max(10_000)).min(1).max(200),
     modelId: z.string().min(1).max(200).optional(),

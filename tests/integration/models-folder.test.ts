@@ -11,6 +11,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { findModel, listModels, releaseModels } from '../../core/predict/registry.js';
+import { createEngine } from '../../core/engine.js';
+import { createClient } from '../../core/api/client.js';
 
 const FIXTURE = path.join(import.meta.dirname, '../../models/fixtures/lab-pairwise-mlp');
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-models-'));
@@ -74,4 +76,16 @@ test('broken entries are listed with the reason and never break the others; noth
   const good = await findModel(models, 'good');
   assert.equal(good.manifest.id, 'good');
   await assert.rejects(findModel(models, 'fifo-onnx'), /is a FIFO/);
+
+  // Through the API: the usable model is listed, the broken entries come with their reasons.
+  const engine = await createEngine({ projectFile: path.join(root, 'p.strata'), modelsDir: models, threads: 1 });
+  try {
+    const api = createClient(engine.dispatcher);
+    assert.deepEqual((await api.call('models.list', {})).map((m) => m.id), ['good']);
+    const rejected = await api.call('models.rejected', {});
+    assert.deepEqual(rejected.map((r) => path.basename(r.dir)).sort(), Object.keys(why).sort());
+    assert.ok(rejected.every((r) => r.message === why[path.basename(r.dir)]));
+  } finally {
+    await engine.close();
+  }
 });
