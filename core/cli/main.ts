@@ -361,7 +361,7 @@ export function buildProgram(out: { code: number }): Command {
         const models = await s.api.call('models.list', {});
         print(!!o.json, models, () => models.map((m) => `${m.id}${m.builtin ? ' (shipped)' : ''}: ${m.name} — ${m.outputUnits}, sha256 ${m.sha256.slice(0, 12)}…`).join('\n'));
         // A model a lab dropped in that does not appear above: say why, on stderr (stdout stays the list).
-        for (const r of await s.api.call('models.rejected', {})) printErr(`not usable: ${r.dir}: ${r.message}\n`);
+        for (const r of await s.api.call('models.rejected', {})) printErr(`not usable: ${r.message}\n`);
       });
     });
 
