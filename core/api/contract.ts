@@ -123,7 +123,7 @@ export interface ImportSummary {
     /** Records skipped because an earlier, interrupted import of the same file already stored them. */
     resumedFrom: number;
     skippedAsAlreadyImported: boolean;
-    /** Set when the file as a whole could not be read (missing, no structure column, unknown format). */
+    /** Set when the file could not be read (missing, no structure column, unknown format) or stopped part-way (it changed during import); records committed before stay and are counted. */
     error: string | null;
   }[];
   read: number;

@@ -102,8 +102,9 @@ function num(n: number): string {
   return n.toLocaleString('en-US');
 }
 
-function humanImport(s: ImportSummary): string {
-  const lines = s.files.map((f) => f.error ? `${f.file}: NOT IMPORTED: ${f.error}` : f.skippedAsAlreadyImported
+export function humanImport(s: ImportSummary): string {
+  // A file that failed part-way (e.g. changed during import) keeps the records committed before: say how many.
+  const lines = s.files.map((f) => f.error ? `${f.file}: ${f.read ? `STOPPED after ${num(f.read)} records (imported ${num(f.imported)}, duplicates ${num(f.duplicates)}, failed ${num(f.failed)} kept)` : 'NOT IMPORTED'}: ${f.error}` : f.skippedAsAlreadyImported
     ? `${f.file}: already imported completely (source ${f.sourceId}); nothing to do`
     : `${f.file}: read ${num(f.read)}, imported ${num(f.imported)}, duplicates ${num(f.duplicates)}, failed ${num(f.failed)}${f.resumedFrom ? ` (resumed after record ${num(f.resumedFrom)})` : ''}`);
   lines.push(`total: read ${num(s.read)} = imported ${num(s.imported)} + duplicates ${num(s.duplicates)} + failed ${num(s.failed)} in ${s.seconds.toFixed(1)} s (${num(Math.round(s.read / Math.max(s.seconds, 1e-9)))} records/s)`);
