@@ -1,0 +1,19 @@
+/**
+ * How much a few measured lines help an unseen drug, and whether the intervals stay calibrated, on GDSC:
+ * drug-grouped folds; the basis and hyperparameters come from the training drugs only (hyperparameters
+ * on an inner split of them); each held-out drug gets K random lines "measured" and the others predicted.
+ * Prior: the cell-line-mean baseline (line mean + mean drug offset), i.e. no model at all, so the figures
+ * isolate what the measurements add. Usage: node --import tsx bench/measure-eval.ts [dataDir] [--folds 5]
+ */
+import { loadGdsc } from '../core/train/data.js';
+import { evaluateMeasured } from '../core/measure/evaluate.js';
+
+const dataDir = process.argv[2] && !process.argv[2].startsWith('--') ? process.argv[2] : '../shared/data/gdsc_v17';
+const t0 = performance.now();
+const data = loadGdsc(dataDir);
+for (const choose of ['random', 'suggest'] as const) {
+  const r = evaluateMeasured(data, { folds: 5, ks: [0, 1, 3, 5, 10, 20, 40], seed: 1, choose });
+  console.log(`\nlines chosen: ${choose}; GDSC ${data.drugs.length} drug groups × ${data.cellLines.cosmicIds.length} lines, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.log('K\tdrugs\tRMSE\tper-drug r\tNPDP\tcov90\tmean half-width');
+  for (const row of r) console.log(`${row.k}\t${row.drugs}\t${row.rmse.toFixed(3)}\t${row.perDrugPearson.toFixed(3)}\t${row.npdp.toFixed(3)}\t${(row.coverage * 100).toFixed(1)}%\t${row.halfWidth.toFixed(2)}`);
+}
