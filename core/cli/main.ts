@@ -13,6 +13,7 @@ import type { Engine } from '../engine.js';
 import { createEngine, REPO_ROOT } from '../engine.js';
 import { APP_VERSION } from '../version.js';
 import { registerPanelCommand } from './panel.js';
+import { registerMeasureCommand } from './measure.js';
 import { ProgressPrinter } from './progress.js';
 import { writeRanked } from './ranked-output.js';
 import { safeForTerminal, safeJson } from './terminal.js';
@@ -445,6 +446,7 @@ export function buildProgram(out: { code: number }): Command {
     });
 
   registerPanelCommand(program);
+  registerMeasureCommand(program);
 
   registerShard(program, out, CliError);
   return program;
