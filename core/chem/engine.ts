@@ -2,7 +2,7 @@
  * The per-thread chemistry engine: everything the RDKit worker does, callable in-thread too (tests,
  * benchmarks). One RDKit WASM module per engine; replaced ("recycled") when it fails.
  *
- * processBatch, phase 1, per record: size guard → parse (get_mol) → canonical SMILES → standardise
+ * processBatch, phase 1, per record: size guard → parse (get_mol; molblocks with removeHs) → canonical SMILES → standardise
  * (skipped when the SMILES has no '.' and no charge: then the parent IS the parsed molecule) →
  * get_descriptors() on the parent → Morgan fingerprint → delete.
  * Phase 2, for the whole batch: QED from those descriptors plus JS pattern counts on the parent SMILES.
@@ -53,6 +53,15 @@ const I_HBA = RDKIT_DESCRIPTOR_NAMES.indexOf('NumHBA');
 const I_TPSA = RDKIT_DESCRIPTOR_NAMES.indexOf('tpsa');
 const I_ROTB = RDKIT_DESCRIPTOR_NAMES.indexOf('NumRotatableBonds');
 const I_HEAVY = RDKIT_DESCRIPTOR_NAMES.indexOf('NumHeavyAtoms');
+
+/**
+ * Molblocks are parsed with RDKit's removeHs (MinimalLib keeps drawn H atoms unless asked): a record that
+ * draws its hydrogens (PubChem's all do) must give the molecule, descriptors and duplicate identity of the
+ * same structure written without them. RDKit's default RemoveHsParameters keep the H atoms that carry
+ * meaning — isotopic H ([2H], [3H]), H defining double-bond stereo, H on degree-0 or H2 — and wedge
+ * stereo is perceived from the drawing before the H atoms go.
+ */
+const MOLBLOCK_DETAILS = JSON.stringify({ removeHs: true });
 
 const EMPTY_MOLBLOCK = '\n     RDKit          2D\n\n  0  0  0  0  0  0  0  0  0  0999 V2000\nM  END\n';
 
@@ -283,7 +292,7 @@ export class ChemEngine {
     try {
       let t = performance.now();
       kit.clearLog();
-      mol = kit.track(kit.R.get_mol(text));
+      mol = kit.track(isMolblock ? kit.R.get_mol(text, MOLBLOCK_DETAILS) : kit.R.get_mol(text));
       if (!mol) {
         const msg = kit.logMessage() || (isMolblock ? diagnoseMolblock(text) : '');
         throw new RecordError(msg || `RDKit could not parse the ${isMolblock ? 'molblock' : 'SMILES'}`);

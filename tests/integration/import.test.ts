@@ -193,6 +193,37 @@ describe('a real library: approved drugs', () => {
   });
 });
 
+describe('drawn hydrogens', () => {
+  test('an SDF that draws its hydrogens and the SMILES of the same structures are one set of compounds: the second import is all duplicates', async (t) => {
+    const src = path.join(DATA, 'reference/pubchem_compound_1_250.sdf.gz');
+    if (!fs.existsSync(src)) {
+      t.skip(`${src} is not in the shared data`);
+      return;
+    }
+    // The first 40 PubChem records (every H drawn as an atom) and OpenEye's isomeric SMILES of each.
+    const records = zlib.gunzipSync(fs.readFileSync(src)).toString('utf8').split(/\$\$\$\$\r?\n/).filter((r) => r.includes('M  END')).slice(0, 40);
+    const sdf = path.join(tmpdir, 'drawn-h.sdf');
+    fs.writeFileSync(sdf, records.map((r) => `${r}$$$$\n`).join(''));
+    const smi = path.join(tmpdir, 'drawn-h.smi');
+    fs.writeFileSync(smi, records.map((r, i) => `${/<PUBCHEM_OPENEYE_ISO_SMILES>\r?\n(\S+)/.exec(r)![1]}\tsmiles-${i + 1}`).join('\n'));
+    const e = await open('drawn-h.strata');
+    try {
+      const first = (await importFiles(e.api, [sdf])).summary;
+      assertAccounted(first);
+      assert.equal(first.failed, 0);
+      const again = (await importFiles(e.api, [smi])).summary;
+      assertAccounted(again);
+      assert.deepEqual([again.read, again.imported, again.duplicates, again.failed], [40, 0, 40, 0]);
+      const dup = await e.api.call('compounds.query', { offset: 0, limit: 1, includeDuplicates: true, filters: [{ column: 'name', op: '=', value: 'smiles-1' }] });
+      const orig = await e.api.call('compounds.get', { id: dup.rows[0].duplicateOf! });
+      assert.equal(orig.smiles, dup.rows[0].smiles);
+      assert.ok(!orig.smiles.includes('[H]'), orig.smiles);
+    } finally {
+      await e.engine.close();
+    }
+  });
+});
+
 describe('cancel and resume', () => {
   test('a cancelled import keeps committed batches and resumes where it stopped', async () => {
     const src = zlib.gunzipSync(fs.readFileSync(path.join(DATA, 'libraries/chembl30_sample_a.csv.gz'))).toString('utf8').trim().split('\n');

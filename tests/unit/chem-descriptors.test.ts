@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { ChemEngine } from '../../core/chem/engine.js';
-import { DESCRIPTOR_NAMES } from '../../core/chem/types.js';
+import { DESCRIPTOR_NAMES, FP_BYTES } from '../../core/chem/types.js';
 import type { ChemBatchOutput } from '../../core/chem/types.js';
 import { Kit } from '../../core/chem/rdkit.js';
 import type { Mol } from '@rdkit/rdkit';
@@ -131,9 +131,8 @@ test('MW, donors, acceptors, rotatable bonds, rings vs the Daylight property set
  * in tests/fixtures/pubchem-disagreements.json.
  *
  * The records draw every hydrogen as an atom. RDKit's rotatable-bond (and other degree-based) definitions
- * are written for the hydrogen-suppressed graph, and the engine currently keeps drawn hydrogens (see the
- * todo test below), so the engine is given the same records with drawn H removed (RDKit removeHs): that is
- * the molecule RDKit's definitions are about.
+ * are written for the hydrogen-suppressed graph; the engine reads molblocks with RDKit's removeHs (the
+ * drawn-hydrogen tests below), so it is given the records as they are.
  */
 interface PubchemRecord { cid: number; molblock: string; props: Record<string, string> }
 interface DisagreementClass { class: string; reason: string; smarts?: string; perMatch?: number; kekule?: boolean; cids: number[] }
@@ -304,10 +303,11 @@ test('PubChem (pubchem_compound_1_250.sdf.gz): MW, donors, acceptors, rotatable 
     checkAgainstFixture('formula', fixture.formula, asGiven, formulaOff, m);
     checkAgainstFixture('inchikey', fixture.inchikey, asGiven, keyOff, m);
 
-    // --- Descriptors: the engine on the records with drawn H removed; only records standardisation left
-    // unchanged (the others' descriptors describe a different molecule, the neutralised parent).
+    // --- Descriptors: the engine on the records as PubChem drew them (it removes the drawn H, as RDKit's
+    // definitions assume); only records standardisation left unchanged (the others' descriptors describe
+    // a different molecule, the neutralised parent). The test's own SMARTS counts use the same molecule.
     const stripped = recs.map((r) => mol(r.molblock, '{"removeHs":true}')!);
-    const out = await engine.processBatch({ texts: stripped.map((x) => x.get_molblock()), molblock: new Uint8Array(recs.length).fill(1) });
+    const out = await engine.processBatch({ texts: recs.map((r) => r.molblock), molblock: new Uint8Array(recs.length).fill(1) });
     const compared = new Map<number, Mol>();
     const kekule = new Map<number, Mol>();
     const off = { mw: new Map<number, string>(), hbd: new Map<number, string>(), hba: new Map<number, string>(), rotb: new Map<number, string>(), tpsa: new Map<number, string>() };
@@ -424,32 +424,73 @@ test('PubChem (pubchem_compound_1_250.sdf.gz): MW, donors, acceptors, rotatable 
   }
 });
 
-test('an SDF record gives the same descriptors whether its hydrogens are drawn or not', { todo: 'the engine keeps the drawn H atoms of a molblock (get_mol without removeHs): on this file NumRotatableBonds, NumHBA, chi/kappa/Phi/labuteASA, QED and the duplicate identity differ from the same molecules without drawn H' }, async (t) => {
+test('an SDF record with drawn hydrogens is the molecule of its SMILES: same SMILES, identity, InChIKey, descriptors, fingerprint', async (t) => {
   if (!fs.existsSync(PUBCHEM_FILE)) {
     t.skip(`${PUBCHEM_FILE} is not in the shared data`);
     return;
   }
+  // PubChem draws every H as an atom; the same records carry OpenEye's isomeric SMILES (no H atoms), an
+  // independent writing of the same structure.
   const recs = pubchemRecords();
-  const kit = await Kit.create();
-  const texts = recs.map((r) => {
-    const x = kit.R.get_mol(r.molblock, '{"removeHs":true}')!;
-    const mb = x.get_molblock();
-    x.delete();
-    return mb;
-  });
   const drawn = await engine.processBatch({ texts: recs.map((r) => r.molblock), molblock: new Uint8Array(recs.length).fill(1) });
-  const implicit = await engine.processBatch({ texts, molblock: new Uint8Array(recs.length).fill(1) });
-  // records per field that differ (doubles compared to 1e-9: summation order may differ with H atoms present)
+  const smiles = await engine.processBatch({ texts: recs.map((r) => r.props.PUBCHEM_OPENEYE_ISO_SMILES), molblock: new Uint8Array(recs.length) });
+  const kit = await Kit.create();
+  const inchikey = (s: string) => {
+    const mol = kit.R.get_mol(s);
+    assert.ok(mol, s);
+    try {
+      return kit.R.get_inchikey_for_inchi(mol.get_inchi());
+    } finally {
+      mol.delete();
+    }
+  };
+  // records per field that differ (doubles compared to 1e-9)
   const differ: Record<string, number[]> = {};
   const note = (field: string, k: number) => (differ[field] ??= []).push(recs[k].cid);
   for (let k = 0; k < recs.length; k++) {
-    if (drawn.identity[k] !== implicit.identity[k]) note('identity', k);
+    assert.ok(drawn.ok[k] && smiles.ok[k], `CID ${recs[k].cid}: ${drawn.error[k] ?? smiles.error[k]}`);
+    if (drawn.originalSmiles[k] !== smiles.originalSmiles[k]) note('canonical SMILES', k);
+    if (drawn.identity[k] !== smiles.identity[k]) note('identity', k);
+    if (drawn.originalSmiles[k].includes('[H]')) note('H atoms kept', k);
+    if (inchikey(drawn.originalSmiles[k]) !== recs[k].props.PUBCHEM_IUPAC_INCHIKEY) note('InChIKey (PubChem)', k);
     for (const name of DESCRIPTOR_NAMES) {
-      const a = desc(drawn, k, name), b = desc(implicit, k, name);
+      const a = desc(drawn, k, name), b = desc(smiles, k, name);
       if (!(Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)))) note(name, k);
     }
+    const fp = (o: ChemBatchOutput) => o.fingerprints.subarray(k * FP_BYTES, (k + 1) * FP_BYTES);
+    if (!Buffer.from(fp(drawn)).equals(Buffer.from(fp(smiles)))) note('Morgan fingerprint', k);
   }
   assert.deepEqual(Object.entries(differ).map(([f, cids]) => `${f}: ${cids.length} records (CIDs ${cids.slice(0, 8).join(', ')}…)`), []);
+});
+
+test('drawn hydrogens that carry meaning stay: isotopes, H2; wedge stereo drawn on an H is kept', async () => {
+  // Molblocks written by RDKit from the molecule with explicit H (coordinates and wedges computed by
+  // RDKit, the wedge on the H atom at each stereocentre), read back by the engine.
+  const cases = ['C[C@@H](N)C(=O)O', 'C[C@H](N)C(=O)O', 'CC[C@H](C)O', 'F/C=C/F', 'F/C=C\\F', '[2H]C([2H])([2H])O', '[3H]C(=O)O', '[H][H]', 'CC(=O)[O-].[Na+]'];
+  const kit = await Kit.create();
+  const molblocks = cases.map((s) => {
+    const mol = kit.R.get_mol(s);
+    assert.ok(mol, s);
+    const withH = kit.R.get_mol(mol.add_hs());
+    mol.delete();
+    assert.ok(withH, s);
+    try {
+      return withH.get_molblock();
+    } finally {
+      withH.delete();
+    }
+  });
+  assert.ok(molblocks.every((mb) => / H {3}0/.test(mb)), 'every molblock draws H atoms');
+  const drawn = await engine.processBatch({ texts: molblocks, molblock: new Uint8Array(cases.length).fill(1) });
+  const smiles = await engine.processBatch({ texts: cases, molblock: new Uint8Array(cases.length) });
+  for (let k = 0; k < cases.length; k++) {
+    assert.ok(drawn.ok[k], `${cases[k]}: ${drawn.error[k]}`);
+    assert.equal(drawn.identity[k], smiles.identity[k], cases[k]);
+    assert.equal(drawn.originalSmiles[k], smiles.originalSmiles[k], cases[k]);
+  }
+  // the two alanines stay two structures; the isotopes and H2 keep their H atoms
+  assert.notEqual(drawn.identity[0], drawn.identity[1]);
+  assert.deepEqual([5, 6, 7].map((k) => drawn.identity[k]), ['[2H]C([2H])([2H])O', '[3H]C(=O)O', '[H][H]']);
 });
 
 test('flags and lipinski_violations follow their definitions', async () => {
