@@ -29,6 +29,7 @@ import { getRun, runSubgroups, screenCompound, screenHeatmap, screenResults } fr
 import { writeRankedFile } from './export/ranked.js';
 import { prepareOutput, sidecarOf } from './export/output-guard.js';
 import { explainCompound } from './screen/explain.js';
+import { annotateCompounds, vocabularyInfo } from './library/mechanism.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -118,6 +119,13 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       for await (const id of iterateIds(await queryCtx(), req, req.limit)) ids.push(id);
       return { ids };
     },
+    'compounds.annotate': (req) => {
+      const r = annotateCompounds(db, req);
+      // Counts of filters on the mechanism columns are cached per query; nothing else depends on them.
+      cache.totals.clear();
+      return r;
+    },
+    'mechanism.vocabulary': () => vocabularyInfo(),
     'export.write': async (req: ApiInput<'export.write'>) => {
       // Refuse a bad output (the project, a SQLite file, an existing file without overwrite, ...)
       // now, as the call's error, rather than as a failed job.

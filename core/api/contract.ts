@@ -103,6 +103,12 @@ export interface ProjectInfo {
 
 export interface ImportIssue {
   id: number;
+  /**
+   * 'failure': the record was not imported. 'note': it was imported, and there is something to know about it
+   * (a declared target no training drug carries, a pathway outside the vocabulary, a duplicate declaring a
+   * different mechanism than its first occurrence). Record 0 is the file as a whole.
+   */
+  kind: 'failure' | 'note';
   sourceId: number;
   file: string;
   record: number;
@@ -131,6 +137,8 @@ export interface ImportSummary {
   duplicates: number;
   failed: number;
   failures: ImportIssue[];
+  /** Notes on imported records (kind 'note'), at most 1000 per file. */
+  notes: ImportIssue[];
   cancelled: boolean;
   seconds: number;
 }
@@ -141,6 +149,48 @@ export interface ImportRequest {
   idColumn?: string;
   /** Force a format instead of detecting it from the file name and content. */
   format?: 'sdf' | 'smi' | 'csv' | 'tsv';
+  /**
+   * Column (CSV/TSV) or SDF data field with the declared targets (exact name first, then case-insensitive).
+   * Default: detected among `targets`, `target`, `putative_targets`, … (core/library/mechanism.ts).
+   */
+  targetsColumn?: string;
+  /** Column or SDF data field with the declared target pathway. Default: detected among `target_pathway`, `pathway`, …. */
+  pathwayColumn?: string;
+}
+
+/**
+ * Declare (or clear) the mechanism of compounds. Each id stands for its structure: the first occurrence and
+ * every duplicate of it are written alike. A field left out is left unchanged; null or '' clears it.
+ */
+export interface AnnotateRequest {
+  ids: number[];
+  /** Free text (`MEK1/2`, `BRAF; CRAF`) or a list of names; normalised as at import. */
+  targets?: string | string[] | null;
+  /** A pathway of the vocabulary (matched case- and punctuation-insensitively) or any text, kept as given when unknown. */
+  pathway?: string | null;
+}
+
+export interface AnnotateResult {
+  /** Distinct structures (first occurrences) annotated. */
+  structures: number;
+  /** Compound records written (structures plus their duplicates). */
+  compounds: number;
+  /** The stored targets (null: cleared); absent when the request left them unchanged. */
+  targets?: string | null;
+  pathway?: string | null;
+  /** Declared targets no training drug carries (they carry no genotype information to the prediction). */
+  unknownTargets: string[];
+  /** Whether the stored pathway is one of the training drugs'; null when none is stored or it was left unchanged. */
+  pathwayKnown: boolean | null;
+  /** The closest vocabulary pathways when the pathway is unknown. */
+  pathwaySuggestions: string[];
+}
+
+export interface MechanismVocabularyInfo {
+  source: string;
+  /** The training drugs' pathways with the number of drug groups carrying each, most common first. */
+  pathways: { name: string; drugs: number }[];
+  targets: { name: string; drugs: number }[];
 }
 
 export interface CompoundDetail {
@@ -158,6 +208,14 @@ export interface CompoundDetail {
   /** Structural alerts the parent matches (e.g. PAINS), by set; null when not computed yet. */
   alerts: { set: string; id: string }[] | null;
   properties: Record<string, string>;
+  /** Declared targets of the structure (normalised, ", "-separated), null when none. */
+  targets: string | null;
+  /** Declared target pathway of the structure, null when none. */
+  targetPathway: string | null;
+  /** Declared targets that no training drug carries. */
+  unknownTargets: string[];
+  /** False when the pathway is outside the training vocabulary (null when none is declared). */
+  pathwayKnown: boolean | null;
   svg: string;
 }
 
@@ -353,7 +411,7 @@ export interface Api {
   'project.provenance': [PageRequest, Page<{ id: number; at: string; operation: string; params: unknown; result: unknown }>];
 
   'library.import': [ImportRequest, { jobId: string }];
-  'library.report': [PageRequest & { sourceId?: number; search?: string }, Page<ImportIssue>];
+  'library.report': [PageRequest & { sourceId?: number; search?: string; kind?: ImportIssue['kind'] }, Page<ImportIssue>];
 
   'compounds.columns': [Record<string, never>, ColumnInfo[]];
   'compounds.query': [CompoundQuery & PageRequest & { columns?: string[] }, Page<CompoundRow>];
@@ -361,6 +419,10 @@ export interface Api {
   'compounds.get': [{ id: number }, CompoundDetail];
   'compounds.depict': [{ smiles: string; highlight?: string; width?: number; height?: number }, { svg: string }];
   'compounds.ids': [CompoundQuery & { limit?: number }, { ids: number[] }];
+  /** Declare or clear targets/pathway of one compound or a selection; logged in provenance. */
+  'compounds.annotate': [AnnotateRequest, AnnotateResult];
+  /** The training drugs' pathways and targets (suggestions for annotating). */
+  'mechanism.vocabulary': [Record<string, never>, MechanismVocabularyInfo];
 
   'export.write': [ExportRequest, { jobId: string }];
 

@@ -114,6 +114,11 @@ export function humanImport(s: ImportSummary): string {
     for (const f of s.failures.slice(0, 20)) lines.push(`  ${f.file} record ${f.record}${f.line != null ? ` (line ${f.line})` : ''}: ${f.reason}`);
     if (s.failed > 20) lines.push(`  … ${num(s.failed - 20)} more: see \`strata report\` or --json`);
   }
+  if (s.notes.length) {
+    lines.push('notes (imported, but worth knowing):');
+    for (const f of s.notes.slice(0, 20)) lines.push(`  ${f.file}${f.record ? ` record ${f.record}${f.line != null ? ` (line ${f.line})` : ''}` : ''}: ${f.reason}`);
+    if (s.notes.length > 20) lines.push(`  … ${num(s.notes.length - 20)} more: see \`strata report --notes\` or --json`);
+  }
   if (s.cancelled) lines.push('cancelled: committed records are kept; run the same command again to resume.');
   return lines.join('\n');
 }
@@ -179,13 +184,15 @@ export function buildProgram(out: { code: number }): Command {
     .option('--smiles-column <name>', 'structure column of a CSV/TSV (default: detected)')
     .option('--id-column <name>', 'identifier column of a CSV/TSV (default: detected)')
     .option('--format <fmt>', 'force the format: sdf, smi, csv or tsv')
+    .option('--targets-column <name>', 'column or SDF field with the declared targets (default: detected: targets, target, …)')
+    .option('--pathway-column <name>', 'column or SDF field with the declared target pathway (default: detected: target_pathway, pathway, …)')
     .option('--threads <n>', 'worker threads (default: all cores)', (v) => Number.parseInt(v, 10))
     .option('--json', 'print a machine-readable summary on stdout')
     .option('-q, --quiet', 'no progress display')
     .action(async (files: string[], o) => {
       for (const f of files) if (!fs.existsSync(f)) throw new CliError(`${f}: no such file`);
       await withEngine(o.project, async (s) => {
-        const state = await runJob(s, () => s.api.call('library.import', { files, smilesColumn: o.smilesColumn, idColumn: o.idColumn, format: o.format }), !!o.quiet);
+        const state = await runJob(s, () => s.api.call('library.import', { files, smilesColumn: o.smilesColumn, idColumn: o.idColumn, format: o.format, targetsColumn: o.targetsColumn, pathwayColumn: o.pathwayColumn }), !!o.quiet);
         if (state.status === 'failed') throw new CliError(`import failed: ${state.error?.message}`);
         const summary = state.result as ImportSummary | null;
         if (!summary) throw new CliError('import was cancelled before any file was read; run the same command again to resume', 130);
@@ -208,14 +215,15 @@ export function buildProgram(out: { code: number }): Command {
     });
 
   program.command('report')
-    .description('list the records that failed to import, with file, record, line and reason')
+    .description('list the records that failed to import, with file, record, line and reason (--notes: the notes on imported records instead)')
     .requiredOption('-p, --project <file>', 'project file')
     .option('--limit <n>', 'rows', (v) => Number.parseInt(v, 10), 1000)
+    .option('--notes', 'list the notes (unknown targets or pathways, duplicates declaring another mechanism)')
     .option('--json', 'machine-readable output')
     .action(async (o) => {
       await withEngine(o.project, async (s) => {
-        const page = await s.api.call('library.report', { offset: 0, limit: o.limit });
-        print(!!o.json, page, () => [`${page.total} failed records`, ...page.rows.map((r) => `${r.file}\trecord ${r.record}${r.line != null ? `\tline ${r.line}` : ''}\t${r.reason}`)].join('\n'));
+        const page = await s.api.call('library.report', { offset: 0, limit: o.limit, kind: o.notes ? 'note' : 'failure' });
+        print(!!o.json, page, () => [`${page.total} ${o.notes ? 'notes' : 'failed records'}`, ...page.rows.map((r) => `${r.file}\trecord ${r.record}${r.line != null ? `\tline ${r.line}` : ''}\t${r.reason}`)].join('\n'));
       });
     });
 
@@ -340,6 +348,8 @@ export function buildProgram(out: { code: number }): Command {
     .option('--smiles-column <name>', 'structure column of a CSV/TSV')
     .option('--id-column <name>', 'identifier column of a CSV/TSV')
     .option('--force', 'replace the output file if it exists')
+    .option('--targets-column <name>', 'column or SDF field with the declared targets (default: detected as for import)')
+    .option('--pathway-column <name>', 'column or SDF field with the declared target pathway (default: detected as for import)')
     .option('--json', 'machine-readable summary')
     .option('-q, --quiet', 'no progress display')
     .action(async (o) => {
@@ -347,7 +357,7 @@ export function buildProgram(out: { code: number }): Command {
       const { predictFile } = await import('../screen/predict-file.js');
       await withScratchEngine(async (s) => {
         const printer = new ProgressPrinter(process.stderr, !!o.quiet);
-        const r = await predictFile(s.engine, { compounds: o.compounds, panel: o.panel, out: o.out, modelId: o.model, smilesColumn: o.smilesColumn, idColumn: o.idColumn, panelSamples: o.samples, genome: o.genome, vcfSamples: o.vcfSample },
+        const r = await predictFile(s.engine, { compounds: o.compounds, panel: o.panel, out: o.out, modelId: o.model, smilesColumn: o.smilesColumn, idColumn: o.idColumn, panelSamples: o.samples, genome: o.genome, vcfSamples: o.vcfSample, targetsColumn: o.targetsColumn, pathwayColumn: o.pathwayColumn },
           (stage, done, total) => printer.update({ jobId: 'predict', kind: 'screen', stage, done, total, rate: 0, etaSeconds: null }));
         printer.done();
         print(!!o.json, r, () => [`wrote ${num(r.rows)} predictions (${num(r.compounds)} compounds × ${num(r.samples)} samples) to ${o.out}`,

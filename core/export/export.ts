@@ -50,6 +50,9 @@ export function sdfLine(s: string): string {
 
 const CHUNK = 500;
 
+/** The declared mechanism (normalised), after the descriptors. */
+export const MECHANISM_EXPORT_COLUMNS = ['targets', 'target_pathway'] as const;
+
 interface Row {
   id: number;
   name: string | null;
@@ -65,7 +68,7 @@ async function* rowsFor(db: Db, ids: AsyncIterable<number> | number[]): AsyncGen
   let buf: number[] = [];
   const flush = () => {
     const ph = buf.map(() => '?').join(',');
-    const got = db.prepare(`SELECT c.id, c.name, c.smiles, c.duplicate_of, s.name AS source, c.record_no, ${cols}
+    const got = db.prepare(`SELECT c.id, c.name, c.smiles, c.duplicate_of, s.name AS source, c.record_no, c.targets, c.target_pathway, ${cols}
       FROM compounds c JOIN sources s ON s.id = c.source_id LEFT JOIN descriptors d ON d.compound_id = coalesce(c.duplicate_of, c.id)
       WHERE c.id IN (${ph})`).all(...buf) as Row[];
     const byId = new Map(got.map((r) => [r.id, r]));
@@ -106,9 +109,12 @@ export async function exportCompounds(ctx: QueryContext, pool: ChemPool, args: E
   const provenance = {
     generator: `Strata ${APP_VERSION}`, exportedAt: new Date().toISOString(), project: path.resolve(args.projectPath), inputs: sources,
     query, ids: args.ids ? args.ids.length : undefined, rows: 0, format,
-    columns: ['id', 'name', 'smiles', 'source', 'record', ...DESCRIPTOR_TABLE_COLUMNS, ...propNames.map((p) => `prop:${p}`)],
+    columns: ['id', 'name', 'smiles', 'source', 'record', ...DESCRIPTOR_TABLE_COLUMNS, ...MECHANISM_EXPORT_COLUMNS, ...propNames.map((p) => `prop:${p}`)],
   };
-  const header = ['id', 'name', 'smiles', 'source', 'record', ...DESCRIPTOR_TABLE_COLUMNS, ...propNames];
+  // A source field named like one of Strata's columns (a file's own `targets` column) is written as `prop:<name>`.
+  const fixed = new Set<string>(['id', 'name', 'smiles', 'source', 'record', 'strata_id', 'SMILES', ...DESCRIPTOR_TABLE_COLUMNS, ...MECHANISM_EXPORT_COLUMNS]);
+  const propHeader = propNames.map((p) => (fixed.has(p) ? `prop:${p}` : p));
+  const header = ['id', 'name', 'smiles', 'source', 'record', ...DESCRIPTOR_TABLE_COLUMNS, ...MECHANISM_EXPORT_COLUMNS, ...propHeader];
   let n = 0;
   await writeAtomically(out, async (tmp) => {
     const xlsx = format === 'xlsx' ? openXlsx(tmp, header, provenance.generator) : null;
@@ -124,7 +130,7 @@ export async function exportCompounds(ctx: QueryContext, pool: ChemPool, args: E
         let text = '';
         rows.forEach((r, i) => {
           const p = props.get(r.id) ?? {};
-          const cells = () => [r.id, r.name, r.smiles, r.source, r.record_no, ...DESCRIPTOR_TABLE_COLUMNS.map((c) => r[c]), ...propNames.map((k) => p[k])];
+          const cells = () => [r.id, r.name, r.smiles, r.source, r.record_no, ...DESCRIPTOR_TABLE_COLUMNS.map((c) => r[c]), r.targets, r.target_pathway, ...propNames.map((k) => p[k])];
           if (xlsx) {
             xlsx.add(cells());
           } else if (format === 'csv') {
@@ -143,7 +149,9 @@ export async function exportCompounds(ctx: QueryContext, pool: ChemPool, args: E
             field('source', r.source);
             field('record', r.record_no);
             for (const c of DESCRIPTOR_TABLE_COLUMNS) field(c, r[c]);
-            for (const k of propNames) field(k, p[k]);
+            field('targets', r.targets);
+            field('target_pathway', r.target_pathway);
+            propNames.forEach((k, j) => field(propHeader[j], p[k]));
             text += '$$$$\n';
           }
         });

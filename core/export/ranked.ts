@@ -12,12 +12,29 @@ import { csvField, sdfLine } from './export.js';
 import { prepareOutput, sidecarOf, writeAtomically, writeTextAtomically } from './output-guard.js';
 
 export const RANKED_COLUMNS = ['rank', 'subgroup', 'compound_id', 'name', 'smiles', 'ln_ic50', 'pic50', 'ln_ic50_low', 'ln_ic50_high', 'spread', 'members',
-  'selectivity', 'domain_score', 'in_domain', 'qed', 'alerts', 'desirability'] as const;
+  'selectivity', 'selectivity_low', 'selectivity_high', 'domain_score', 'in_domain', 'qed', 'alerts', 'desirability',
+  // Added with the declared mechanism: what the genotype dependence rests on, and the declared mechanism itself.
+  'evidence', 'targets', 'target_pathway'] as const;
 
-function values(r: RankedRow): unknown[] {
-  const n = (v: number) => (Number.isFinite(v) ? v : null);
+type Mechanism = Map<number, { targets: string | null; target_pathway: string | null }>;
+
+function values(r: RankedRow, mech: Mechanism): unknown[] {
+  const n = (v: number | null) => (v != null && Number.isFinite(v) ? v : null);
+  const m = mech.get(r.compoundId);
   return [r.rank, r.subgroup, r.compoundId, r.name, r.smiles, n(r.lnIc50), n(r.pIc50), n(r.lnIc50Low), n(r.lnIc50High), n(r.spread), r.members,
-    n(r.selectivity), n(r.domainScore), r.inDomain ? 1 : 0, r.qed, r.alerts.join(';'), n(r.desirability)];
+    n(r.selectivity), n(r.selectivityLow), n(r.selectivityHigh), n(r.domainScore), r.inDomain ? 1 : 0, r.qed, r.alerts.join(';'), n(r.desirability),
+    r.evidence, m?.targets ?? null, m?.target_pathway ?? null];
+}
+
+/** The stored (normalised) targets and pathway of the ranked compounds. */
+function mechanismColumns(db: Db, ids: number[]): Mechanism {
+  const out: Mechanism = new Map();
+  const unique = [...new Set(ids)];
+  for (let i = 0; i < unique.length; i += 500) {
+    const part = unique.slice(i, i + 500);
+    for (const r of db.prepare(`SELECT id, targets, target_pathway FROM compounds WHERE id IN (${part.map(() => '?').join(',')})`).all(...part) as { id: number; targets: string | null; target_pathway: string | null }[]) out.set(r.id, r);
+  }
+  return out;
 }
 
 export async function writeRankedFile(db: Db, pool: ChemPool, args: { out: string; format?: 'csv' | 'sdf' | 'xlsx'; projectPath: string; overwrite?: boolean; result: Pick<ScreenResult, 'runId' | 'modelId' | 'modelSha256' | 'weights' | 'subgroups'>; rows: RankedRow[] }): Promise<{ rows: number; provenance: Record<string, unknown> }> {
@@ -28,11 +45,13 @@ export async function writeRankedFile(db: Db, pool: ChemPool, args: { out: strin
     run: args.result.runId, model: { id: args.result.modelId, sha256: args.result.modelSha256 },
     subgroups: args.result.subgroups.map((g) => ({ rule: g.rule, members: g.members, complement: g.complement, warning: g.warning })),
     weights: args.result.weights, rows: args.rows.length, format,
-    units: { ln_ic50: 'natural log of IC50 in µM (lower = more potent)', pic50: '-log10(IC50 in M)', selectivity: 'complement mean minus subgroup mean, ln units (> 0: more potent in the subgroup)', domain_score: 'highest Tanimoto (Morgan r=2, 2048 bits) to a training drug' },
+    units: { ln_ic50: 'natural log of IC50 in µM (lower = more potent)', pic50: '-log10(IC50 in M)', selectivity: 'complement mean minus subgroup mean, ln units (> 0: more potent in the subgroup)', domain_score: 'highest Tanimoto (Morgan r=2, 2048 bits) to a training drug',
+      selectivity_low: 'calibrated 90 % interval of selectivity, ln units (empty for runs without one)', evidence: 'what the genotype dependence rests on: target, pathway, neighbour or structure' },
   };
+  const mech = mechanismColumns(db, args.rows.map((r) => r.compoundId));
   await writeAtomically(out, async (tmp) => {
     if (format === 'csv') {
-      const lines = [RANKED_COLUMNS.join(','), ...args.rows.map((r) => values(r).map(csvField).join(','))];
+      const lines = [RANKED_COLUMNS.join(','), ...args.rows.map((r) => values(r, mech).map(csvField).join(','))];
       await fs.writeFile(tmp, `${lines.join('\n')}\n`);
     } else if (format === 'sdf') {
       const fh = await fs.open(tmp, 'w');
@@ -45,7 +64,7 @@ export async function writeRankedFile(db: Db, pool: ChemPool, args: { out: strin
             const lines = blocks[k].split('\n');
             lines[0] = sdfLine(r.name ?? `strata-${r.compoundId}`);
             text += lines.join('\n').replace(/\n?$/, '\n');
-            values(r).forEach((v, j) => {
+            values(r, mech).forEach((v, j) => {
               if (v != null && v !== '') text += `>  <${RANKED_COLUMNS[j]}>\n${sdfLine(String(v))}\n\n`;
             });
             text += '$$$$\n';
@@ -57,7 +76,7 @@ export async function writeRankedFile(db: Db, pool: ChemPool, args: { out: strin
       }
     } else {
       const { writeXlsx } = await import('./xlsx.js');
-      await writeXlsx(tmp, [...RANKED_COLUMNS], args.rows.map(values), provenance);
+      await writeXlsx(tmp, [...RANKED_COLUMNS], args.rows.map((r) => values(r, mech)), provenance);
     }
   });
   await writeTextAtomically(sidecarOf(out), `${JSON.stringify(provenance, null, 2)}\n`);

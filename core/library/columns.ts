@@ -46,8 +46,14 @@ export const CORE_COLUMNS: ColumnInfo[] = [
   { key: 'source_id', label: 'Source', kind: 'core', type: 'number' },
   { key: 'record_no', label: 'Record', kind: 'core', type: 'number', description: 'record number in the source file' },
 ];
+/** The declared mechanism (core/library/mechanism.ts), text columns of `compounds`. */
+export const MECHANISM_COLUMNS: ColumnInfo[] = [
+  { key: 'targets', label: 'Targets', kind: 'core', type: 'text', description: 'declared targets (normalised, comma-separated)' },
+  { key: 'target_pathway', label: 'Target pathway', kind: 'core', type: 'text', description: 'declared target pathway (the training drugs\' vocabulary where it matches)' },
+];
 const CORE_SQL: Record<string, string> = {
   id: 'c.id', name: 'c.name', smiles: 'c.smiles', heavy_atoms: 'c.heavy_atoms', source_id: 'c.source_id', record_no: 'c.record_no',
+  targets: 'c.targets', target_pathway: 'c.target_pathway',
 };
 
 export const DESCRIPTOR_COLUMN_INFO: ColumnInfo[] = NUMERIC_COLUMNS.map((key) => {
@@ -85,11 +91,11 @@ export class ColumnResolver {
   }
 
   all(): ColumnInfo[] {
-    return [...CORE_COLUMNS, ...DESCRIPTOR_COLUMN_INFO, ...FLAG_COLUMN_INFO, ...this.props.values()];
+    return [...CORE_COLUMNS, ...MECHANISM_COLUMNS, ...DESCRIPTOR_COLUMN_INFO, ...FLAG_COLUMN_INFO, ...this.props.values()];
   }
 
   resolve(key: string): ResolvedColumn {
-    if (key in CORE_SQL) return { info: CORE_COLUMNS.find((c) => c.key === key)!, sql: CORE_SQL[key] };
+    if (key in CORE_SQL) return { info: [...CORE_COLUMNS, ...MECHANISM_COLUMNS].find((c) => c.key === key)!, sql: CORE_SQL[key] };
     if (DESCRIPTOR_SET.has(key)) {
       const info = [...DESCRIPTOR_COLUMN_INFO, ...FLAG_COLUMN_INFO].find((c) => c.key === key)!;
       return { info, sql: `d."${key}"` };

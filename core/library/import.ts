@@ -28,6 +28,7 @@ import { sha256File } from '../util/hash.js';
 import { logProvenance } from './provenance.js';
 import { ensureScreenFpVersion } from './substructure.js';
 import { alertSets } from './alerts.js';
+import { MechanismFields, mechanismNotes } from './mechanism.js';
 
 /** Records per worker message: large enough to amortise messaging, small enough for smooth progress. */
 export const BATCH_SIZE = 256;
@@ -57,12 +58,12 @@ const EXCERPT_CHARS = 200;
 
 export async function importLibrary(db: Db, pool: ChemPool, req: ImportRequest, job: JobContext): Promise<ImportSummary> {
   const t0 = performance.now();
-  const summary: ImportSummary = { files: [], read: 0, imported: 0, duplicates: 0, failed: 0, failures: [], cancelled: false, seconds: 0 };
+  const summary: ImportSummary = { files: [], read: 0, imported: 0, duplicates: 0, failed: 0, failures: [], notes: [], cancelled: false, seconds: 0 };
   for (const file of req.files) {
     if (job.signal.aborted) break;
     let r: ImportSummary['files'][number];
     try {
-      r = await importOne(db, pool, file, req, job, summary.failures);
+      r = await importOne(db, pool, file, req, job, summary.failures, summary.notes);
     } catch (err) {
       if (job.signal.aborted) break;
       // One unreadable file does not stop the others; it is reported with the reason.
@@ -83,7 +84,7 @@ export async function importLibrary(db: Db, pool: ChemPool, req: ImportRequest, 
   return summary;
 }
 
-async function importOne(db: Db, pool: ChemPool, file: string, req: ImportRequest, job: JobContext, failures: ImportIssue[]): Promise<ImportSummary['files'][number]> {
+async function importOne(db: Db, pool: ChemPool, file: string, req: ImportRequest, job: JobContext, failures: ImportIssue[], notes: ImportIssue[]): Promise<ImportSummary['files'][number]> {
   const abs = path.resolve(file);
   let stat: fs.Stats;
   try {
@@ -95,7 +96,11 @@ async function importOne(db: Db, pool: ChemPool, file: string, req: ImportReques
 
   const name = path.basename(abs);
   const sha = await sha256File(abs, (n) => job.progress(`hash ${name}`, n, stat.size), job.signal);
-  const options = JSON.stringify({ smilesColumn: req.smilesColumn ?? null, idColumn: req.idColumn ?? null, format: req.format ?? null });
+  // The mechanism columns enter the options only when named, so a source recorded before they existed still resumes.
+  const options = JSON.stringify({
+    smilesColumn: req.smilesColumn ?? null, idColumn: req.idColumn ?? null, format: req.format ?? null,
+    ...(req.targetsColumn ? { targetsColumn: req.targetsColumn } : {}), ...(req.pathwayColumn ? { pathwayColumn: req.pathwayColumn } : {}),
+  });
 
   // The same content imported before: resume an interrupted run, or skip a finished one.
   const prior = db.prepare('SELECT id, status, last_record, n_read, n_imported, n_duplicates, n_failed FROM sources WHERE sha256 = ? AND options = ? ORDER BY id DESC LIMIT 1').get(sha, options) as SourceRow | undefined;
@@ -110,6 +115,15 @@ async function importOne(db: Db, pool: ChemPool, file: string, req: ImportReques
   });
   let bytes = 0;
   let totalBytes = stat.size;
+  const named = { targets: req.targetsColumn, pathway: req.pathwayColumn };
+  const mechanism = new MechanismFields(named);
+  // A table's columns are known up front: a named mechanism column that is not there is an error, as for --smiles-column.
+  if (reader.columns) {
+    const f = mechanism.resolve(reader.columns.all);
+    for (const [what, name, got] of [['targets', named.targets, f.targets], ['pathway', named.pathway, f.pathway]] as const) {
+      if (name && !got) throw new ApiError('BAD_FILE', `${file}: no column '${name}' for the ${what} (columns: ${reader.columns.all.join(', ')})`);
+    }
+  }
 
   let sourceId: number;
   const now = new Date().toISOString();
@@ -122,7 +136,7 @@ async function importOne(db: Db, pool: ChemPool, file: string, req: ImportReques
   }
   const resumedFrom = prior?.last_record ?? 0;
   const counts = { read: 0, imported: 0, duplicates: 0, failed: 0 };
-  const writer = new BatchWriter(db, sourceId, file);
+  const writer = new BatchWriter(db, sourceId, file, mechanism);
 
   const inFlight: Batch[] = [];
   const maxInFlight = pool.threads * 2;
@@ -213,6 +227,7 @@ async function importOne(db: Db, pool: ChemPool, file: string, req: ImportReques
     if (changed) status = 'failed';
   }
   writer.finish(status, src.sha256 !== null ? { size: src.bytes, sha256: src.sha256 } : null);
+  writer.writeNotes(mechanismNotes(db, sourceId, mechanism, named), notes);
   // Bulk loads grow the WAL to the size of the data; fold it back into the main file.
   db.pragma('wal_checkpoint(TRUNCATE)');
   const error = changed ? `changed during import, not complete: ${changed}; import it again once it no longer changes` : null;
@@ -241,6 +256,10 @@ class BatchWriter {
   private findIdentity;
   private updSource;
   private finishSource;
+  private fillTargets;
+  private fillPathway;
+  private clearNotes;
+  private insNote;
   private descIndex: number[];
   private flagIndex: number[];
   private tx;
@@ -249,13 +268,19 @@ class BatchWriter {
     private db: Db,
     private sourceId: number,
     private file: string,
+    private mechanism: MechanismFields,
   ) {
     // Map the worker's descriptor order onto the schema's columns by name (orders may differ).
     this.descIndex = DESCRIPTOR_COLUMNS_V1.map((c) => DESCRIPTOR_NAMES.indexOf(c));
     this.flagIndex = FLAG_COLUMNS_V1.map((c) => FLAG_NAMES.indexOf(c));
     const descCols = [...DESCRIPTOR_COLUMNS_V1, ...FLAG_COLUMNS_V1, 'pains_alerts'].map((c) => `"${c}"`);
-    this.insCompound = db.prepare(`INSERT OR IGNORE INTO compounds(source_id, record_no, line, name, original, original_format, original_smiles, smiles, identity, standardisation, heavy_atoms, duplicate_of)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.insCompound = db.prepare(`INSERT OR IGNORE INTO compounds(source_id, record_no, line, name, original, original_format, original_smiles, smiles, identity, standardisation, heavy_atoms, duplicate_of, targets, target_pathway)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    // A duplicate's declared mechanism reaches its first occurrence when that one declares none (conflicts are noted, not overwritten).
+    this.fillTargets = db.prepare('UPDATE compounds SET targets = ? WHERE id = ? AND targets IS NULL');
+    this.fillPathway = db.prepare('UPDATE compounds SET target_pathway = ? WHERE id = ? AND target_pathway IS NULL');
+    this.clearNotes = db.prepare("DELETE FROM import_issues WHERE source_id = ? AND kind = 'note'");
+    this.insNote = db.prepare("INSERT INTO import_issues(source_id, record_no, line, reason, excerpt, kind) VALUES (?, ?, ?, ?, NULL, 'note')");
     this.insDesc = db.prepare(`INSERT INTO descriptors(compound_id, ${descCols.join(', ')}) VALUES (${['?', ...descCols.map(() => '?')].join(', ')})`);
     ensureScreenFpVersion(db);
     this.insFp = db.prepare('INSERT INTO fingerprints(compound_id, morgan, screen) VALUES (?, ?, ?)');
@@ -277,10 +302,21 @@ class BatchWriter {
     this.finishSource.run(status, new Date().toISOString(), read?.size ?? null, read?.sha256 ?? null, this.sourceId);
   }
 
+  /** Replace this source's notes (recomputed over everything it stored, so a resumed import reports the whole file). */
+  writeNotes(rows: { recordNo: number; line: number | null; reason: string }[], notes: ImportIssue[]) {
+    this.db.transaction(() => {
+      this.clearNotes.run(this.sourceId);
+      for (const r of rows) {
+        const info = this.insNote.run(this.sourceId, r.recordNo, r.line, r.reason);
+        if (notes.length < MAX_REPORTED_FAILURES) notes.push({ id: Number(info.lastInsertRowid), kind: 'note', sourceId: this.sourceId, file: this.file, record: r.recordNo, line: r.line, reason: r.reason, excerpt: null });
+      }
+    }).immediate();
+  }
+
   private issue(recordNo: number, line: number | null, reason: string, excerpt: string | null, failures: ImportIssue[]) {
     const info = this.insIssue.run(this.sourceId, recordNo, line, reason, excerpt);
     if (failures.length < MAX_REPORTED_FAILURES) {
-      failures.push({ id: Number(info.lastInsertRowid), sourceId: this.sourceId, file: this.file, record: recordNo, line, reason, excerpt });
+      failures.push({ id: Number(info.lastInsertRowid), kind: 'failure', sourceId: this.sourceId, file: this.file, record: recordNo, line, reason, excerpt });
     }
   }
 
@@ -310,8 +346,13 @@ class BatchWriter {
       }
       const identity = out.identity[k];
       const first = this.findIdentity.get(identity) as number | undefined;
-      const info = this.insCompound.run(this.sourceId, rec.recordNo, rec.line, rec.id, rec.text, rec.format, out.originalSmiles[k], out.parentSmiles[k], identity, out.standardisation[k], out.heavyAtoms[k], first ?? null);
+      const mech = this.mechanism.read(rec.props);
+      const info = this.insCompound.run(this.sourceId, rec.recordNo, rec.line, rec.id, rec.text, rec.format, out.originalSmiles[k], out.parentSmiles[k], identity, out.standardisation[k], out.heavyAtoms[k], first ?? null, mech.targets, mech.pathway);
       if (info.changes === 0) continue; // already stored by an earlier, interrupted run
+      if (first !== undefined) {
+        if (mech.targets) this.fillTargets.run(mech.targets, first);
+        if (mech.pathway) this.fillPathway.run(mech.pathway, first);
+      }
       const id = Number(info.lastInsertRowid);
       for (const [key, value] of Object.entries(rec.props)) this.insProp.run(id, key, value, numericOrNull(value));
       if (first !== undefined) {

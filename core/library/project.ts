@@ -8,11 +8,12 @@ import { FLAG_COLUMNS_V1 } from '../store/migrations/001-initial.js';
 import { APP_VERSION } from '../version.js';
 import { alertsOf } from './alerts.js';
 import { NUMERIC_COLUMNS } from './columns.js';
+import { normalisePathway, splitTargets, unknownTargets } from '../mechanism/targets.js';
 
 export function projectInfo(db: Db, path: string): ProjectInfo {
   const sources = (db.prepare('SELECT * FROM sources ORDER BY id').all() as Record<string, unknown>[]).map(toSource);
   const c = db.prepare('SELECT count(*) AS n, count(duplicate_of) AS dup FROM compounds').get() as { n: number; dup: number };
-  const failed = (db.prepare('SELECT count(*) AS n FROM import_issues').get() as { n: number }).n;
+  const failed = (db.prepare("SELECT count(*) AS n FROM import_issues WHERE kind = 'failure'").get() as { n: number }).n;
   const subgroups = (db.prepare('SELECT count(*) AS n FROM subgroups').get() as { n: number }).n;
   const created = db.prepare("SELECT value FROM meta WHERE key = 'created_at'").pluck().get() as string | undefined;
   return {
@@ -29,10 +30,14 @@ function toSource(r: Record<string, unknown>): SourceInfo {
   };
 }
 
-export function importReport(db: Db, req: { offset: number; limit: number; sourceId?: number; search?: string }): Page<ImportIssue> {
+export function importReport(db: Db, req: { offset: number; limit: number; sourceId?: number; search?: string; kind?: ImportIssue['kind'] }): Page<ImportIssue> {
   const t0 = performance.now();
   const where: string[] = [];
   const params: unknown[] = [];
+  if (req.kind) {
+    where.push('i.kind = ?');
+    params.push(req.kind);
+  }
   if (req.sourceId != null) {
     where.push('i.source_id = ?');
     params.push(req.sourceId);
@@ -43,11 +48,11 @@ export function importReport(db: Db, req: { offset: number; limit: number; sourc
     params.push(like, like, like);
   }
   const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
-  const rows = db.prepare(`SELECT i.id, i.source_id, s.name AS file, i.record_no, i.line, i.reason, i.excerpt FROM import_issues i JOIN sources s ON s.id = i.source_id ${w} ORDER BY i.source_id, i.record_no LIMIT ? OFFSET ?`)
-    .all(...params, req.limit, req.offset) as { id: number; source_id: number; file: string; record_no: number; line: number | null; reason: string; excerpt: string | null }[];
+  const rows = db.prepare(`SELECT i.id, i.kind, i.source_id, s.name AS file, i.record_no, i.line, i.reason, i.excerpt FROM import_issues i JOIN sources s ON s.id = i.source_id ${w} ORDER BY i.source_id, i.record_no LIMIT ? OFFSET ?`)
+    .all(...params, req.limit, req.offset) as { id: number; kind: ImportIssue['kind']; source_id: number; file: string; record_no: number; line: number | null; reason: string; excerpt: string | null }[];
   const total = (db.prepare(`SELECT count(*) AS n FROM import_issues i JOIN sources s ON s.id = i.source_id ${w}`).get(...params) as { n: number }).n;
   return {
-    rows: rows.map((r) => ({ id: r.id, sourceId: r.source_id, file: r.file, record: r.record_no, line: r.line, reason: r.reason, excerpt: r.excerpt })),
+    rows: rows.map((r) => ({ id: r.id, kind: r.kind, sourceId: r.source_id, file: r.file, record: r.record_no, line: r.line, reason: r.reason, excerpt: r.excerpt })),
     total, offset: req.offset, elapsedMs: performance.now() - t0,
   };
 }
@@ -75,10 +80,15 @@ export async function compoundDetail(db: Db, pool: ChemPool, id: number): Promis
   for (const p of db.prepare('SELECT name, value FROM properties WHERE compound_id = ? ORDER BY name').all(id) as { name: string; value: string }[]) properties[p.name] = p.value;
   const duplicates = db.prepare('SELECT id FROM compounds WHERE duplicate_of = ? ORDER BY id').pluck().all(descId) as number[];
   const svg = await pool.depict(c.smiles as string, { width: 360, height: 280 });
+  // The mechanism of the structure: a duplicate shows (and screening uses) its first occurrence's.
+  const mech = (descId === id ? c : db.prepare('SELECT targets, target_pathway FROM compounds WHERE id = ?').get(descId)) as { targets: string | null; target_pathway: string | null };
+  const targets = mech.targets ?? null;
+  const targetPathway = mech.target_pathway ?? null;
   return {
     id, name: (c.name as string | null) ?? null, smiles: c.smiles as string, originalSmiles: c.original_smiles as string,
     standardisation: (c.standardisation as string) ? (c.standardisation as string).split('; ') : [],
     source: { id: c.source_id as number, file: c.file as string, record: c.record_no as number, line: (c.line as number | null) ?? null },
-    duplicateOf: (c.duplicate_of as number | null) ?? null, duplicates: duplicates.filter((x) => x !== id), descriptors, flags, alerts, properties, svg,
+    duplicateOf: (c.duplicate_of as number | null) ?? null, duplicates: duplicates.filter((x) => x !== id), descriptors, flags, alerts, properties,
+    targets, targetPathway, unknownTargets: unknownTargets(splitTargets(targets)), pathwayKnown: targetPathway ? normalisePathway(targetPathway).known : null, svg,
   };
 }

@@ -170,7 +170,7 @@ export async function queryCompounds(ctx: QueryContext, q: CompoundQuery & PageR
   const t0 = performance.now();
   const b = await buildQuery(ctx, q);
   const extra = [q.similarTo ? 'qm.sim AS _sim' : null].filter(Boolean);
-  const sql = `SELECT c.id, c.name, c.smiles, c.duplicate_of, ${descriptorSelect()}${extra.length ? `, ${extra.join(', ')}` : ''}
+  const sql = `SELECT c.id, c.name, c.smiles, c.duplicate_of, c.targets, c.target_pathway, ${descriptorSelect()}${extra.length ? `, ${extra.join(', ')}` : ''}
     FROM ${b.from} ${whereClause(b)} ORDER BY ${b.orderBy} LIMIT ? OFFSET ?`;
   const rows = ctx.db.prepare(sql).all(...b.params, q.limit, q.offset) as Record<string, unknown>[];
   const total = countBuilt(ctx, b);
@@ -192,6 +192,8 @@ export async function queryCompounds(ctx: QueryContext, q: CompoundQuery & PageR
     const values: CompoundRow['values'] = {};
     for (const c of NUMERIC_COLUMNS) values[c] = (r[c] as number | null) ?? null;
     for (const c of FLAG_COLUMNS_V1) values[c] = r[c] == null ? null : r[c] === 1;
+    values.targets = (r.targets as string | null) ?? null;
+    values.target_pathway = (r.target_pathway as string | null) ?? null;
     for (const [k, v] of Object.entries(props.get(r.id as number) ?? {})) {
       const n = Number(v);
       values[`prop:${k}`] = v !== '' && Number.isFinite(n) ? n : v;

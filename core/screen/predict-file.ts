@@ -17,6 +17,18 @@ import type { CompoundRecord } from '../predict/infer.js';
 import { loadAnyPanel } from '../genotype/index.js';
 import { APP_VERSION } from '../version.js';
 import { domainScores } from './screen.js';
+import { MechanismFields } from '../library/mechanism.js';
+import { unknownTargets } from '../mechanism/targets.js';
+import { applyDeclaredMechanism, declaredMechanism } from '../predict/declared.js';
+import type { DeclaredMechanism } from '../predict/declared.js';
+
+/** The declared mechanism of each record, from its targets/pathway columns (normalised as at import). */
+export function mechanismOfRecords(fields: MechanismFields, recs: readonly RawRecord[]): DeclaredMechanism[] {
+  return recs.map((r) => {
+    const m = fields.read(r.props);
+    return declaredMechanism(m.targets, m.pathway);
+  });
+}
 
 export const PREDICT_HEADER = ['compound_id', 'sample_id', 'ln_ic50_pred', 'ln_ic50_low', 'ln_ic50_high', 'domain_score'] as const;
 const BATCH = 512;
@@ -32,6 +44,10 @@ export interface PredictFileArgs {
   panelSamples?: string;
   genome?: string;
   vcfSamples?: string[];
+  /** Column or SDF field with the declared targets (default: detected as for import). */
+  targetsColumn?: string;
+  /** Column or SDF field with the declared target pathway (default: detected as for import). */
+  pathwayColumn?: string;
 }
 
 export async function predictFile(engine: Engine, args: PredictFileArgs, onProgress?: (stage: string, done: number, total: number | null) => void) {
@@ -43,6 +59,15 @@ export async function predictFile(engine: Engine, args: PredictFileArgs, onProgr
   const geno = genotypeMatrix(model.manifest, panel);
   if (panel.samples.length === 0) throw new ApiError('BAD_FILE', `${args.panel}: the panel has no samples`);
   const reader = await openLibrary(args.compounds, { smilesColumn: args.smilesColumn, idColumn: args.idColumn });
+  const named = { targets: args.targetsColumn, pathway: args.pathwayColumn };
+  const fields = new MechanismFields(named);
+  if (reader.columns) {
+    const f = fields.resolve(reader.columns.all);
+    for (const [what, name, got] of [['targets', named.targets, f.targets], ['pathway', named.pathway, f.pathway]] as const) {
+      if (name && !got) throw new ApiError('BAD_FILE', `${args.compounds}: no column '${name}' for the ${what} (columns: ${reader.columns.all.join(', ')})`);
+    }
+  }
+  const declared = { compounds: 0, unknownTargets: new Map<string, number>() };
   const tmp = `${args.out}.partial`;
   const stream = fs.createWriteStream(tmp);
   const write = async (s: string) => {
@@ -54,11 +79,14 @@ export async function predictFile(engine: Engine, args: PredictFileArgs, onProgr
   let rows = 0;
   let batch: RawRecord[] = [];
   const nS = panel.samples.length;
+  const hw = model.manifest.interval?.halfWidth;
   const flush = async () => {
     if (!batch.length) return;
     const out = await pool.process({ texts: batch.map((r) => r.text), molblock: Uint8Array.from(batch.map((r) => (r.format === 'molblock' ? 1 : 0))) });
     const recs: CompoundRecord[] = [];
     const ids: string[] = [];
+    const declaredOfBatch = mechanismOfRecords(fields, batch);
+    const mechanism: DeclaredMechanism[] = [];
     const fps = new Uint8Array(batch.length * FP_BYTES);
     batch.forEach((r, k) => {
       if (!out.ok[k]) {
@@ -71,17 +99,27 @@ export async function predictFile(engine: Engine, args: PredictFileArgs, onProgr
       fps.set(fp, recs.length * FP_BYTES);
       recs.push({ fingerprint: fp, descriptors });
       ids.push(r.id ?? `record-${r.recordNo}`);
+      const m = declaredOfBatch[k];
+      mechanism.push(m);
+      if (m) {
+        declared.compounds++;
+        for (const t of unknownTargets(m.targets)) declared.unknownTargets.set(t, (declared.unknownTargets.get(t) ?? 0) + 1);
+      }
     });
     batch = [];
     if (!recs.length) return;
     const x = compoundMatrix(model.manifest, recs, (i) => `${args.compounds} compound ${ids[i]}`);
-    const p = await predictMatrix(model, x, recs.length, geno.matrix, nS);
+    // Bounds are applied after the mechanism step, which may move the predictions.
+    const p = await predictMatrix(model, x, recs.length, geno.matrix, nS, { bounds: false });
+    // The declared mechanism meets the predictions here (core/predict/declared.ts), before they are written.
+    await applyDeclaredMechanism({ model, n: recs.length, nSamples: nS, mechanism, fingerprints: fps.subarray(0, recs.length * FP_BYTES), genotypes: geno.matrix, predictions: p.mean });
     const dom = domainScores(model, fps, recs.length);
     let text = '';
     for (let i = 0; i < recs.length; i++) {
       for (let s = 0; s < nS; s++) {
         const k = i * nS + s;
-        text += `${csvField(ids[i])},${csvField(panel.samples[s])},${p.mean[k].toFixed(4)},${p.low ? p.low[k].toFixed(4) : ''},${p.high ? p.high[k].toFixed(4) : ''},${dom[i].toFixed(4)}\n`;
+        const v = p.mean[k];
+        text += `${csvField(ids[i])},${csvField(panel.samples[s])},${v.toFixed(4)},${hw === undefined ? '' : Math.fround(v - hw).toFixed(4)},${hw === undefined ? '' : Math.fround(v + hw).toFixed(4)},${dom[i].toFixed(4)}\n`;
       }
     }
     await write(text);
@@ -107,11 +145,17 @@ export async function predictFile(engine: Engine, args: PredictFileArgs, onProgr
     fs.rmSync(tmp, { force: true });
     throw err;
   }
+  const mech = {
+    columns: { targets: fields.sawTargets ? (named.targets ?? 'detected') : null, pathway: fields.sawPathway ? (named.pathway ?? 'detected') : null },
+    declared: declared.compounds,
+    unknownTargets: Object.fromEntries(declared.unknownTargets),
+  };
+  for (const [t, n] of declared.unknownTargets) warnings.push(`${path.basename(args.compounds)}: target '${t}' (${n} compound${n === 1 ? '' : 's'}) matches no training drug; it carries no genotype information`);
   const provenance = {
     generator: `Strata ${APP_VERSION}`, at: new Date().toISOString(), compounds: path.resolve(args.compounds), panel: path.resolve(args.panel),
-    model: { id: model.manifest.id, sha256: model.sha256 }, units: 'ln IC50 in µM', interval: model.manifest.interval ?? null, warnings, failures,
+    model: { id: model.manifest.id, sha256: model.sha256 }, units: 'ln IC50 in µM', interval: model.manifest.interval ?? null, mechanism: mech, warnings, failures,
   };
   fs.writeFileSync(`${args.out}.provenance.json`, `${JSON.stringify(provenance, null, 2)}\n`);
   for (const f of failures.slice(0, 20)) process.stderr.write(`${args.compounds} record ${f.record} (line ${f.line}): ${f.reason}\n`);
-  return { rows, compounds, samples: nS, failed: failures.length, warnings };
+  return { rows, compounds, samples: nS, failed: failures.length, warnings, mechanism: mech };
 }

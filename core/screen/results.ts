@@ -6,6 +6,8 @@ import type { Db } from '../store/db.js';
 const SORTABLE: Record<string, string> = {
   rank: 'r.rank', lnIc50: 'r.ln_ic50', pIc50: 'r.ln_ic50', selectivity: 'r.selectivity', desirability: 'r.desirability',
   domainScore: 'r.domain_score', spread: 'r.spread', compoundId: 'r.compound_id', qed: 'd."QED"',
+  // The interval's lower bound: ranks by the selectivity the model is confident of (rows without an interval: last when descending).
+  selectivityLow: 'r.selectivity_low',
 };
 const LN10 = Math.log(10);
 

@@ -19,6 +19,8 @@ import { alertsComputed, iterateIds } from '../library/query.js';
 import { compoundMatrix, genotypeMatrix, trainDrugs } from '../predict/infer.js';
 import type { CompoundRecord } from '../predict/infer.js';
 import type { LoadedModel } from '../predict/registry.js';
+import { applyDeclaredMechanism, declaredMechanism } from '../predict/declared.js';
+import type { DeclaredMechanism } from '../predict/declared.js';
 import { aggregateManyFast, concatAggregates, prepareCompounds, rankSubgroup, resolveWeights } from '../rank/index.js';
 import type { CompoundProfile, RankedSubgroup, SubgroupAggregate } from '../rank/index.js';
 import type { GenotypePanel } from '../subgroups/index.js';
@@ -64,7 +66,7 @@ export function resolveGroups(ctx: Pick<ScreenContext, 'panel' | 'catalogue' | '
   });
 }
 
-interface LibraryChunk {
+export interface LibraryChunk {
   ids: number[];
   names: (string | null)[];
   smiles: string[];
@@ -74,6 +76,8 @@ interface LibraryChunk {
   ruleFailures: (number | null)[];
   /** Structural alerts matched (ids), null where not computed. */
   alerts: (string[] | null)[];
+  /** Declared mechanism (targets, pathway) as stored in the project; null where none. */
+  mechanism: DeclaredMechanism[];
 }
 
 /** Descriptor columns a model reads (those the project stores; a missing one is reported by compoundMatrix). */
@@ -83,17 +87,20 @@ function modelDescriptorColumns(model: LoadedModel): string[] {
   return [...new Set(names)].filter((c) => stored.has(c) && c !== 'QED');
 }
 
-/** One query per chunk for only the columns the screen uses, read as arrays (no row objects keyed by column). */
-function loadChunk(ctx: QueryContext, ids: number[], descriptorColumns: readonly string[]): LibraryChunk {
+/**
+ * One query per chunk for only the columns the screen uses, read as arrays (no row objects keyed by column),
+ * including each compound's declared mechanism as stored in the project.
+ */
+export function loadChunk(ctx: Pick<QueryContext, 'db'>, ids: number[], descriptorColumns: readonly string[]): LibraryChunk {
   const ph = ids.map(() => '?').join(',');
   const cols = descriptorColumns.map((c) => `, d."${c}"`).join('');
-  const rows = ctx.db.prepare(`SELECT c.id, c.name, c.smiles, f.morgan, d.lipinski_pass, d.veber_pass, d.pains_alerts, d."QED"${cols}
+  const rows = ctx.db.prepare(`SELECT c.id, c.name, c.smiles, f.morgan, d.lipinski_pass, d.veber_pass, d.pains_alerts, d."QED"${cols}, c.targets, c.target_pathway
     FROM compounds c JOIN descriptors d ON d.compound_id = c.id JOIN fingerprints f ON f.compound_id = c.id WHERE c.id IN (${ph})`).raw().all(...ids) as unknown[][];
   const byId = new Map(rows.map((r) => [r[0] as number, r]));
   // Alert names only for the few compounds that have any (most have none).
   const flagged = rows.filter((r) => (r[6] as number | null) != null && (r[6] as number) > 0).map((r) => r[0] as number);
   const names = alertsOf(ctx.db, flagged);
-  const out: LibraryChunk = { ids: [], names: [], smiles: [], fps: new Uint8Array(ids.length * FP_BYTES), records: [], qed: [], ruleFailures: [], alerts: [] };
+  const out: LibraryChunk = { ids: [], names: [], smiles: [], fps: new Uint8Array(ids.length * FP_BYTES), records: [], qed: [], ruleFailures: [], alerts: [], mechanism: [] };
   const D = descriptorColumns.length;
   for (const id of ids) {
     const r = byId.get(id);
@@ -111,6 +118,7 @@ function loadChunk(ctx: QueryContext, ids: number[], descriptorColumns: readonly
     out.qed.push(qed);
     const lipinski = r[4] as number | null, veber = r[5] as number | null;
     out.ruleFailures.push(lipinski == null && veber == null ? null : (lipinski === 0 ? 1 : 0) + (veber === 0 ? 1 : 0));
+    out.mechanism.push(declaredMechanism(r[8 + D] as string | null, r[9 + D] as string | null));
   }
   out.fps = out.fps.subarray(0, out.ids.length * FP_BYTES);
   return out;
@@ -162,7 +170,7 @@ export async function runScreen(ctx: ScreenContext, req: ScreenRequest, job: Job
   // Stages of the screening thread (they add up to the run's time; `wait` is the time it waits for a
   // chunk's predictions), then the ONNX time itself, which overlaps the other stages when the
   // predictions run in a worker thread.
-  const timings: Record<string, number> = { ids: 0, alerts: 0, load: 0, features: 0, wait: 0, aggregate: 0, domain: 0, rank: 0, store: 0, onnx: 0 };
+  const timings: Record<string, number> = { ids: 0, alerts: 0, load: 0, features: 0, wait: 0, mechanism: 0, aggregate: 0, domain: 0, rank: 0, store: 0, onnx: 0 };
   let tick = performance.now();
   const lap = (stage: string) => {
     const now = performance.now();
@@ -202,6 +210,9 @@ export async function runScreen(ctx: ScreenContext, req: ScreenRequest, job: Job
     timings.onnx += ms;
     const { chunk } = f;
     const n = chunk.ids.length;
+    // The declared mechanism meets the predictions here (core/predict/declared.ts), before they are aggregated.
+    const { evidence } = await applyDeclaredMechanism({ model, n, nSamples, mechanism: chunk.mechanism, fingerprints: chunk.fps, genotypes: geno.matrix, predictions: out.subarray(0, n * nSamples) });
+    lap('mechanism');
     // The interval's constant half-width is applied inside the aggregation (same float32 bounds,
     // without two more chunk-sized arrays).
     aggregateManyFast({ nCompounds: n, nSamples, values: out.subarray(0, n * nSamples), halfWidth }, masks).forEach((a, gi) => parts[gi].push(a));
@@ -213,7 +224,7 @@ export async function runScreen(ctx: ScreenContext, req: ScreenRequest, job: Job
         compoundId: chunk.ids[i], name: chunk.names[i], smiles: chunk.smiles[i], qed: chunk.qed[i],
         // PAINS alerts stored with the compound; where they are not computed (null) the alert term is
         // left out of that compound's desirability (weight redistributed) rather than taken as clean.
-        alerts: chunk.alerts[i], ruleFailures: chunk.ruleFailures[i], domainScore: dom[i], inDomain: dom[i] >= threshold,
+        alerts: chunk.alerts[i], ruleFailures: chunk.ruleFailures[i], domainScore: dom[i], inDomain: dom[i] >= threshold, evidence: evidence[i],
       });
     }
     lap('domain');
@@ -265,18 +276,19 @@ export async function runScreen(ctx: ScreenContext, req: ScreenRequest, job: Job
   return { result, rankings };
 }
 
-/** Rows per INSERT statement when storing results (14 values each: well under SQLite's 32,766 parameters). */
+/** Rows per INSERT statement when storing results (17 values each: well under SQLite's 32,766 parameters). */
 const INSERT_ROWS = 64;
 
 /** screen_results rows of one run, in one transaction, several rows per statement. */
 function storeRows(db: Db, runId: number, rows: readonly RankedRow[]): void {
-  const sql = (k: number) => `INSERT INTO screen_results(run_id, subgroup, compound_id, ln_ic50, ln_ic50_low, ln_ic50_high, spread, members, selectivity, domain_score, in_domain, alerts, desirability, rank)
-    VALUES ${Array.from({ length: k }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
+  const sql = (k: number) => `INSERT INTO screen_results(run_id, subgroup, compound_id, ln_ic50, ln_ic50_low, ln_ic50_high, spread, members, selectivity, domain_score, in_domain, alerts, desirability, rank, selectivity_low, selectivity_high, evidence)
+    VALUES ${Array.from({ length: k }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
   const many = db.prepare(sql(INSERT_ROWS));
   const one = db.prepare(sql(1));
   const values: unknown[] = [];
   const add = (r: RankedRow) => {
-    values.push(runId, r.subgroup, r.compoundId, r.lnIc50, r.lnIc50Low, r.lnIc50High, nan(r.spread), r.members, nanNull(r.selectivity), r.domainScore, r.inDomain ? 1 : 0, r.alerts.join(';'), r.desirability, r.rank);
+    values.push(runId, r.subgroup, r.compoundId, r.lnIc50, r.lnIc50Low, r.lnIc50High, nan(r.spread), r.members, nanNull(r.selectivity), r.domainScore, r.inDomain ? 1 : 0, r.alerts.join(';'), r.desirability, r.rank,
+      r.selectivityLow == null ? null : nanNull(r.selectivityLow), r.selectivityHigh == null ? null : nanNull(r.selectivityHigh), r.evidence ?? null);
   };
   db.transaction(() => {
     let i = 0;

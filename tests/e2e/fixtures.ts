@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DATA = process.env.STRATA_TEST_DATA ?? path.resolve(ROOT, '..', 'shared', 'data');
-export const SCREENS = path.join(ROOT, 'test-results', 'screens');
+/** Screenshots for a person to look at (not test results); STRATA_E2E_SCREENS puts them elsewhere. */
+export const SCREENS = process.env.STRATA_E2E_SCREENS ?? path.join(ROOT, 'test-results', 'screens');
 
 export interface Served {
   /** Folder for this test's files (project, exports, inputs). */

@@ -13,7 +13,7 @@ test('import summary: a file that stopped part-way says what it kept; one never 
       file({ file: 'changed.csv', read: 1200, imported: 1100, duplicates: 60, failed: 40, error: 'changed during import, not complete: size 10 → 5' }),
       file({ file: 'missing.csv', sourceId: 2, error: 'no such file' }),
     ],
-    read: 1200, imported: 1100, duplicates: 60, failed: 40, failures: [], seconds: 2, cancelled: false,
+    read: 1200, imported: 1100, duplicates: 60, failed: 40, failures: [], notes: [], seconds: 2, cancelled: false,
   });
   assert.match(text, /changed\.csv: STOPPED after 1,?200 records \(imported 1,?100, duplicates 60, failed 40 kept\): changed during import/);
   assert.match(text, /missing\.csv: NOT IMPORTED: no such file/);

@@ -65,3 +65,38 @@ test('hot queries use indexes (EXPLAIN QUERY PLAN)', () => {
   assert.match(plan("SELECT compound_id FROM properties WHERE name = 'x' AND num > 3"), /properties_name_num/);
   db.close();
 });
+
+test('migration 4: a version-3 project gains the mechanism, selectivity-interval and note columns, all NULL / failure', () => {
+  const file = tmp();
+  // A project as Strata wrote it at schema version 3, with a compound, an import failure and a stored screen row.
+  const raw = new Database(file);
+  raw.transaction(() => {
+    for (const m of MIGRATIONS.filter((x) => x.version <= 3)) m.up(raw);
+    raw.pragma('user_version = 3');
+    raw.pragma(`application_id = ${APPLICATION_ID}`);
+  })();
+  raw.exec(`INSERT INTO sources(id, path, name, size, sha256, format, imported_at, status) VALUES (1, '/x.smi', 'x.smi', 1, 'ab', 'smi', 'now', 'complete');
+    INSERT INTO compounds(id, source_id, record_no, original, original_format, original_smiles, smiles, identity, heavy_atoms) VALUES (1, 1, 1, 'CCO', 'smiles', 'CCO', 'CCO', 'CCO', 3);
+    INSERT INTO import_issues(source_id, record_no, reason) VALUES (1, 2, 'bad SMILES');
+    INSERT INTO screen_runs(id, at, model_id, model_sha256, weights, query, subgroups, compounds, status) VALUES (1, 'now', 'm', 's', '{}', '{}', '[]', 1, 'complete');
+    INSERT INTO screen_results(run_id, subgroup, compound_id, ln_ic50, ln_ic50_low, ln_ic50_high, spread, members, selectivity, domain_score, in_domain, desirability, rank)
+      VALUES (1, 'g', 1, 1.5, 1, 2, 0.1, 10, 0.3, 0.5, 1, 0.7, 1);`);
+  raw.close();
+
+  const db = openProject(file);
+  assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+  assert.ok(SCHEMA_VERSION >= 4);
+  // The data written at version 3 is kept as it was; the new columns are empty.
+  assert.deepEqual(db.prepare('SELECT smiles, identity, heavy_atoms, targets, target_pathway FROM compounds WHERE id = 1').get(), { smiles: 'CCO', identity: 'CCO', heavy_atoms: 3, targets: null, target_pathway: null });
+  assert.deepEqual(db.prepare('SELECT record_no, reason FROM import_issues').get(), { record_no: 2, reason: 'bad SMILES' });
+  assert.deepEqual(db.prepare('SELECT selectivity, selectivity_low, selectivity_high, evidence FROM screen_results').get(), { selectivity: 0.3, selectivity_low: null, selectivity_high: null, evidence: null });
+  assert.equal(db.prepare('SELECT kind FROM import_issues').pluck().get(), 'failure');
+  // Still one failure per record (resumed imports rely on it), but notes may share a record.
+  assert.equal(db.prepare("INSERT OR IGNORE INTO import_issues(source_id, record_no, reason) VALUES (1, 2, 'again')").run().changes, 0);
+  db.prepare("INSERT INTO import_issues(source_id, record_no, reason, kind) VALUES (1, 1, 'note a', 'note'), (1, 1, 'note b', 'note')").run();
+  assert.throws(() => db.prepare("INSERT INTO import_issues(source_id, record_no, reason, kind) VALUES (1, 3, 'x', 'warning')").run(), /CHECK constraint/);
+  assert.throws(() => db.prepare("UPDATE screen_results SET evidence = 'hunch'").run(), /CHECK constraint/);
+  const plan = (db.prepare("EXPLAIN QUERY PLAN SELECT id FROM compounds ORDER BY targets LIMIT 50").all() as { detail: string }[]).map((r) => r.detail).join(' | ');
+  assert.match(plan, /compounds_targets/);
+  db.close();
+});

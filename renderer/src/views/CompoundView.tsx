@@ -9,10 +9,12 @@ import { useCall } from '../hooks.js';
 import { ErrorBox } from '../components/ErrorBox.js';
 import { Structure } from '../components/Structure.js';
 import { basename, formatInt, formatNumber, formatValue } from '../lib/format.js';
+import { MechanismEditor } from '../components/MechanismEditor.js';
+import { evidenceText, selectivityWords } from '../lib/mechanism.js';
 
 export function CompoundView({ id }: { id: number | null }) {
-  const { navigate, runId, setQuery, query } = useApp();
-  const detail = useCall('compounds.get', id === null ? null : { id });
+  const { navigate, runId, setQuery, query, dataVersion } = useApp();
+  const detail = useCall('compounds.get', id === null ? null : { id }, [dataVersion]);
   const cols = useCall('compounds.columns', {});
   const byKey = useMemo(() => new Map<string, ColumnInfo>((cols.data ?? []).map((c) => [c.key, c])), [cols.data]);
   if (id === null) {
@@ -84,6 +86,21 @@ export function CompoundView({ id }: { id: number | null }) {
                     </span>
                   ))}
                 </dd>
+                <dt>Mechanism</dt>
+                <dd data-testid="compound-mechanism">
+                  {d.targets || d.targetPathway ? (
+                    <>
+                      <span data-testid="compound-targets">{d.targets ?? 'no targets declared'}</span>
+                      {' · '}
+                      <span data-testid="compound-pathway">{d.targetPathway ?? 'no pathway declared'}</span>
+                      {d.unknownTargets.length > 0 && <div className="warn small">No training drug has {d.unknownTargets.join(', ')}: no genotype information from {d.unknownTargets.length === 1 ? 'it' : 'them'}.</div>}
+                      {d.pathwayKnown === false && <div className="warn small">“{d.targetPathway}” is not a pathway of the training drugs.</div>}
+                    </>
+                  ) : (
+                    <span className="muted">none declared: predictions rest on the structure alone</span>
+                  )}
+                  {d.duplicateOf !== null && <div className="muted small">declared for the structure (#{d.duplicateOf} and its duplicates)</div>}
+                </dd>
                 <dt>Structural alerts</dt>
                 <dd data-testid="alerts">
                   {d.alerts === null
@@ -110,6 +127,10 @@ export function CompoundView({ id }: { id: number | null }) {
                 </button>
               </div>
             </div>
+          </div>
+          <div className="panel" data-testid="mechanism-panel">
+            <h3>Declared mechanism</h3>
+            <MechanismEditor ids={[d.id]} targets={d.targets} pathway={d.targetPathway} />
           </div>
           {runId !== null && <Predictions compoundId={d.id} runId={runId} />}
           <div className="compound-tables">
@@ -188,7 +209,8 @@ function Predictions({ compoundId, runId }: { compoundId: number; runId: number 
                 <th className="num">ln IC50 (µM)</th>
                 <th className="num">interval</th>
                 <th className="num">pIC50</th>
-                <th className="num">Selectivity (Δ ln)</th>
+                <th className="num">Selectivity (Δ ln) [90 % interval]</th>
+                <th>Evidence</th>
                 <th className="num">Domain</th>
               </tr>
             </thead>
@@ -200,7 +222,11 @@ function Predictions({ compoundId, runId }: { compoundId: number; runId: number 
                   <td className="num">{formatNumber(r.lnIc50)}</td>
                   <td className="num">[{formatNumber(r.lnIc50Low)}, {formatNumber(r.lnIc50High)}]</td>
                   <td className="num">{formatNumber(r.pIc50)}</td>
-                  <td className="num">{formatNumber(r.selectivity)}</td>
+                  <td className="num" data-testid="prediction-selectivity">
+                    {selectivityWords(r).value}
+                    {selectivityWords(r).verdict && <div className={`small ${selectivityWords(r).null ? 'muted' : ''}`}>{selectivityWords(r).verdict}</div>}
+                  </td>
+                  <td className="small" title={evidenceText(r.evidence)} data-testid="prediction-evidence">{evidenceText(r.evidence)}</td>
                   <td className="num">{formatNumber(r.domainScore, 2)}{r.inDomain ? '' : ' (out)'}</td>
                 </tr>
               ))}

@@ -23,6 +23,8 @@ export function ImportView() {
   const [format, setFormat] = useState<'' | NonNullable<ImportRequest['format']>>('');
   const [smilesColumn, setSmilesColumn] = useState('');
   const [idColumn, setIdColumn] = useState('');
+  const [targetsColumn, setTargetsColumn] = useState('');
+  const [pathwayColumn, setPathwayColumn] = useState('');
   const [jobId, setJobId] = useState<string | null>(() => sessionStorage.getItem('strata.importJob'));
   const [startError, setStartError] = useState<Error | null>(null);
   const job = useJob(jobId);
@@ -45,6 +47,8 @@ export function ImportView() {
     if (format) req.format = format;
     if (smilesColumn.trim()) req.smilesColumn = smilesColumn.trim();
     if (idColumn.trim()) req.idColumn = idColumn.trim();
+    if (targetsColumn.trim()) req.targetsColumn = targetsColumn.trim();
+    if (pathwayColumn.trim()) req.pathwayColumn = pathwayColumn.trim();
     try {
       const { jobId: id } = await api.call('library.import', req);
       sessionStorage.setItem('strata.importJob', id);
@@ -153,6 +157,14 @@ export function ImportView() {
               ID column
               <input value={idColumn} onChange={(e) => setIdColumn(e.target.value)} placeholder="detect" data-testid="import-id-column" />
             </label>
+            <label title="column or SDF field with the declared targets; detected: targets, target, putative_targets…">
+              Targets column
+              <input value={targetsColumn} onChange={(e) => setTargetsColumn(e.target.value)} placeholder="detect" data-testid="import-targets-column" />
+            </label>
+            <label title="column or SDF field with the declared target pathway; detected: target_pathway, pathway…">
+              Pathway column
+              <input value={pathwayColumn} onChange={(e) => setPathwayColumn(e.target.value)} placeholder="detect" data-testid="import-pathway-column" />
+            </label>
           </div>
           <button type="submit" className="primary" disabled={!fileList.length || running} data-testid="import-start">
             Import {fileList.length > 1 ? `${fileList.length} files` : ''}
@@ -213,6 +225,7 @@ function ImportSummaryTable({ summary }: { summary: ImportSummary }) {
         Read <b data-testid="summary-read">{formatInt(summary.read)}</b> records: <b data-testid="summary-imported">{formatInt(summary.imported)}</b> imported,{' '}
         <b data-testid="summary-duplicates">{formatInt(summary.duplicates)}</b> duplicates, <b data-testid="summary-failed">{formatInt(summary.failed)}</b> failed, in{' '}
         {formatDuration(summary.seconds)}.
+        {summary.notes?.length ? <span data-testid="summary-notes"> {formatInt(summary.notes.length)} note{summary.notes.length === 1 ? '' : 's'} on imported records (unknown targets or pathways, duplicates declaring another mechanism): see the report's notes.</span> : null}
       </p>
       <table className="dense">
         <thead>
@@ -244,16 +257,17 @@ function ImportSummaryTable({ summary }: { summary: ImportSummary }) {
   );
 }
 
-/** Every failed record of the project, by source, searchable; CSV download of the filtered list. */
+/** Every failed record of the project (or every note on imported ones), by source, searchable; CSV download of the filtered list. */
 function ImportReport({ dataVersion }: { dataVersion: number }) {
   const { api } = useApp();
   const info = useCall('project.info', {}, [dataVersion]);
   const [sourceId, setSourceId] = useState<number | undefined>(undefined);
   const [search, setSearch] = useState('');
+  const [kind, setKind] = useState<ImportIssue['kind']>('failure');
   const q = useDebounced(search.trim(), 250);
   const [downloadError, setDownloadError] = useState<Error | null>(null);
   const [downloading, setDownloading] = useState(false);
-  const filter = useMemo(() => ({ ...(sourceId !== undefined ? { sourceId } : {}), ...(q ? { search: q } : {}) }), [sourceId, q]);
+  const filter = useMemo(() => ({ kind, ...(sourceId !== undefined ? { sourceId } : {}), ...(q ? { search: q } : {}) }), [kind, sourceId, q]);
   const source = useMemo(
     () => new PagedRows<ImportIssue>((offset, limit) => api.call('library.report', { ...filter, offset, limit })),
     // dataVersion: a finished import adds issues.
@@ -280,7 +294,7 @@ function ImportReport({ dataVersion }: { dataVersion: number }) {
       const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }));
       const a = document.createElement('a');
       a.href = url;
-      a.download = 'import-report.csv';
+      a.download = kind === 'note' ? 'import-notes.csv' : 'import-report.csv';
       document.body.appendChild(a);
       a.click();
       a.remove();
@@ -305,9 +319,13 @@ function ImportReport({ dataVersion }: { dataVersion: number }) {
       <div className="panel-head">
         <h3>Import report</h3>
         <span className="muted" data-testid="report-total">
-          {total === null ? '' : `${formatInt(total)} failed record${total === 1 ? '' : 's'}`}
+          {total === null ? '' : kind === 'note' ? `${formatInt(total)} note${total === 1 ? '' : 's'}` : `${formatInt(total)} failed record${total === 1 ? '' : 's'}`}
         </span>
         <div className="spacer" />
+        <select value={kind} onChange={(e) => setKind(e.target.value as ImportIssue['kind'])} data-testid="report-kind" aria-label="Failures or notes">
+          <option value="failure">failed records</option>
+          <option value="note">notes on imported records</option>
+        </select>
         <select value={sourceId ?? ''} onChange={(e) => setSourceId(e.target.value === '' ? undefined : Number(e.target.value))} data-testid="report-source" aria-label="Source file">
           <option value="">All files</option>
           {info.data?.sources.map((s) => (
@@ -331,7 +349,7 @@ function ImportReport({ dataVersion }: { dataVersion: number }) {
           getRow={(i) => source.row(i)}
           rowKey={(r, i) => (r ? r.id : `i${i}`)}
           onRange={onRange}
-          emptyText={total === 0 ? 'No failed records.' : undefined}
+          emptyText={total === 0 ? (kind === 'note' ? 'No notes.' : 'No failed records.') : undefined}
           resetKey={JSON.stringify(filter)}
         />
       </div>

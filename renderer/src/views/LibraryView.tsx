@@ -13,10 +13,11 @@ import { Structure } from '../components/Structure.js';
 import { FilterBuilder } from '../components/FilterBuilder.js';
 import { ColumnChooser } from '../components/ColumnChooser.js';
 import { ErrorBox } from '../components/ErrorBox.js';
+import { MechanismEditor } from '../components/MechanismEditor.js';
 
 /** Rows reachable by scrolling before paging: keeps the scroll height well under browser limits. */
 const WINDOW = 100_000;
-const DEFAULT_COLUMNS = ['id', 'name', 'amw', 'CrippenClogP', 'tpsa', 'NumHBD', 'NumHBA', 'NumRotatableBonds', 'QED', 'lipinski_pass'];
+const DEFAULT_COLUMNS = ['id', 'name', 'amw', 'CrippenClogP', 'tpsa', 'NumHBD', 'NumHBA', 'NumRotatableBonds', 'QED', 'lipinski_pass', 'targets', 'target_pathway'];
 const STORE_KEY = 'strata.library.columns';
 const OP_TEXT: Record<string, string> = { '>=': '≥', '<=': '≤', '!=': '≠', 'is-null': 'is empty', 'not-null': 'has a value' };
 
@@ -59,6 +60,7 @@ export function LibraryView() {
   const [structures, setStructures] = useState(true);
   const [chooser, setChooser] = useState(false);
   const [filtersOpen, setFiltersOpen] = useState(false);
+  const [annotating, setAnnotating] = useState(false);
   const [windowStart, setWindowStart] = useState(0);
   const anchor = useRef<number | null>(null);
 
@@ -239,12 +241,21 @@ export function LibraryView() {
             <button type="button" className="link" onClick={() => firstSelected !== null && navigate({ view: 'compound', id: firstSelected })} data-testid="open-selected">
               Open
             </button>
+            <button type="button" className="link" onClick={() => setAnnotating((v) => !v)} data-testid="annotate-selected">
+              Declare mechanism…
+            </button>
             <button type="button" className="link" onClick={() => setSelection([])}>
               Clear selection
             </button>
           </>
         )}
       </div>
+      {annotating && selection.size > 0 && (
+        <div className="selection-annotate" data-testid="selection-annotate">
+          <span className="muted small">Declare targets and pathway for the {formatInt(selection.size)} selected compound{selection.size === 1 ? '' : 's'} (each with its duplicates):</span>
+          <MechanismEditor ids={[...selection]} compact />
+        </div>
+      )}
     </section>
   );
 }

@@ -13,6 +13,15 @@ import { Structure } from '../components/Structure.js';
 import { VirtualTable, type Column } from '../components/VirtualTable.js';
 import { PagedRows } from '../lib/paged-rows.js';
 import { formatInt, formatNumber, ic50uM } from '../lib/format.js';
+import { EVIDENCE_SHORT, evidenceText, selectivityWords } from '../lib/mechanism.js';
+
+/** "Rank by" choices: the stored rank (desirability), or a column of the ranked rows the API sorts by. */
+const RANK_BY: { value: string; label: string; sort: { column: keyof RankedRow; dir: SortDir } | null }[] = [
+  { value: 'rank', label: 'desirability (rank)', sort: null },
+  { value: 'selectivityLow', label: 'selectivity, lower bound of its interval', sort: { column: 'selectivityLow', dir: 'desc' } },
+  { value: 'selectivity', label: 'selectivity (point estimate)', sort: { column: 'selectivity', dir: 'desc' } },
+  { value: 'pIc50', label: 'potency (pIC50)', sort: { column: 'pIc50', dir: 'desc' } },
+];
 
 const WEIGHT_LABELS: [keyof DesirabilityWeights, string, string][] = [
   ['potency', 'Potency', 'predicted pIC50 in the subgroup'],
@@ -186,8 +195,20 @@ function RankResults({ result }: { result: ScreenResult }) {
     },
     { key: 'spread', label: 'SD', unit: 'ln', title: 'spread of the prediction across member cell lines', width: 70, align: 'right', render: (r) => <span className="num">{formatNumber(r.spread, 3)}</span> },
     {
-      key: 'selectivity', label: 'Selectivity', unit: 'Δ ln', title: 'complement mean minus subgroup mean (ln IC50); > 0: more potent in the subgroup', width: 124, align: 'right',
-      render: (r) => <span className={`num ${r.selectivity > 0 ? 'pos' : r.selectivity < 0 ? 'neg' : ''}`}>{formatNumber(r.selectivity, 3)}</span>,
+      key: 'selectivity', label: 'Selectivity', unit: 'Δ ln', title: 'complement mean minus subgroup mean (ln IC50) with its 90 % interval; > 0: more potent in the subgroup', width: 170, align: 'right',
+      render: (r) => {
+        const w = selectivityWords(r);
+        return (
+          <span className={`num ${w.null ? 'muted' : r.selectivity > 0 ? 'pos' : r.selectivity < 0 ? 'neg' : ''}`} data-testid="rank-selectivity">
+            {w.value}
+            {w.verdict && <span className="small block">{w.verdict}</span>}
+          </span>
+        );
+      },
+    },
+    {
+      key: 'evidence', label: 'Evidence', title: 'what the genotype dependence of the prediction rests on', width: 150, sortable: false,
+      render: (r) => <span className={`small ${r.evidence === 'structure' ? 'muted' : ''}`} title={evidenceText(r.evidence)} data-testid="rank-evidence">{evidenceText(r.evidence)}</span>,
     },
     {
       key: 'domainScore', label: 'Domain', title: 'highest Tanimoto similarity to a training drug; flagged when outside the applicability domain', width: 92, align: 'right',
@@ -219,6 +240,23 @@ function RankResults({ result }: { result: ScreenResult }) {
             </button>
           ))}
         </div>
+        <label className="compact" data-testid="rank-by-label">
+          Rank by{' '}
+          <select
+            value={RANK_BY.find((b) => b.sort?.column === sort?.column && b.sort?.dir === sort?.dir)?.value ?? (sort ? '' : 'rank')}
+            onChange={(e) => setSort(RANK_BY.find((b) => b.value === e.target.value)?.sort ?? null)}
+            data-testid="rank-by"
+            title="the lower bound ranks by the selectivity the model is confident of"
+          >
+            {RANK_BY.map((b) => (
+              <option key={b.value} value={b.value}>
+                {b.label}
+              </option>
+            ))}
+            {sort && !RANK_BY.some((b) => b.sort?.column === sort.column && b.sort?.dir === sort.dir) && <option value="">column sort ({String(sort.column)} {sort.dir})</option>}
+          </select>
+        </label>
+        <EvidenceSummary rows={source} />
         {preview?.warning && <div className="warn small">{preview.warning}</div>}
         <ErrorBox error={source.error} title="Results unavailable" />
         <div className="rank-grid">
@@ -241,6 +279,24 @@ function RankResults({ result }: { result: ScreenResult }) {
       </div>
       <Heatmap runId={result.runId} />
     </>
+  );
+}
+
+/** How many of the loaded rows rest on each kind of evidence: says at a glance how much of the ranking is structure only. */
+function EvidenceSummary({ rows }: { rows: PagedRows<RankedRow> }) {
+  const counts = new Map<string, number>();
+  let n = 0;
+  for (let i = 0; i < Math.min(rows.total ?? 0, 200); i++) {
+    const r = rows.row(i);
+    if (!r) continue;
+    n++;
+    counts.set(r.evidence, (counts.get(r.evidence) ?? 0) + 1);
+  }
+  if (!n) return null;
+  return (
+    <span className="muted small" data-testid="evidence-summary">
+      {' '}evidence of the first {n}: {(['target', 'pathway', 'neighbour', 'structure'] as const).filter((t) => counts.get(t)).map((t) => `${EVIDENCE_SHORT[t]} ${counts.get(t)}`).join(' · ')}
+    </span>
   );
 }
 

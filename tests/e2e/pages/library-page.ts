@@ -67,6 +67,31 @@ export class LibraryPage {
     await this.page.getByTestId('similar-to-selected').click();
   }
 
+  /**
+   * The row whose text contains `text`, scrolled into view: the grid is virtualised, so a row far from the
+   * viewport is not in the page at all; scroll from the top, a screenful at a time, until it is rendered.
+   */
+  async rowWithText(text: string) {
+    await this.waitRows();
+    const grid = this.grid();
+    const row = grid.getByTestId('row').filter({ hasText: text }).first();
+    await grid.evaluate((el) => el.scrollTo({ top: 0 }));
+    for (;;) {
+      // Two frames: the scroll event, then the virtualiser's render.
+      await this.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      await expect(grid.getByTestId('row-loading')).toHaveCount(0);
+      if (await row.count()) break;
+      const moved = await grid.evaluate((el) => {
+        const before = el.scrollTop;
+        el.scrollTo({ top: before + el.clientHeight * 0.8 });
+        return el.scrollTop > before;
+      });
+      if (!moved) throw new Error(`no row of the library grid contains '${text}' (scrolled to the end)`);
+    }
+    await row.scrollIntoViewIfNeeded();
+    return row;
+  }
+
   row(i: number) {
     return this.grid().locator(`[data-testid="row"][data-index="${i}"]`);
   }
