@@ -12,6 +12,7 @@ import { LibraryPage } from './pages/library-page.js';
 import { RankingPage } from './pages/other-pages.js';
 import type { CompoundDetail, CompoundRow, Page } from '../../core/api/contract.js';
 
+const EVIDENCE_SHORT = /^(shared target|shared pathway|neighbours|structure only)$/;
 const EVIDENCE = /genotype effect from training drugs sharing the target|genotype effect from training drugs sharing the pathway|genotype effect from close structural neighbours|structure only: no genotype information/;
 
 test('declare a mechanism on the compound page and for a selection; ranking shows the interval and the evidence', async ({ page, served }) => {
@@ -84,10 +85,20 @@ test('declare a mechanism on the compound page and for a selection; ranking show
   const rank = new RankingPage(page);
   expect(await rank.rank(['BRAF melanoma'])).toBe('done');
   const first = rank.grid().getByTestId('row').first();
-  await expect(first.getByTestId('rank-evidence')).toHaveText(EVIDENCE);
+  await expect(first.getByTestId('rank-evidence')).toHaveText(EVIDENCE_SHORT);
+  await expect(first.getByTestId('rank-evidence')).toHaveAttribute('title', EVIDENCE);
   await expect(first.getByTestId('rank-selectivity')).toContainText(/\d/);
-  await page.getByTestId('rank-by').selectOption('selectivityLow');
-  await expect(rank.grid().getByTestId('row').first().getByTestId('rank-evidence')).toHaveText(EVIDENCE);
+  // Ranking by the interval's lower bound is offered only when the run has selectivity intervals.
+  const withInterval = /\[.*–.*\]/.test((await first.getByTestId('rank-selectivity').textContent()) ?? '');
+  const lowerBound = page.getByTestId('rank-by').locator('option[value="selectivityLow"]');
+  if (withInterval) {
+    await page.getByTestId('rank-by').selectOption('selectivityLow');
+    await expect(rank.grid().getByTestId('row').first().getByTestId('rank-evidence')).toHaveText(EVIDENCE_SHORT);
+  } else {
+    await expect(lowerBound).toBeDisabled();
+    await expect(lowerBound).toContainText('this run has no selectivity interval');
+    await expect(first.getByTestId('rank-selectivity')).not.toContainText('indistinguishable');
+  }
   await expect(page.getByTestId('evidence-summary')).toContainText('evidence of the first');
   await screenshot(page, 'ranking-mechanism');
 

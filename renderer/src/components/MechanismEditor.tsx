@@ -3,7 +3,7 @@
  * targets as suggestions, the pathway from the training drugs' vocabulary or "other…" (free text).
  * Saves through compounds.annotate; says plainly when a target or pathway matches no training drug.
  */
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import type { AnnotateResult } from '../../../core/api/contract.js';
 import { useApp } from '../state.js';
 import { useCall } from '../hooks.js';
@@ -17,19 +17,36 @@ export function MechanismEditor(props: { ids: number[]; targets?: string | null;
   const vocab = useCall('mechanism.vocabulary', {});
   const listId = useId();
   const [targets, setTargets] = useState(props.targets ?? '');
-  const pathways = vocab.data?.pathways.map((p) => p.name) ?? [];
-  const initialChoice = (p: string | null | undefined) => (!p ? '' : pathways.length && !pathways.includes(p) ? OTHER : p);
-  const [choice, setChoice] = useState(initialChoice(props.pathway));
-  const [other, setOther] = useState(props.pathway && !pathways.includes(props.pathway) ? props.pathway : '');
+  // A stored pathway outside the vocabulary is shown as "other…" with its text (known once the vocabulary arrives).
+  const pathwayChoice = (p: string | null | undefined) => {
+    const known = !p || !vocab.data || vocab.data.pathways.some((x) => x.name === p);
+    return { choice: !p ? '' : known ? p : OTHER, other: known ? '' : p };
+  };
+  const [choice, setChoice] = useState(pathwayChoice(props.pathway).choice);
+  const [other, setOther] = useState(pathwayChoice(props.pathway).other);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Error | null>(null);
   const [saved, setSaved] = useState<AnnotateResult | null>(null);
-  // Follow the compound shown (and the vocabulary's arrival, which decides whether a pathway is "other").
+  // Follow the compound shown and its stored values (after a save too). The vocabulary's arrival only
+  // decides whether the stored pathway is "other…", and never undoes what the user has typed or chosen.
+  const idsKey = props.ids.join(',');
+  const touched = useRef(false);
   useEffect(() => {
     setTargets(props.targets ?? '');
-    setChoice(initialChoice(props.pathway));
-    setOther(props.pathway && vocab.data && !vocab.data.pathways.some((p) => p.name === props.pathway) ? props.pathway : '');
-  }, [props.targets, props.pathway, vocab.data, props.ids.join(',')]);
+  }, [props.targets, idsKey]);
+  useEffect(() => {
+    touched.current = false;
+  }, [props.pathway, idsKey]);
+  useEffect(() => {
+    if (touched.current) return;
+    const c = pathwayChoice(props.pathway);
+    setChoice(c.choice);
+    setOther(c.other);
+  }, [props.pathway, idsKey, vocab.data]);
+  const choose = (value: string) => {
+    touched.current = true;
+    setChoice(value);
+  };
 
   const pathway = choice === OTHER ? other.trim() : choice;
   const save = async (clear: boolean) => {
@@ -68,7 +85,7 @@ export function MechanismEditor(props: { ids: number[]; targets?: string | null;
       </datalist>
       <label>
         Pathway
-        <select value={choice} onChange={(e) => setChoice(e.target.value)} data-testid="mechanism-pathway" aria-label="Declared target pathway">
+        <select value={choice} onChange={(e) => choose(e.target.value)} data-testid="mechanism-pathway" aria-label="Declared target pathway">
           <option value="">— none —</option>
           {vocab.data?.pathways.map((p) => (
             <option key={p.name} value={p.name}>

@@ -74,10 +74,11 @@ export function LibraryView() {
     // A new source per query/window; shownKeys and query are captured through queryKey.
     [api, queryKey, windowStart],
   );
+  // A source lives as long as its query: disposed when replaced, not when the columns are fetched again
+  // (after an annotation, say), which would leave the current query's source dead and the grid loading forever.
+  useEffect(() => () => source.dispose(), [source]);
   useEffect(() => {
-    if (!cols.data) return;
-    source.start();
-    return () => source.dispose();
+    if (cols.data) source.start();
   }, [source, cols.data]);
   useSyncExternalStore(source.subscribe, source.getVersion);
   // Keep showing the previous result (dimmed) until the new query answers: a slow search must not

@@ -171,6 +171,7 @@ function RankResults({ result }: { result: ScreenResult }) {
     return () => source.dispose();
   }, [source, subgroup]);
   useSyncExternalStore(source.subscribe, source.getVersion);
+  const intervals = hasIntervals(source);
   const onRange = useCallback((a: number, b: number) => source.request(a, b), [source]);
   const onSort = (c: string) => {
     const col = c as keyof RankedRow;
@@ -208,7 +209,7 @@ function RankResults({ result }: { result: ScreenResult }) {
     },
     {
       key: 'evidence', label: 'Evidence', title: 'what the genotype dependence of the prediction rests on', width: 150, sortable: false,
-      render: (r) => <span className={`small ${r.evidence === 'structure' ? 'muted' : ''}`} title={evidenceText(r.evidence)} data-testid="rank-evidence">{evidenceText(r.evidence)}</span>,
+      render: (r) => <span className={`small ${r.evidence === 'structure' ? 'muted' : ''}`} title={evidenceText(r.evidence)} data-testid="rank-evidence">{EVIDENCE_SHORT[r.evidence] ?? EVIDENCE_SHORT.structure}</span>,
     },
     {
       key: 'domainScore', label: 'Domain', title: 'highest Tanimoto similarity to a training drug; flagged when outside the applicability domain', width: 92, align: 'right',
@@ -248,11 +249,16 @@ function RankResults({ result }: { result: ScreenResult }) {
             data-testid="rank-by"
             title="the lower bound ranks by the selectivity the model is confident of"
           >
-            {RANK_BY.map((b) => (
-              <option key={b.value} value={b.value}>
-                {b.label}
-              </option>
-            ))}
+            {RANK_BY.map((b) => {
+              // Ranking by the interval's lower bound means nothing for a run without intervals (it would be the rank order).
+              const off = b.value === 'selectivityLow' && !intervals;
+              return (
+                <option key={b.value} value={b.value} disabled={off}>
+                  {b.label}
+                  {off ? ' (this run has no selectivity interval)' : ''}
+                </option>
+              );
+            })}
             {sort && !RANK_BY.some((b) => b.sort?.column === sort.column && b.sort?.dir === sort.dir) && <option value="">column sort ({String(sort.column)} {sort.dir})</option>}
           </select>
         </label>
@@ -280,6 +286,15 @@ function RankResults({ result }: { result: ScreenResult }) {
       <Heatmap runId={result.runId} />
     </>
   );
+}
+
+/** Does any of the first loaded rows carry a selectivity interval (a run's rows all do, or none)? */
+function hasIntervals(rows: PagedRows<RankedRow>): boolean {
+  for (let i = 0; i < Math.min(rows.total ?? 0, 200); i++) {
+    const r = rows.row(i);
+    if (r && r.selectivityLow != null && r.selectivityHigh != null) return true;
+  }
+  return false;
 }
 
 /** How many of the loaded rows rest on each kind of evidence: says at a glance how much of the ranking is structure only. */
