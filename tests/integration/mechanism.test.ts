@@ -219,6 +219,19 @@ describe('declared mechanism at import, annotation and export', () => {
     assert.deepEqual(chunk.mechanism[2], { targets: ['ZZTOP7'], pathway: 'Kinase signalling' });
   });
 
+  test('mechanism.vocabulary: the training drugs\' pathways and targets, most common first, with the GDSC drugs\' own', async () => {
+    const v = await api.call('mechanism.vocabulary', {});
+    const counts = v.pathways.map((p) => p.drugs);
+    assert.deepEqual(counts, [...counts].sort((a, b) => b - a));
+    // Every pathway GDSC's drug list names (placeholders aside) is in the vocabulary the UI offers.
+    const names = new Set(v.pathways.map((p) => p.name));
+    for (const d of drugs) {
+      const p = normalisePathway(d.pathway);
+      if (p.pathway) assert.ok(names.has(p.pathway), d.pathway);
+    }
+    assert.ok(v.targets.some((t) => t.name === 'MEK1') && v.targets.every((t) => t.drugs > 0));
+  });
+
   test('CSV, SDF and XLSX exports carry targets and target_pathway; a source field of the same name becomes prop:<name>', async () => {
     const ids = [idOf(engine, 'Sunitinib'), idOf(engine, 'caffeine')];
     const out = (ext: string) => path.join(tmpdir, `export.${ext}`);
