@@ -6,24 +6,18 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT, strataIn } from '../helpers/cli.js';
 import { parse } from 'csv-parse/sync';
 import { PREDICT_HEADER } from '../../core/screen/predict-file.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = path.join(ROOT, 'bin', 'strata.mjs');
 const DATA = path.resolve(ROOT, '..', 'shared', 'data');
 let dir: string;
 let project: string;
 
-function strata(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
+const strata = strataIn(() => dir);
 
 before(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'strata-cli-mech-'));
