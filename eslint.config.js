@@ -3,6 +3,15 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
+// What core/ and workers/, and electron/, never import (the store block at the end adds to both).
+const CORE_IMPORTS = [
+  { group: ['electron', 'electron/*'], message: 'core/ and workers/ are plain Node: never import electron.' },
+  { group: ['**/renderer/**', 'react', 'react-dom', 'plotly.js*'], message: 'core/ and workers/ never import the renderer or UI libraries.' },
+  { group: ['**/electron/**'], message: 'core/ and workers/ never import the desktop shell.' },
+];
+const ELECTRON_IMPORTS = [
+  { group: ['**/renderer/**'], message: 'electron/ never imports renderer source; it loads the built renderer.' },
+];
 const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'worker_threads', 'crypto', 'zlib', 'stream', 'http', 'net', 'url', 'util'];
 
 export default tseslint.config(
@@ -21,11 +30,7 @@ export default tseslint.config(
     // The engine and the workers are plain Node: never the desktop shell, never the UI.
     files: ['core/**/*.ts', 'workers/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [
-        { group: ['electron', 'electron/*'], message: 'core/ and workers/ are plain Node: never import electron.' },
-        { group: ['**/renderer/**', 'react', 'react-dom', 'plotly.js*'], message: 'core/ and workers/ never import the renderer or UI libraries.' },
-        { group: ['**/electron/**'], message: 'core/ and workers/ never import the desktop shell.' },
-      ] }],
+      'no-restricted-imports': ['error', { patterns: CORE_IMPORTS }],
     },
   },
   {
@@ -45,9 +50,26 @@ export default tseslint.config(
     // The shell forwards to the core; it never imports renderer source.
     files: ['electron/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [
-        { group: ['**/renderer/**'], message: 'electron/ never imports renderer source; it loads the built renderer.' },
-      ] }],
+      'no-restricted-imports': ['error', { patterns: ELECTRON_IMPORTS }],
     },
   },
+  // All SQL of the project file lives in core/store/, as named functions: the rest of the engine and the
+  // shell import no SQLite driver and no migration, and prepare or run no statement themselves. (DuckDB's
+  // queries of Parquet files in core/shard/ are not the project store.) Last, as it extends the import
+  // rules above (a later block replaces a rule, it does not add to it).
+  ...[[['core/**/*.ts', 'workers/**/*.ts'], CORE_IMPORTS], [['electron/**/*.ts'], ELECTRON_IMPORTS]].map(([files, imports]) => ({
+    files,
+    ignores: ['core/store/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        ...imports,
+        { group: ['better-sqlite3'], message: 'Only core/store/ opens SQLite: use the store\'s named functions.' },
+        { group: ['**/store/migrations/*'], message: 'Business code imports no migration: schema facts come from core/store/schema.' },
+      ] }],
+      'no-restricted-syntax': ['error',
+        { selector: 'CallExpression[callee.property.name=/^(prepare|pragma|transaction)$/]', message: 'SQL lives in core/store/: add a named function there.' },
+        { selector: "CallExpression[callee.property.name='exec'][arguments.0.type=/^(Literal|TemplateLiteral)$/]", message: 'SQL lives in core/store/: add a named function there.' },
+      ],
+    },
+  })),
 );

@@ -15,10 +15,14 @@ import { JobRegistry } from './jobs.js';
 import { ColumnResolver, propertyColumns } from './library/columns.js';
 import { importLibrary } from './library/import.js';
 import { compoundDetail, importReport, projectInfo, provenanceLog } from './library/project.js';
+import { Maintenance } from './library/maintenance.js';
 import type { QueryContext } from './library/query.js';
-import { alertsComputed, countCompounds, iterateIds, queryCompounds, screenIndex, SearchCache } from './library/query.js';
+import { countCompounds, iterateIds, queryCompounds, screenIndex, SearchCache } from './library/query.js';
 import type { Db } from './store/db.js';
-import { openProject } from './store/db.js';
+import { openStore } from './store/db.js';
+import { deleteSubgroup, saveSubgroup, subgroupRows, subgroupRule } from './store/project.js';
+import { runModelId } from './store/screen.js';
+import type { Store } from './store/store.js';
 import { APP_VERSION } from './version.js';
 import { defaultGenotypesDir, loadReferencePanel, previewSubgroup, referenceCatalogue } from './subgroups/index.js';
 import { logProvenance } from './library/provenance.js';
@@ -39,6 +43,8 @@ export interface EngineOptions {
   resourcesDir?: string;
   /** Worker threads; default: every core. */
   threads?: number;
+  /** Open the project read-only (a damaged project can only be opened so; read-only media always are). */
+  readOnly?: boolean;
 }
 
 /** The model Strata ships and uses when none is named. */
@@ -48,6 +54,9 @@ export interface Engine {
   dispatcher: Dispatcher;
   events: EventHub;
   jobs: JobRegistry;
+  /** The project's connections and write queue: every read and write of the engine goes through it. */
+  store: Store;
+  /** The writer connection, for tests and tools that inspect the file; the engine's own code uses `store`. */
   db: Db;
   projectFile: string;
   /** The worker pool, started on first use. */
@@ -66,7 +75,7 @@ export interface Engine {
 
 export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const projectFile = path.resolve(opts.projectFile);
-  const db = openProject(projectFile);
+  const store = openStore(projectFile, { readonly: opts.readOnly });
   const events = new EventHub();
   const jobs = new JobRegistry(events);
   const threads = opts.threads ?? os.availableParallelism();
@@ -74,12 +83,15 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const pool = () => (poolPromise ??= ChemPool.create({ threads }));
   const cache = new SearchCache();
   let resolver: ColumnResolver | null = null;
-  const columns = () => (resolver ??= new ColumnResolver(propertyColumns(db)));
+  const columns = () => (resolver ??= new ColumnResolver(propertyColumns(store)));
   const changed = () => {
     resolver = null;
     cache.invalidate();
   };
-  const queryCtx = async (): Promise<QueryContext> => ({ db, pool, columns, cache });
+  // Backfills an older project needs start now, as a job of their own (reads never write).
+  const maintenance = new Maintenance(store, pool, jobs, changed);
+  maintenance.backfilled().catch(() => undefined);
+  const queryCtx = async (): Promise<QueryContext> => ({ store, pool, columns, cache, maintenance });
 
   const modelsDir = opts.modelsDir ?? path.join(REPO_ROOT, 'models');
   const model = (id?: string) => findModel(modelsDir, id ?? DEFAULT_MODEL_ID);
@@ -90,37 +102,55 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   };
   const genotypesDir = opts.resourcesDir ? path.join(opts.resourcesDir, 'genotypes') : defaultGenotypesDir();
   const reference = () => ({ panel: loadReferencePanel(genotypesDir), catalogue: referenceCatalogue(genotypesDir) });
-  const listSubgroups = () => (db.prepare('SELECT name, rule, created_at FROM subgroups ORDER BY name').all() as { name: string; rule: string; created_at: string }[])
+  const listSubgroups = () => subgroupRows(store)
     .map((r) => ({ name: r.name, rule: r.rule, createdAt: r.created_at }));
+
+  // Whether RDKit reads a SMARTS, remembered (every visible row's depiction asks about the same one).
+  const smartsChecked = new Map<string, Promise<boolean>>();
+  const smartsValid = (p: ChemPool, smarts: string): Promise<boolean> => {
+    let v = smartsChecked.get(smarts);
+    if (!v) {
+      if (smartsChecked.size > 64) smartsChecked.clear();
+      v = p.substructure(smarts, [], undefined, { atoms: false }).then(() => true, () => false);
+      smartsChecked.set(smarts, v);
+    }
+    return v;
+  };
 
   const handlers: Handlers = {
     'app.info': async () => ({ version: APP_VERSION, rdkitVersion: await (await pool()).rdkitVersion(), threads, project: projectFile }),
-    'project.info': () => projectInfo(db, projectFile),
-    'project.provenance': (req) => provenanceLog(db, req),
+    'project.info': () => projectInfo(store, projectFile),
+    'project.provenance': (req) => provenanceLog(store, req),
     'library.import': async (req) => {
       const p = await pool();
       const jobId = jobs.start('import', async (ctx) => {
         try {
-          return await importLibrary(db, p, req, ctx);
+          return await importLibrary(store, p, req, ctx);
         } finally {
           changed();
         }
       });
       return { jobId };
     },
-    'library.report': (req) => importReport(db, req),
+    'library.report': (req) => importReport(store, req),
     'compounds.columns': () => columns().all(),
     'compounds.query': async (req) => queryCompounds(await queryCtx(), req),
     'compounds.count': async (req) => ({ total: await countCompounds(await queryCtx(), req) }),
-    'compounds.get': async ({ id }) => compoundDetail(db, await pool(), id),
-    'compounds.depict': async ({ smiles, highlight, width, height }) => ({ svg: await (await pool()).depict(smiles, { width, height, highlightSmarts: highlight }) }),
+    'compounds.get': async ({ id }) => compoundDetail(store, await pool(), id),
+    'compounds.depict': async ({ smiles, highlight, width, height }) => {
+      const p = await pool();
+      // An invalid highlight SMARTS is the search's error (one clear 400 from compounds.query); the
+      // structures on screen are drawn plain rather than each failing.
+      const highlightSmarts = highlight && (await smartsValid(p, highlight)) ? highlight : undefined;
+      return { svg: await p.depict(smiles, { width, height, highlightSmarts }) };
+    },
     'compounds.ids': async (req) => {
       const ids: number[] = [];
       for await (const id of iterateIds(await queryCtx(), req, req.limit)) ids.push(id);
       return { ids };
     },
-    'compounds.annotate': (req) => {
-      const r = annotateCompounds(db, req);
+    'compounds.annotate': async (req) => {
+      const r = await annotateCompounds(store, req);
       // Counts of filters on the mechanism columns are cached per query; nothing else depends on them.
       cache.totals.clear();
       return r;
@@ -134,17 +164,17 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       if (req.ranking) {
         const { runId, subgroup } = req.ranking;
         const jobId = jobs.start('export', async (job) => {
-          const run = getRun(db, runId);
+          const run = getRun(store, runId);
           const labels = runSubgroups(run).map((g) => g.label).filter((l) => !subgroup || l === subgroup);
           if (!labels.length) throw new ApiError('NOT_FOUND', `run ${runId} has no subgroup '${subgroup}'`);
-          const rows = labels.flatMap((label) => screenResults(db, { runId, subgroup: label, offset: 0, limit: 1_000_000 }).rows)
+          const rows = labels.flatMap((label) => screenResults(store, { runId, subgroup: label, offset: 0, limit: 1_000_000 }).rows)
             .filter((r) => !req.ids || req.ids.includes(r.compoundId));
           job.progress('export', 0, rows.length);
           const previews = runSubgroups(run).filter((g) => labels.includes(g.label)).map((g) => ({ rule: g.rule, normalised: g.rule, members: g.members, complement: 0, total: 0, warning: null }));
-          const r = await writeRankedFile(db, await ctx.pool(), { out: req.out, format: req.format, projectPath: projectFile, overwrite: req.overwrite, rows,
+          const r = await writeRankedFile(store, await ctx.pool(), { out: req.out, format: req.format, projectPath: projectFile, overwrite: req.overwrite, rows,
             result: { runId, modelId: run.model_id, modelSha256: run.model_sha256, weights: JSON.parse(run.weights), subgroups: previews } });
           job.progress('export', rows.length, rows.length);
-          logProvenance(db, 'export.write', { out: req.out, ranking: req.ranking, ids: req.ids?.length }, { rows: r.rows });
+          await logProvenance(store, 'export.write', { out: req.out, ranking: req.ranking, ids: req.ids?.length }, { rows: r.rows });
           return { out: req.out, rows: r.rows, format: req.format ?? path.extname(req.out).slice(1), provenance: r.provenance };
         });
         return { jobId };
@@ -160,23 +190,19 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'subgroups.list': () => listSubgroups(),
     'subgroups.preview': ({ rule }) => {
       const { panel, catalogue } = reference();
-      const saved = db.prepare('SELECT rule FROM subgroups WHERE name = ?').pluck().get(rule) as string | undefined;
+      const saved = subgroupRule(store, rule);
       return previewSubgroup(saved ?? rule, catalogue, panel);
     },
-    'subgroups.save': ({ name, rule }) => {
+    'subgroups.save': async ({ name, rule }) => {
       const { panel, catalogue } = reference();
       // Refuse a rule that does not parse (BAD_RULE with position and suggestions) before saving it.
       const preview = previewSubgroup(rule, catalogue, panel);
       const createdAt = new Date().toISOString();
-      db.prepare('INSERT INTO subgroups(name, rule, created_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET rule = excluded.rule, created_at = excluded.created_at').run(name, preview.normalised, createdAt);
-      logProvenance(db, 'subgroups.save', { name, rule }, { normalised: preview.normalised, members: preview.members });
+      await saveSubgroup(store, { name, rule: preview.normalised, created_at: createdAt },
+        { params: { name, rule }, result: { normalised: preview.normalised, members: preview.members } });
       return { name, rule: preview.normalised, createdAt };
     },
-    'subgroups.delete': ({ name }) => {
-      const deleted = db.prepare('DELETE FROM subgroups WHERE name = ?').run(name).changes > 0;
-      if (deleted) logProvenance(db, 'subgroups.delete', { name }, null);
-      return { deleted };
-    },
+    'subgroups.delete': async ({ name }) => ({ deleted: await deleteSubgroup(store, name) }),
     'models.list': async () => (await listModels(modelsDir, { builtinIds: [DEFAULT_MODEL_ID] })).models.map((m) => m.info),
     'models.rejected': async () => (await listModels(modelsDir)).rejected.map((r) => ({ dir: r.dir, message: r.message })),
     'screen.run': async (req) => {
@@ -184,11 +210,11 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       const jobId = jobs.start('screen', async (job) => (await runScreen(ctx, req, job)).result);
       return { jobId };
     },
-    'screen.results': (req) => screenResults(db, req),
-    'screen.heatmap': (req) => screenHeatmap(db, req),
-    'screen.compound': (req) => screenCompound(db, req),
+    'screen.results': (req) => screenResults(store, req),
+    'screen.heatmap': (req) => screenHeatmap(store, req),
+    'screen.compound': (req) => screenCompound(store, req),
     'screen.explain': async (req) => {
-      const run = db.prepare('SELECT model_id FROM screen_runs WHERE id = ?').pluck().get(req.runId) as string | undefined;
+      const run = runModelId(store, req.runId);
       if (!run) throw new ApiError('NOT_FOUND', `no screening run ${req.runId}`);
       const ctx = await screenCtx(run);
       return explainCompound(ctx, await pool(), req);
@@ -198,24 +224,24 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const dispatcher = createDispatcher(handlers, events);
   let closed = false;
   return {
-    dispatcher, events, jobs, db, projectFile, pool, model,
+    dispatcher, events, jobs, store, db: store.writer, projectFile, pool, model,
     async startScreen(req) {
       const ctx = await screenCtx(req.modelId);
       return { jobId: jobs.start('screen', (job) => runScreen(ctx, req, job)) };
     },
     warmSearch() {
       if (closed) return;
-      screenIndex({ db, pool, cache }).catch(() => undefined);
-      // Projects imported before alerts were stored: compute them now rather than when a sort waits on them.
-      alertsComputed({ db, pool, cache }).catch(() => undefined);
+      // Loading the index is a read; it waits for the backfill job started at open, if any.
+      screenIndex({ store, cache, maintenance }).catch(() => undefined);
     },
     async close() {
       if (closed) return;
       closed = true;
       jobs.cancelAll();
       await jobs.settle();
+      await maintenance.settle();
       if (poolPromise) await (await poolPromise).close();
-      db.close();
+      await store.close();
     },
   };
 }

@@ -81,7 +81,8 @@ export interface SourceInfo {
   sha256: string;
   format: string;
   importedAt: string;
-  status: 'running' | 'complete' | 'cancelled' | 'failed';
+  /** 'interrupted': the importing process died; importing the same file again resumes it. */
+  status: 'running' | 'complete' | 'cancelled' | 'failed' | 'interrupted';
   read: number;
   imported: number;
   duplicates: number;
@@ -99,6 +100,8 @@ export interface ProjectInfo {
   subgroups: number;
   createdAt: string;
   appVersion: string;
+  /** Set when the project is open read-only, with the reason (read-only media, a failed integrity check, on request). */
+  readOnly?: string;
 }
 
 export interface ImportIssue {
@@ -221,7 +224,8 @@ export interface CompoundDetail {
 
 // --- jobs ------------------------------------------------------------------------------------
 
-export type JobKind = 'import' | 'export' | 'screen' | 'train' | 'evaluate';
+/** 'maintenance': backfills and indexes a project needs, started when it opens (reads never write). */
+export type JobKind = 'import' | 'export' | 'screen' | 'train' | 'evaluate' | 'maintenance';
 export type JobStatus = 'running' | 'done' | 'failed' | 'cancelled';
 
 export interface JobProgress {
@@ -523,6 +527,12 @@ export type ApiErrorCode =
   | 'FORBIDDEN'
   /** An output file exists and the caller did not ask to overwrite it. */
   | 'EXISTS'
+  /** Another process holds the project's write lock for too long, or runs the same import. */
+  | 'BUSY'
+  /** The project is open read-only (on request, read-only media, or after a failed integrity check). */
+  | 'READ_ONLY'
+  /** The project failed its integrity check: it can be opened read-only. */
+  | 'CORRUPT'
   | 'INTERNAL';
 
 export type ApiResponse<T> = { ok: true; value: T } | { ok: false; error: ApiErrorShape };

@@ -33,8 +33,11 @@ interface Session {
   api: ApiClient;
 }
 
+/** `strata --read-only …`: open the project without writing (a damaged project can only be opened so). */
+let readOnlyOpen = false;
+
 async function withEngine<T>(project: string, fn: (s: Session) => Promise<T>, opts: { threads?: number } = {}): Promise<T> {
-  const engine = await createEngine({ projectFile: project, threads: opts.threads });
+  const engine = await createEngine({ projectFile: project, threads: opts.threads, readOnly: readOnlyOpen });
   const api = createClient(engine.dispatcher);
   try {
     return await fn({ engine, api });
@@ -175,7 +178,12 @@ export function buildProgram(out: { code: number }): Command {
     .description('Strata: compound libraries, RDKit descriptors and genotype-aware efficacy ranking')
     .version(APP_VERSION)
     .exitOverride()
-    .showHelpAfterError();
+    .showHelpAfterError()
+    .option('--read-only', 'open the project read-only (info, report, query, export of a damaged project)');
+  readOnlyOpen = false;
+  program.hook('preAction', (cmd) => {
+    readOnlyOpen = !!cmd.opts().readOnly;
+  });
 
   program.command('import')
     .description('import compound libraries (SDF V2000/V3000, SMILES, CSV/TSV, any of them gzipped) into a project')

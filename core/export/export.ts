@@ -12,7 +12,9 @@ import type { JobContext } from '../jobs.js';
 import type { QueryContext } from '../library/query.js';
 import { countCompounds, iterateIds } from '../library/query.js';
 import { logProvenance } from '../library/provenance.js';
-import type { Db } from '../store/db.js';
+import { exportRows, propertiesOf, propertyNames, sourceHashes } from '../store/compounds.js';
+import type { ExportRow } from '../store/compounds.js';
+import type { Store } from '../store/store.js';
 import { DESCRIPTOR_TABLE_COLUMNS } from '../library/columns.js';
 import { APP_VERSION } from '../version.js';
 import { openXlsx } from './xlsx.js';
@@ -53,27 +55,15 @@ const CHUNK = 500;
 /** The declared mechanism (normalised), after the descriptors. */
 export const MECHANISM_EXPORT_COLUMNS = ['targets', 'target_pathway'] as const;
 
-interface Row {
-  id: number;
-  name: string | null;
-  smiles: string;
-  duplicate_of: number | null;
-  source: string;
-  record_no: number;
-  [k: string]: unknown;
-}
+type Row = ExportRow;
 
-async function* rowsFor(db: Db, ids: AsyncIterable<number> | number[]): AsyncGenerator<{ rows: Row[]; props: Map<number, Record<string, string>> }> {
-  const cols = DESCRIPTOR_TABLE_COLUMNS.map((c) => `d."${c}"`).join(', ');
+async function* rowsFor(store: Store, ids: AsyncIterable<number> | number[]): AsyncGenerator<{ rows: Row[]; props: Map<number, Record<string, string>> }> {
   let buf: number[] = [];
   const flush = () => {
-    const ph = buf.map(() => '?').join(',');
-    const got = db.prepare(`SELECT c.id, c.name, c.smiles, c.duplicate_of, s.name AS source, c.record_no, c.targets, c.target_pathway, ${cols}
-      FROM compounds c JOIN sources s ON s.id = c.source_id LEFT JOIN descriptors d ON d.compound_id = coalesce(c.duplicate_of, c.id)
-      WHERE c.id IN (${ph})`).all(...buf) as Row[];
+    const got = exportRows(store, buf);
     const byId = new Map(got.map((r) => [r.id, r]));
     const props = new Map<number, Record<string, string>>();
-    for (const p of db.prepare(`SELECT compound_id, name, value FROM properties WHERE compound_id IN (${ph})`).all(...buf) as { compound_id: number; name: string; value: string }[]) {
+    for (const p of propertiesOf(store, buf)) {
       let m = props.get(p.compound_id);
       if (!m) props.set(p.compound_id, (m = {}));
       m[p.name] = p.value;
@@ -101,11 +91,11 @@ export interface ExportArgs {
 
 export async function exportCompounds(ctx: QueryContext, pool: ChemPool, args: ExportArgs, job: JobContext): Promise<ExportResult> {
   const { file: out, format } = await prepareOutput(args.out, { projectFile: args.projectPath, overwrite: args.overwrite, format: args.format, sidecars: [sidecarOf(path.resolve(args.out))] });
-  const db = ctx.db;
+  const store = ctx.store;
   const query = args.query ?? {};
   const total = args.ids ? args.ids.length : await countCompounds(ctx, query);
-  const propNames = (db.prepare('SELECT DISTINCT name FROM properties ORDER BY name').pluck().all() as string[]);
-  const sources = db.prepare('SELECT name, sha256 FROM sources ORDER BY id').all() as { name: string; sha256: string }[];
+  const propNames = propertyNames(store);
+  const sources = sourceHashes(store);
   const provenance = {
     generator: `Strata ${APP_VERSION}`, exportedAt: new Date().toISOString(), project: path.resolve(args.projectPath), inputs: sources,
     query, ids: args.ids ? args.ids.length : undefined, rows: 0, format,
@@ -124,7 +114,7 @@ export async function exportCompounds(ctx: QueryContext, pool: ChemPool, args: E
     };
     try {
       if (format === 'csv') await write(`${header.map(csvField).join(',')}\n`);
-      for await (const { rows, props } of rowsFor(db, args.ids ?? iterateIds(ctx, query))) {
+      for await (const { rows, props } of rowsFor(store, args.ids ?? iterateIds(ctx, query))) {
         if (job.signal.aborted) throw new ApiError('CANCELLED', 'export cancelled');
         const molblocks = format === 'sdf' ? await pool.molblocks(rows.map((r) => r.smiles)) : null;
         let text = '';
@@ -171,6 +161,6 @@ export async function exportCompounds(ctx: QueryContext, pool: ChemPool, args: E
   });
   provenance.rows = n;
   await writeTextAtomically(sidecarOf(out), `${JSON.stringify(provenance, null, 2)}\n`);
-  logProvenance(db, 'export.write', { out, format, query, ids: args.ids?.length }, { rows: n });
+  await logProvenance(store, 'export.write', { out, format, query, ids: args.ids?.length }, { rows: n });
   return { out: args.out, rows: n, format, provenance };
 }

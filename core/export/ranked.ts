@@ -6,7 +6,9 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { RankedRow, ScreenResult } from '../api/contract.js';
 import type { ChemPool } from '../chem/pool.js';
-import type { Db } from '../store/db.js';
+import { sourceHashes } from '../store/compounds.js';
+import { mechanismOf } from '../store/mechanism.js';
+import type { Store } from '../store/store.js';
 import { APP_VERSION } from '../version.js';
 import { csvField, sdfLine } from './export.js';
 import { prepareOutput, sidecarOf, writeAtomically, writeTextAtomically } from './output-guard.js';
@@ -26,29 +28,18 @@ function values(r: RankedRow, mech: Mechanism): unknown[] {
     r.evidence, m?.targets ?? null, m?.target_pathway ?? null];
 }
 
-/** The stored (normalised) targets and pathway of the ranked compounds. */
-function mechanismColumns(db: Db, ids: number[]): Mechanism {
-  const out: Mechanism = new Map();
-  const unique = [...new Set(ids)];
-  for (let i = 0; i < unique.length; i += 500) {
-    const part = unique.slice(i, i + 500);
-    for (const r of db.prepare(`SELECT id, targets, target_pathway FROM compounds WHERE id IN (${part.map(() => '?').join(',')})`).all(...part) as { id: number; targets: string | null; target_pathway: string | null }[]) out.set(r.id, r);
-  }
-  return out;
-}
-
-export async function writeRankedFile(db: Db, pool: ChemPool, args: { out: string; format?: 'csv' | 'sdf' | 'xlsx'; projectPath: string; overwrite?: boolean; result: Pick<ScreenResult, 'runId' | 'modelId' | 'modelSha256' | 'weights' | 'subgroups'>; rows: RankedRow[] }): Promise<{ rows: number; provenance: Record<string, unknown> }> {
+export async function writeRankedFile(store: Store, pool: ChemPool, args: { out: string; format?: 'csv' | 'sdf' | 'xlsx'; projectPath: string; overwrite?: boolean; result: Pick<ScreenResult, 'runId' | 'modelId' | 'modelSha256' | 'weights' | 'subgroups'>; rows: RankedRow[] }): Promise<{ rows: number; provenance: Record<string, unknown> }> {
   const { file: out, format } = await prepareOutput(args.out, { projectFile: args.projectPath, overwrite: args.overwrite, format: args.format, sidecars: [sidecarOf(path.resolve(args.out))] });
   const provenance = {
     generator: `Strata ${APP_VERSION}`, exportedAt: new Date().toISOString(), project: path.resolve(args.projectPath),
-    inputs: db.prepare('SELECT name, sha256 FROM sources ORDER BY id').all(),
+    inputs: sourceHashes(store),
     run: args.result.runId, model: { id: args.result.modelId, sha256: args.result.modelSha256 },
     subgroups: args.result.subgroups.map((g) => ({ rule: g.rule, members: g.members, complement: g.complement, warning: g.warning })),
     weights: args.result.weights, rows: args.rows.length, format,
     units: { ln_ic50: 'natural log of IC50 in µM (lower = more potent)', pic50: '-log10(IC50 in M)', selectivity: 'complement mean minus subgroup mean, ln units (> 0: more potent in the subgroup)', domain_score: 'highest Tanimoto (Morgan r=2, 2048 bits) to a training drug',
       selectivity_low: 'calibrated 90 % interval of selectivity, ln units (empty for runs without one)', evidence: 'what the genotype dependence rests on: target, pathway, neighbour or structure' },
   };
-  const mech = mechanismColumns(db, args.rows.map((r) => r.compoundId));
+  const mech = mechanismOf(store, args.rows.map((r) => r.compoundId));
   await writeAtomically(out, async (tmp) => {
     if (format === 'csv') {
       const lines = [RANKED_COLUMNS.join(','), ...args.rows.map((r) => values(r, mech).map(csvField).join(','))];

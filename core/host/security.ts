@@ -93,6 +93,9 @@ export function statusForCode(code: string): number {
     case 'PROJECT_TOO_NEW':
     case 'CANCELLED':
     case 'EXISTS':
+    case 'BUSY':
+    case 'READ_ONLY':
+    case 'CORRUPT':
       return 409;
     default:
       return 500;

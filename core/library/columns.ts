@@ -5,14 +5,12 @@
  */
 import type { ColumnInfo } from '../api/contract.js';
 import { ApiError } from '../api/errors.js';
-import type { Db } from '../store/db.js';
-import { DESCRIPTOR_COLUMNS_V1, FLAG_COLUMNS_V1 } from '../store/migrations/001-initial.js';
-import { ALERT_COLUMNS_V3 } from '../store/migrations/003-search-alerts.js';
+import { propertyStats } from '../store/compounds.js';
+import type { ColumnRef } from '../store/compounds.js';
+import { DESCRIPTOR_TABLE_COLUMNS, FLAG_COLUMNS, isDescriptorTableColumn, NUMERIC_COLUMNS } from '../store/schema.js';
+import type { Store } from '../store/store.js';
 
-/** Numeric columns of the `descriptors` table: RDKit descriptors, QED, Ro5 violations, alert counts. */
-export const NUMERIC_COLUMNS: readonly string[] = [...DESCRIPTOR_COLUMNS_V1, ...ALERT_COLUMNS_V3];
-/** Every column of the `descriptors` table except the key, in export order (columns added later go last). */
-export const DESCRIPTOR_TABLE_COLUMNS: readonly string[] = [...DESCRIPTOR_COLUMNS_V1, ...FLAG_COLUMNS_V1, ...ALERT_COLUMNS_V3];
+export { DESCRIPTOR_TABLE_COLUMNS, NUMERIC_COLUMNS };
 
 const DESCRIPTOR_LABELS: Record<string, [string, string?, string?]> = {
   exactmw: ['Exact MW', 'Da', 'monoisotopic mass'],
@@ -51,32 +49,28 @@ export const MECHANISM_COLUMNS: ColumnInfo[] = [
   { key: 'targets', label: 'Targets', kind: 'core', type: 'text', description: 'declared targets (normalised, comma-separated)' },
   { key: 'target_pathway', label: 'Target pathway', kind: 'core', type: 'text', description: 'declared target pathway (the training drugs\' vocabulary where it matches)' },
 ];
-const CORE_SQL: Record<string, string> = {
-  id: 'c.id', name: 'c.name', smiles: 'c.smiles', heavy_atoms: 'c.heavy_atoms', source_id: 'c.source_id', record_no: 'c.record_no',
-  targets: 'c.targets', target_pathway: 'c.target_pathway',
-};
+// Maps, not object literals: a column named `constructor` or `__proto__` must not find Object's members.
+const CORE_BY_KEY = new Map([...CORE_COLUMNS, ...MECHANISM_COLUMNS].map((c) => [c.key, c]));
 
 export const DESCRIPTOR_COLUMN_INFO: ColumnInfo[] = NUMERIC_COLUMNS.map((key) => {
-  const [label, unit, description] = DESCRIPTOR_LABELS[key] ?? [key];
+  const [label, unit, description] = Object.hasOwn(DESCRIPTOR_LABELS, key) ? DESCRIPTOR_LABELS[key] : [key];
   return { key, label, kind: 'descriptor', type: 'number', unit, description };
 });
-export const FLAG_COLUMN_INFO: ColumnInfo[] = FLAG_COLUMNS_V1.map((key) => ({
+export const FLAG_COLUMN_INFO: ColumnInfo[] = FLAG_COLUMNS.map((key) => ({
   key, label: FLAG_LABELS[key][0], kind: 'flag', type: 'boolean', description: FLAG_LABELS[key][1],
 }));
 
-const DESCRIPTOR_SET = new Set<string>(DESCRIPTOR_TABLE_COLUMNS);
+const DESCRIPTOR_INFO = new Map([...DESCRIPTOR_COLUMN_INFO, ...FLAG_COLUMN_INFO].map((c) => [c.key, c]));
 
 export interface ResolvedColumn {
   info: ColumnInfo;
-  /** SQL expression, valid once `joins` are added. */
-  sql: string;
-  /** A property join this column needs, as [alias, property name]. */
-  join?: [string, string];
+  /** Where the column lives (core/store/compounds.ts turns it into SQL). */
+  ref: ColumnRef;
 }
 
 /** Property names and types present in the project; cached by the caller, refreshed after imports. */
-export function propertyColumns(db: Db): ColumnInfo[] {
-  const rows = db.prepare('SELECT name, count(*) AS n, count(num) AS nn FROM properties GROUP BY name ORDER BY name').all() as { name: string; n: number; nn: number }[];
+export function propertyColumns(store: Store): ColumnInfo[] {
+  const rows = propertyStats(store);
   return rows.map((r) => ({
     key: `prop:${r.name}`, label: r.name, kind: 'property', type: r.nn > 0 && r.nn >= 0.9 * r.n ? 'number' : 'text',
     description: `field from the source file (${r.n} compounds)`,
@@ -85,7 +79,6 @@ export function propertyColumns(db: Db): ColumnInfo[] {
 
 export class ColumnResolver {
   private props: Map<string, ColumnInfo>;
-  private aliases = new Map<string, string>();
   constructor(propertyInfo: ColumnInfo[]) {
     this.props = new Map(propertyInfo.map((c) => [c.key, c]));
   }
@@ -95,19 +88,12 @@ export class ColumnResolver {
   }
 
   resolve(key: string): ResolvedColumn {
-    if (key in CORE_SQL) return { info: [...CORE_COLUMNS, ...MECHANISM_COLUMNS].find((c) => c.key === key)!, sql: CORE_SQL[key] };
-    if (DESCRIPTOR_SET.has(key)) {
-      const info = [...DESCRIPTOR_COLUMN_INFO, ...FLAG_COLUMN_INFO].find((c) => c.key === key)!;
-      return { info, sql: `d."${key}"` };
-    }
-    if (key.startsWith('prop:')) {
+    const core = CORE_BY_KEY.get(key);
+    if (core) return { info: core, ref: { kind: 'core', field: key as 'id' } };
+    if (isDescriptorTableColumn(key)) return { info: DESCRIPTOR_INFO.get(key)!, ref: { kind: 'descriptor', name: key } };
+    if (key.startsWith('prop:') && key.length > 5) {
       const info = this.props.get(key) ?? { key, label: key.slice(5), kind: 'property' as const, type: 'text' as const };
-      let alias = this.aliases.get(key);
-      if (!alias) {
-        alias = `p${this.aliases.size}`;
-        this.aliases.set(key, alias);
-      }
-      return { info, sql: info.type === 'number' ? `${alias}.num` : `${alias}.value`, join: [alias, key.slice(5)] };
+      return { info, ref: { kind: 'property', name: key.slice(5), numeric: info.type === 'number' } };
     }
     const known = this.all().map((c) => c.key);
     const near = known.filter((k) => k.toLowerCase().includes(key.toLowerCase()) || key.toLowerCase().includes(k.toLowerCase())).slice(0, 5);

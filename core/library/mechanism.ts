@@ -6,10 +6,11 @@
  * so an import fills a first occurrence's empty targets/pathway from a later duplicate, and
  * `compounds.annotate` writes the first occurrence and all its duplicates alike.
  */
-import type { AnnotateRequest, AnnotateResult, MechanismVocabularyInfo } from '../api/contract.js';
+import type { AnnotateRequest, AnnotateResult, ImportIssue, MechanismVocabularyInfo } from '../api/contract.js';
 import { ApiError } from '../api/errors.js';
 import { mechanismVocabulary, normalisePathway, normaliseTargets, splitTargets, targetKey, unknownTargets } from '../mechanism/targets.js';
-import type { Db } from '../store/db.js';
+import { annotateStructures, replaceNotes, sourceMechanism } from '../store/mechanism.js';
+import type { Store } from '../store/store.js';
 import { closest } from '../subgroups/index.js';
 import { logProvenance } from './provenance.js';
 
@@ -93,6 +94,8 @@ export function pathwaySuggestions(text: string): string[] {
 }
 
 export const MAX_NOTES_PER_SOURCE = 1000;
+/** Notes an import's summary carries (the project keeps them all: `library.report` with kind 'note'). */
+const MAX_REPORTED_NOTES = 1000;
 
 export interface NoteRow {
   recordNo: number;
@@ -112,12 +115,10 @@ const sameTargets = (a: string, b: string) => {
  * names), each duplicate whose annotation differs from its first occurrence's, and a named column that
  * no record had.
  */
-export function mechanismNotes(db: Db, sourceId: number, fields: MechanismFields, named: { targets?: string; pathway?: string }): NoteRow[] {
+export function mechanismNotes(store: Store, sourceId: number, fields: MechanismFields, named: { targets?: string; pathway?: string }): NoteRow[] {
   const notes: NoteRow[] = [];
   const records = (n: number) => (n === 1 ? '1 record' : `${n} records`);
-  // SQLite takes the bare columns (line) from the row that holds min(record_no).
-  const byTargets = db.prepare('SELECT targets AS v, min(record_no) AS r, line, count(*) AS n FROM compounds WHERE source_id = ? AND targets IS NOT NULL GROUP BY targets')
-    .all(sourceId) as { v: string; r: number; line: number | null; n: number }[];
+  const { byTargets, byPathway, conflicts } = sourceMechanism(store, sourceId);
   const unknown = new Map<string, { r: number; line: number | null; n: number }>();
   for (const g of byTargets) {
     for (const t of unknownTargets(splitTargets(g.v))) {
@@ -132,17 +133,11 @@ export function mechanismNotes(db: Db, sourceId: number, fields: MechanismFields
   for (const [t, u] of [...unknown].sort((a, b) => a[1].r - b[1].r)) {
     notes.push({ recordNo: u.r, line: u.line, reason: `target '${t}' matches no training drug (${records(u.n)}); kept as declared, but it carries no genotype information to the prediction` });
   }
-  const byPathway = db.prepare('SELECT target_pathway AS v, min(record_no) AS r, line, count(*) AS n FROM compounds WHERE source_id = ? AND target_pathway IS NOT NULL GROUP BY target_pathway')
-    .all(sourceId) as { v: string; r: number; line: number | null; n: number }[];
   for (const g of byPathway.sort((a, b) => a.r - b.r)) {
     if (normalisePathway(g.v).known) continue;
     const near = pathwaySuggestions(g.v);
     notes.push({ recordNo: g.r, line: g.line, reason: `pathway '${g.v}' is not a pathway of the training drugs (${records(g.n)}); kept as declared${near.length ? `; closest: ${near.join(', ')}` : ''}` });
   }
-  const conflicts = db.prepare(`SELECT c.record_no AS r, c.line, c.targets AS t, c.target_pathway AS p, f.id AS fid, f.targets AS ft, f.target_pathway AS fp
-    FROM compounds c JOIN compounds f ON f.id = c.duplicate_of
-    WHERE c.source_id = ? AND ((c.targets IS NOT NULL AND f.targets IS NOT NULL AND c.targets != f.targets) OR (c.target_pathway IS NOT NULL AND f.target_pathway IS NOT NULL AND c.target_pathway != f.target_pathway))
-    ORDER BY c.record_no`).all(sourceId) as { r: number; line: number | null; t: string | null; p: string | null; fid: number; ft: string | null; fp: string | null }[];
   for (const c of conflicts) {
     const parts: string[] = [];
     if (c.t && c.ft && !sameTargets(c.t, c.ft)) parts.push(`targets '${c.t}' (compound ${c.fid}: '${c.ft}')`);
@@ -155,46 +150,25 @@ export function mechanismNotes(db: Db, sourceId: number, fields: MechanismFields
   return notes.slice(0, MAX_NOTES_PER_SOURCE);
 }
 
+/**
+ * Stores one source's notes (replacing those of an earlier run: they are recomputed over everything it
+ * stored, so a resumed import reports the whole file) and adds them to the import's summary.
+ */
+export async function writeMechanismNotes(store: Store, sourceId: number, file: string, fields: MechanismFields, named: { targets?: string; pathway?: string }, notes: ImportIssue[]): Promise<void> {
+  const rows = mechanismNotes(store, sourceId, fields, named);
+  const ids = await replaceNotes(store, sourceId, rows);
+  rows.forEach((r, i) => {
+    if (notes.length < MAX_REPORTED_NOTES) notes.push({ id: ids[i], kind: 'note', sourceId, file, record: r.recordNo, line: r.line, reason: r.reason, excerpt: null });
+  });
+}
+
 /** Set or clear the declared targets and/or pathway of compounds (each id's structure: first occurrence and duplicates). */
-export function annotateCompounds(db: Db, req: AnnotateRequest): AnnotateResult {
+export async function annotateCompounds(store: Store, req: AnnotateRequest): Promise<AnnotateResult> {
   if (req.targets === undefined && req.pathway === undefined) throw new ApiError('INVALID_INPUT', 'compounds.annotate needs targets or pathway (null clears)');
   const targets = req.targets === undefined ? undefined : normaliseTargets(Array.isArray(req.targets) ? req.targets.join(', ') : req.targets);
   const pm = req.pathway === undefined ? undefined : normalisePathway(req.pathway);
   const ids = [...new Set(req.ids)];
-  const CHUNK = 500;
-  const run = db.transaction(() => {
-    const structures = new Set<number>();
-    const missing: number[] = [];
-    for (let i = 0; i < ids.length; i += CHUNK) {
-      const part = ids.slice(i, i + CHUNK);
-      const got = db.prepare(`SELECT id, coalesce(duplicate_of, id) AS s FROM compounds WHERE id IN (${part.map(() => '?').join(',')})`).all(...part) as { id: number; s: number }[];
-      const found = new Set(got.map((g) => g.id));
-      for (const id of part) if (!found.has(id)) missing.push(id);
-      for (const g of got) structures.add(g.s);
-    }
-    if (missing.length) {
-      throw new ApiError('NOT_FOUND', `no compound with id ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ` and ${missing.length - 10} more` : ''}; nothing was annotated`, { missing: missing.slice(0, 1000) });
-    }
-    const sets: string[] = [];
-    const values: (string | null)[] = [];
-    if (targets !== undefined) {
-      sets.push('targets = ?');
-      values.push(targets);
-    }
-    if (pm !== undefined) {
-      sets.push('target_pathway = ?');
-      values.push(pm.pathway);
-    }
-    const s = [...structures];
-    let changed = 0;
-    for (let i = 0; i < s.length; i += CHUNK) {
-      const part = s.slice(i, i + CHUNK);
-      const ph = part.map(() => '?').join(',');
-      changed += db.prepare(`UPDATE compounds SET ${sets.join(', ')} WHERE id IN (${ph}) OR duplicate_of IN (${ph})`).run(...values, ...part, ...part).changes;
-    }
-    return { structures: s.length, changed };
-  });
-  const { structures, changed } = run.immediate();
+  const { structures, changed } = await annotateStructures(store, ids, { targets, pathway: pm?.pathway });
   const unknown = targets ? unknownTargets(splitTargets(targets)) : [];
   const result: AnnotateResult = {
     structures, compounds: changed,
@@ -203,7 +177,7 @@ export function annotateCompounds(db: Db, req: AnnotateRequest): AnnotateResult 
     pathwayKnown: pm?.pathway ? pm.known : null,
     pathwaySuggestions: pm?.pathway && !pm.known ? pathwaySuggestions(pm.pathway) : [],
   };
-  logProvenance(db, 'compounds.annotate', { ids: ids.length <= 100 ? ids : { count: ids.length, first: ids.slice(0, 100) }, targets: req.targets, pathway: req.pathway },
+  await logProvenance(store, 'compounds.annotate', { ids: ids.length <= 100 ? ids : { count: ids.length, first: ids.slice(0, 100) }, targets: req.targets, pathway: req.pathway },
     { structures, compounds: changed, targets: result.targets, pathway: result.pathway, unknownTargets: unknown });
   return result;
 }

@@ -1,8 +1,7 @@
-import type { Db } from '../store/db.js';
-import { APP_VERSION } from '../version.js';
+import { logProvenance as log } from '../store/project.js';
+import type { Store } from '../store/store.js';
 
-/** Append one operation with its parameters to the project's provenance log. */
-export function logProvenance(db: Db, operation: string, params: unknown, result: unknown): void {
-  db.prepare('INSERT INTO provenance(at, operation, params, result, app_version) VALUES (?, ?, ?, ?, ?)')
-    .run(new Date().toISOString(), operation, JSON.stringify(params ?? {}), result === undefined ? null : JSON.stringify(result), APP_VERSION);
+/** Append one operation with its parameters to the project's provenance log (through the write queue). */
+export function logProvenance(store: Store, operation: string, params: unknown, result: unknown): Promise<void> {
+  return log(store, operation, params, result);
 }

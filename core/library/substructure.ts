@@ -8,14 +8,16 @@
  *    canonical SMILES), which decides hit or not — RDKit is the reference, the screen only skips work.
  * 3. Matched atoms (for highlighting) are computed for the rows of the page being shown, not for every hit.
  *
- * Projects made before screen fingerprints existed (or with an older layout) get them computed on their
- * first search, in the workers, and stored (one-off; parse + fingerprint measured at 35–50 µs per compound on one core).
+ * Projects made before screen fingerprints existed (or with an older layout) get them computed by the
+ * maintenance job started when the project opens (`backfillScreenFps`, in the workers, stored once; parse +
+ * fingerprint measured at 35–50 µs per compound on one core); a search waits for that job, it never writes.
  */
 import { ApiError } from '../api/errors.js';
 import type { ChemPool } from '../chem/pool.js';
-import { queryScreenFp, screenCandidates, SCREEN_FP_BYTES, SCREEN_FP_VERSION } from '../chem/screen-fp.js';
+import { queryScreenFp, screenCandidates, SCREEN_FP_BYTES } from '../chem/screen-fp.js';
 import { compileSmarts } from '../chem/smarts.js';
-import type { Db } from '../store/db.js';
+import { compoundsWithoutScreenFp, screenFpVersionCurrent, screenIndexSlice, storeScreenFps, uniqueCompoundCount, updateScreenFpVersion } from '../store/maintenance.js';
+import type { Store } from '../store/store.js';
 
 /** Unique compounds in id order with their screen fingerprints, back to back. */
 export interface ScreenIndex {
@@ -28,72 +30,60 @@ const VERIFY_CHUNK = 2000;
 const BACKFILL_CHUNK = 2000;
 const LOAD_SLICE = 20_000;
 
-/**
- * Makes the stored fingerprints match this build's layout: when the project's recorded layout differs,
- * the stored ones are cleared (recomputed on the next search). Call before writing new ones.
- */
-export function ensureScreenFpVersion(db: Db): void {
-  const v = db.prepare("SELECT value FROM meta WHERE key = 'screen_fp_version'").pluck().get() as string | undefined;
-  if (v === String(SCREEN_FP_VERSION)) return;
-  db.transaction(() => {
-    if (v !== undefined) db.exec('UPDATE fingerprints SET screen = NULL');
-    db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('screen_fp_version', ?)").run(String(SCREEN_FP_VERSION));
-  })();
-}
-
-/** Loads (and, where missing, computes and stores) the screen fingerprints of all unique compounds. */
-export async function loadScreenIndex(db: Db, pool: () => Promise<ChemPool>, signal?: AbortSignal): Promise<ScreenIndex> {
-  ensureScreenFpVersion(db);
-  const n = (db.prepare('SELECT count(*) FROM compounds WHERE duplicate_of IS NULL').pluck().get() as number) ?? 0;
+/** Loads the screen fingerprints of all unique compounds (a pure read: missing ones stay zero, which screens nothing out). */
+export async function loadScreenIndex(store: Store, signal?: AbortSignal): Promise<ScreenIndex> {
+  const n = uniqueCompoundCount(store);
   const ids = new Int32Array(n);
   const smiles = new Array<string>(n);
   const fps = new Uint8Array(n * SCREEN_FP_BYTES);
-  const missing: number[] = [];
   let i = 0;
   // In slices, yielding between them: a 1M-compound project takes seconds to read, and the host keeps
   // answering other requests (paging, sorting) meanwhile.
-  const rows = db.prepare(`SELECT c.id, c.smiles, f.screen FROM compounds c LEFT JOIN fingerprints f ON f.compound_id = c.id
-    WHERE c.duplicate_of IS NULL AND c.id > ? ORDER BY c.id LIMIT ${LOAD_SLICE}`).raw();
   for (let last = -1; i < n; ) {
-    const slice = rows.all(last) as [number, string, Buffer | null][];
+    const slice = screenIndexSlice(store, last, LOAD_SLICE);
     if (!slice.length) break;
     for (const [id, smi, fp] of slice) {
       if (i >= n) break;
       ids[i] = id;
       smiles[i] = smi;
+      // A missing fingerprint is all zeros: every query bit is absent, so it would be screened out.
+      // Mark it as set everywhere instead, so RDKit alone decides for it.
       if (fp && fp.length === SCREEN_FP_BYTES) fps.set(fp, i * SCREEN_FP_BYTES);
-      else missing.push(i);
+      else fps.fill(0xff, i * SCREEN_FP_BYTES, (i + 1) * SCREEN_FP_BYTES);
       i++;
     }
     last = slice[slice.length - 1][0];
     if (signal?.aborted) throw signal.reason;
     await new Promise((r) => setImmediate(r));
   }
-  if (missing.length) {
-    if (!db.open) throw new Error('the project was closed');
-    await backfill(db, await pool(), { ids, smiles, fps }, missing, signal);
-  }
   return { ids: ids.subarray(0, i), smiles: smiles.slice(0, i), fps: fps.subarray(0, i * SCREEN_FP_BYTES) };
 }
 
-async function backfill(db: Db, pool: ChemPool, index: ScreenIndex, missing: number[], signal?: AbortSignal): Promise<void> {
-  const upd = db.prepare('UPDATE fingerprints SET screen = ? WHERE compound_id = ?');
-  const store = db.transaction((part: number[], out: Uint8Array) => {
-    for (let k = 0; k < part.length; k++) {
-      const fp = out.subarray(k * SCREEN_FP_BYTES, (k + 1) * SCREEN_FP_BYTES);
-      index.fps.set(fp, part[k] * SCREEN_FP_BYTES);
-      upd.run(Buffer.from(fp), index.ids[part[k]]);
-    }
-  });
+/**
+ * Computes and stores the screen fingerprints missing from a project (older projects, or a layout
+ * change, which clears the stored ones first). A write job: run by the maintenance job, never by a search.
+ */
+export async function backfillScreenFps(store: Store, pool: () => Promise<ChemPool>, opts: { signal?: AbortSignal; progress?: (done: number, total: number) => void } = {}): Promise<number> {
+  if (!screenFpVersionCurrent(store)) await updateScreenFpVersion(store);
+  const missing = compoundsWithoutScreenFp(store);
+  if (!missing.length) return 0;
+  const p = await pool();
+  let done = 0;
   const inFlight: Promise<void>[] = [];
   for (let s = 0; s < missing.length; s += BACKFILL_CHUNK) {
     const part = missing.slice(s, s + BACKFILL_CHUNK);
-    const p = pool.screenFingerprints(part.map((k) => index.smiles[k]), signal).then((out) => store(part, out));
-    p.catch(() => undefined); // rejections surface through the awaits below, never as unhandled
-    inFlight.push(p);
-    if (inFlight.length >= pool.threads * 2) await inFlight.shift();
+    const pr = p.screenFingerprints(part.map((r) => r[1]), opts.signal).then(async (out) => {
+      if (!store.open) return;
+      await storeScreenFps(store, part.map((r) => r[0]), out);
+      done += part.length;
+      opts.progress?.(done, missing.length);
+    });
+    pr.catch(() => undefined); // rejections surface through the awaits below, never as unhandled
+    inFlight.push(pr);
+    if (inFlight.length >= p.threads * 2) await inFlight.shift();
   }
   await Promise.all(inFlight);
+  return missing.length;
 }
 
 /**

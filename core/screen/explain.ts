@@ -15,26 +15,26 @@ import type { ChemPool } from '../chem/pool.js';
 import { FP_BYTES } from '../chem/types.js';
 import { compoundMatrix, decodeResponses, domainScore, genotypeMatrix, predictMatrix, trainDrugs } from '../predict/infer.js';
 import type { CompoundRecord } from '../predict/infer.js';
-import { DESCRIPTOR_COLUMNS_V1 } from '../store/migrations/001-initial.js';
+import { DESCRIPTOR_COLUMNS } from '../store/schema.js';
+import { compoundFeatures, runSubgroupsJson } from '../store/screen.js';
 import type { ScreenContext } from './screen.js';
 import { resolveGroups } from './screen.js';
 
 const TOP_FEATURES = 12;
 
 export async function explainCompound(ctx: ScreenContext, pool: ChemPool, req: { runId: number; compoundId: number; subgroup: string }): Promise<Explanation> {
-  const db = ctx.query.db;
-  const run = db.prepare('SELECT subgroups FROM screen_runs WHERE id = ?').pluck().get(req.runId) as string | undefined;
+  const store = ctx.query.store;
+  const run = runSubgroupsJson(store, req.runId);
   if (!run) throw new ApiError('NOT_FOUND', `no screening run ${req.runId}`);
   const entry = (JSON.parse(run) as { label: string; rule: string }[]).find((g) => g.label === req.subgroup);
   if (!entry) throw new ApiError('NOT_FOUND', `run ${req.runId} has no subgroup '${req.subgroup}'`);
   const [group] = resolveGroups({ ...ctx, saved: new Map([[entry.label, entry.rule]]) }, [entry.label]);
 
-  const row = db.prepare(`SELECT c.id, c.smiles, f.morgan, ${DESCRIPTOR_COLUMNS_V1.map((c) => `d."${c}"`).join(', ')}
-    FROM compounds c JOIN fingerprints f ON f.compound_id = coalesce(c.duplicate_of, c.id) JOIN descriptors d ON d.compound_id = coalesce(c.duplicate_of, c.id) WHERE c.id = ?`).get(req.compoundId) as Record<string, unknown> | undefined;
+  const row = compoundFeatures(store, req.compoundId, DESCRIPTOR_COLUMNS);
   if (!row) throw new ApiError('NOT_FOUND', `no compound ${req.compoundId}`);
   const fp = new Uint8Array(row.morgan as Buffer);
   const descriptors: Record<string, number | null> = {};
-  for (const c of DESCRIPTOR_COLUMNS_V1) descriptors[c] = row[c] as number | null;
+  for (const c of DESCRIPTOR_COLUMNS) descriptors[c] = row[c] as number | null;
   const record: CompoundRecord = { fingerprint: fp, descriptors };
 
   const { model, panel } = ctx;

@@ -13,7 +13,6 @@ import type { TanimotoIndex } from '../chem/similarity.js';
 import { FP_BYTES } from '../chem/types.js';
 import type { JobContext } from '../jobs.js';
 import { alertsOf } from '../library/alerts.js';
-import { logProvenance } from '../library/provenance.js';
 import type { QueryContext } from '../library/query.js';
 import { alertsComputed, iterateIds } from '../library/query.js';
 import { compoundMatrix, genotypeMatrix, trainDrugs } from '../predict/infer.js';
@@ -26,8 +25,8 @@ import type { CompoundProfile, RankedSubgroup, SubgroupAggregate } from '../rank
 import type { GenotypePanel } from '../subgroups/index.js';
 import { resolveSubgroup } from '../subgroups/index.js';
 import type { GenotypeCatalogue } from '../api/contract.js';
-import { DESCRIPTOR_COLUMNS_V1 } from '../store/migrations/001-initial.js';
-import type { Db } from '../store/db.js';
+import { DESCRIPTOR_COLUMNS } from '../store/schema.js';
+import { completeRun, endRun, screenChunkRows, startRun } from '../store/screen.js';
 import { inlinePredictor, workerPredictor } from './predictor.js';
 import type { ChunkResult } from './predictor.js';
 
@@ -82,7 +81,7 @@ export interface LibraryChunk {
 
 /** Descriptor columns a model reads (those the project stores; a missing one is reported by compoundMatrix). */
 function modelDescriptorColumns(model: LoadedModel): string[] {
-  const stored = new Set<string>(DESCRIPTOR_COLUMNS_V1);
+  const stored = new Set<string>(DESCRIPTOR_COLUMNS);
   const names = model.manifest.compoundFeatures.blocks.flatMap((b) => (b.kind === 'descriptors' ? b.names : []));
   return [...new Set(names)].filter((c) => stored.has(c) && c !== 'QED');
 }
@@ -91,15 +90,12 @@ function modelDescriptorColumns(model: LoadedModel): string[] {
  * One query per chunk for only the columns the screen uses, read as arrays (no row objects keyed by column),
  * including each compound's declared mechanism as stored in the project.
  */
-export function loadChunk(ctx: Pick<QueryContext, 'db'>, ids: number[], descriptorColumns: readonly string[]): LibraryChunk {
-  const ph = ids.map(() => '?').join(',');
-  const cols = descriptorColumns.map((c) => `, d."${c}"`).join('');
-  const rows = ctx.db.prepare(`SELECT c.id, c.name, c.smiles, f.morgan, d.lipinski_pass, d.veber_pass, d.pains_alerts, d."QED"${cols}, c.targets, c.target_pathway
-    FROM compounds c JOIN descriptors d ON d.compound_id = c.id JOIN fingerprints f ON f.compound_id = c.id WHERE c.id IN (${ph})`).raw().all(...ids) as unknown[][];
+export function loadChunk(ctx: Pick<QueryContext, 'store'>, ids: number[], descriptorColumns: readonly string[]): LibraryChunk {
+  const rows = screenChunkRows(ctx.store, ids, descriptorColumns);
   const byId = new Map(rows.map((r) => [r[0] as number, r]));
   // Alert names only for the few compounds that have any (most have none).
   const flagged = rows.filter((r) => (r[6] as number | null) != null && (r[6] as number) > 0).map((r) => r[0] as number);
-  const names = alertsOf(ctx.db, flagged);
+  const names = alertsOf(ctx.store, flagged);
   const out: LibraryChunk = { ids: [], names: [], smiles: [], fps: new Uint8Array(ids.length * FP_BYTES), records: [], qed: [], ruleFailures: [], alerts: [], mechanism: [] };
   const D = descriptorColumns.length;
   for (const id of ids) {
@@ -156,11 +152,28 @@ export interface ScreenOutput {
 }
 
 export async function runScreen(ctx: ScreenContext, req: ScreenRequest, job: JobContext): Promise<ScreenOutput> {
-  const t0 = performance.now();
-  const { model, panel } = ctx;
-  const db = ctx.query.db;
   const groups = resolveGroups(ctx, req.subgroups);
   const weights: DesirabilityWeights = resolveWeights(req.weights);
+  // The run is recorded as running (owned by this process) before the work starts: a killed screen
+  // leaves a row that the next open marks interrupted, instead of no trace.
+  const store = ctx.query.store;
+  const runId = await startRun(store, {
+    modelId: ctx.model.manifest.id, modelSha256: ctx.model.sha256, weights, query: req.query ?? {},
+    subgroups: groups.map((g) => ({ label: g.label, rule: g.rule, members: g.preview.members })),
+  });
+  try {
+    return await screenRun(ctx, req, job, { runId, groups, weights });
+  } catch (err) {
+    await endRun(store, runId, job.signal.aborted || (err as ApiError).code === 'CANCELLED' ? 'cancelled' : 'failed').catch(() => undefined);
+    throw err;
+  }
+}
+
+async function screenRun(ctx: ScreenContext, req: ScreenRequest, job: JobContext, run: { runId: number; groups: ResolvedGroup[]; weights: DesirabilityWeights }): Promise<ScreenOutput> {
+  const t0 = performance.now();
+  const { model, panel } = ctx;
+  const store = ctx.query.store;
+  const { runId, groups, weights } = run;
   const geno = genotypeMatrix(model.manifest, panel);
   const nSamples = panel.samples.length;
   const threshold = model.manifest.applicabilityDomain?.threshold ?? 0.3;
@@ -262,52 +275,15 @@ export async function runScreen(ctx: ScreenContext, req: ScreenRequest, job: Job
     return { label: g.label, ranking, rows: ranking.rows(STORED_PER_SUBGROUP) };
   });
   lap('rank');
-  const at = new Date().toISOString();
-  const runId = Number(db.prepare(`INSERT INTO screen_runs(at, model_id, model_sha256, weights, query, subgroups, compounds, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'running')`)
-    .run(at, model.manifest.id, model.sha256, JSON.stringify(weights), JSON.stringify(req.query ?? {}), JSON.stringify(groups.map((g) => ({ label: g.label, rule: g.rule, members: g.preview.members }))), profiles.length).lastInsertRowid);
-  storeRows(db, runId, top.flatMap((t) => t.rows));
-  lap('store');
   const seconds = (performance.now() - t0) / 1000;
-  db.prepare("UPDATE screen_runs SET status = 'complete', seconds = ? WHERE id = ?").run(seconds, runId);
+  // Rows, completion and provenance in one transaction (core/store/screen.ts).
+  await completeRun(store, runId, top.flatMap((t) => t.rows), {
+    compounds: profiles.length, seconds,
+    provenance: { params: { ...req, weights }, result: { runId, compounds: profiles.length, modelSha256: model.sha256, seconds } },
+  });
+  lap('store');
   const result: ScreenResult = {
     runId, modelId: model.manifest.id, modelSha256: model.sha256, weights, subgroups: groups.map((g) => ({ ...g.preview, rule: g.label })), compounds: profiles.length, seconds, timings,
   };
-  logProvenance(db, 'screen.run', { ...req, weights }, { runId, compounds: profiles.length, modelSha256: model.sha256, seconds });
   return { result, rankings };
-}
-
-/** Rows per INSERT statement when storing results (17 values each: well under SQLite's 32,766 parameters). */
-const INSERT_ROWS = 64;
-
-/** screen_results rows of one run, in one transaction, several rows per statement. */
-function storeRows(db: Db, runId: number, rows: readonly RankedRow[]): void {
-  const sql = (k: number) => `INSERT INTO screen_results(run_id, subgroup, compound_id, ln_ic50, ln_ic50_low, ln_ic50_high, spread, members, selectivity, domain_score, in_domain, alerts, desirability, rank, selectivity_low, selectivity_high, evidence)
-    VALUES ${Array.from({ length: k }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
-  const many = db.prepare(sql(INSERT_ROWS));
-  const one = db.prepare(sql(1));
-  const values: unknown[] = [];
-  const add = (r: RankedRow) => {
-    values.push(runId, r.subgroup, r.compoundId, r.lnIc50, r.lnIc50Low, r.lnIc50High, nan(r.spread), r.members, nanNull(r.selectivity), r.domainScore, r.inDomain ? 1 : 0, r.alerts.join(';'), r.desirability, r.rank,
-      r.selectivityLow == null ? null : nanNull(r.selectivityLow), r.selectivityHigh == null ? null : nanNull(r.selectivityHigh), r.evidence ?? null);
-  };
-  db.transaction(() => {
-    let i = 0;
-    for (; i + INSERT_ROWS <= rows.length; i += INSERT_ROWS) {
-      values.length = 0;
-      for (let k = i; k < i + INSERT_ROWS; k++) add(rows[k]);
-      many.run(values);
-    }
-    for (; i < rows.length; i++) {
-      values.length = 0;
-      add(rows[i]);
-      one.run(values);
-    }
-  })();
-}
-
-function nan(v: number): number {
-  return Number.isFinite(v) ? v : 0;
-}
-function nanNull(v: number): number | null {
-  return Number.isFinite(v) ? v : null;
 }

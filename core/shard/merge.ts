@@ -141,7 +141,7 @@ async function writeMerged(m: Manifest, work: string, req: MergeRequest, rows: R
     try {
       const engine = await createEngine({ projectFile: path.join(scratch, 'merge.strata'), threads: 1, modelsDir: req.modelsDir });
       try {
-        await writeRankedFile(engine.db, await engine.pool(), {
+        await writeRankedFile(engine.store, await engine.pool(), {
           out, projectPath: path.join(work, 'manifest.json'), rows,
           result: { runId: 0, modelId: m.params.model.id, modelSha256: m.params.model.sha256, weights: m.params.weights, subgroups: m.params.subgroups.map((g) => ({ rule: g.rule, normalised: g.rule, members: g.members, complement: 0, total: 0, warning: null })) },
         });

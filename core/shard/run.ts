@@ -18,6 +18,8 @@ import path from 'node:path';
 import type { ImportSummary, JobState, RankedRow } from '../api/contract.js';
 import { ApiCallError, createClient } from '../api/client.js';
 import { createEngine } from '../engine.js';
+import { allImportIssues, uniqueCompoundRows } from '../store/shard.js';
+import type { Store } from '../store/store.js';
 import type { ScreenOutput } from '../screen/screen.js';
 import { csvField } from '../export/export.js';
 import { EXIT, ShardError } from './errors.js';
@@ -234,7 +236,7 @@ async function processShard(m: Manifest, s: ShardSpec, work: string, tmp: string
 
     const out = path.join(tmp, 'out');
     fs.mkdirSync(out);
-    const identity = compoundTable(engine.db, p.descriptorSet.names);
+    const identity = compoundTable(engine.store, p.descriptorSet.names);
     // Every compound's rows (results) and the shard's own top-K (what the merge reads), per subgroup
     // in the plan's order.
     const all: (RankedRow & { shard: number; identity: string })[] = [];
@@ -254,7 +256,7 @@ async function processShard(m: Manifest, s: ShardSpec, work: string, tmp: string
     await writeParquet(path.join(out, 'results.parquet'), cols, all.map((r) => cols.map((c) => field(r, c.name))));
     await writeParquet(path.join(out, 'top.parquet'), cols, top.map((r) => cols.map((c) => field(r, c.name))));
     await writeParquet(path.join(out, 'compounds.parquet'), identity.columns, identity.rows.map((r) => [s.index, ...r]));
-    fs.writeFileSync(path.join(out, 'report.csv'), reportCsv(engine.db, s, input.name));
+    fs.writeFileSync(path.join(out, 'report.csv'), reportCsv(engine.store, s, input.name));
     lap('write');
 
     // Commit: the whole directory appears at once; a stale one (a run killed after its rename but
@@ -287,15 +289,9 @@ async function sha256(file: string): Promise<string> {
   return sha256File(file);
 }
 
-type SqliteDb = Awaited<ReturnType<typeof createEngine>>['db'];
-
 /** The screened compounds (no duplicates) with the descriptor set of the plan and the Morgan fingerprint. */
-function compoundTable(db: SqliteDb, names: string[]): { columns: ColumnSpec[]; rows: unknown[][]; identity: Map<number, string> } {
-  const have = new Set((db.prepare('PRAGMA table_info(descriptors)').all() as { name: string }[]).map((c) => c.name));
-  const desc = names.filter((n) => have.has(n));
-  const sql = `SELECT c.id, c.name, c.smiles, c.identity, c.record_no, c.line${desc.map((d) => `, d.${JSON.stringify(d)}`).join('')}, f.morgan
-    FROM compounds c JOIN descriptors d ON d.compound_id = c.id JOIN fingerprints f ON f.compound_id = c.id WHERE c.duplicate_of IS NULL ORDER BY c.id`;
-  const rows = db.prepare(sql).raw().all() as unknown[][];
+function compoundTable(store: Store, names: string[]): { columns: ColumnSpec[]; rows: unknown[][]; identity: Map<number, string> } {
+  const { descriptors: desc, rows } = uniqueCompoundRows(store, names);
   const identity = new Map<number, string>();
   for (const r of rows) identity.set(r[0] as number, r[3] as string);
   const columns: ColumnSpec[] = [
@@ -307,8 +303,8 @@ function compoundTable(db: SqliteDb, names: string[]): { columns: ColumnSpec[]; 
 }
 
 /** The slice's import report with the input's own line numbers (a slice's line L is line firstLine + L − 1 − header lines). */
-function reportCsv(db: SqliteDb, s: ShardSpec, inputName: string): string {
-  const issues = db.prepare('SELECT record_no, line, reason, excerpt FROM import_issues ORDER BY record_no').raw().all() as [number, number | null, string, string | null][];
+function reportCsv(store: Store, s: ShardSpec, inputName: string): string {
+  const issues = allImportIssues(store);
   const headerLines = s.headerLines;
   const lines = ['file,shard,slice_record,line,reason,excerpt'];
   for (const [rec, line, reason, excerpt] of issues) {

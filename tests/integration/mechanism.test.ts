@@ -211,7 +211,7 @@ describe('declared mechanism at import, annotation and export', () => {
     assert.equal((await api.call('compounds.get', { id: dup })).targets, 'ZZTOP7', 'a duplicate shows its structure\'s mechanism');
 
     // What the screen hands to the mechanism step (core/predict/declared.ts) for each compound.
-    const chunk = loadChunk({ db: engine.db }, [idOf(engine, 'Sunitinib'), idOf(engine, 'ibuprofen'), idOf(engine, 'caffeine')], []);
+    const chunk = loadChunk({ store: engine.store }, [idOf(engine, 'Sunitinib'), idOf(engine, 'ibuprofen'), idOf(engine, 'caffeine')], []);
     assert.equal(chunk.mechanism[0]?.pathway, 'RTK signaling');
     assert.deepEqual(chunk.mechanism[0]?.targets, rowOf(engine, idOf(engine, 'Sunitinib')).targets!.split(', '));
     assert.ok(chunk.mechanism[0]!.targets.includes('KIT'));

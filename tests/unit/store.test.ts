@@ -100,3 +100,95 @@ test('migration 4: a version-3 project gains the mechanism, selectivity-interval
   assert.match(plan, /compounds_targets/);
   db.close();
 });
+
+test('migration 5 rebuilds sources and screen_runs without losing the rows that reference them', async () => {
+  const { openStore } = await import('../../core/store/db.js');
+  const file = tmp();
+  // A version-3 project with one import left running by a Strata that recorded no owner.
+  const raw = new Database(file);
+  raw.pragma('journal_mode = WAL');
+  for (const m of MIGRATIONS.filter((x) => x.version <= 3)) {
+    m.up(raw);
+    raw.pragma(`user_version = ${m.version}`);
+  }
+  raw.pragma(`application_id = ${APPLICATION_ID}`);
+  raw.exec(`INSERT INTO sources(id, path, name, size, sha256, format, imported_at, status, last_record, n_read, n_imported) VALUES (1, '/x.smi', 'x.smi', 10, 'abc', 'smi', 'then', 'running', 2, 2, 2);
+    INSERT INTO compounds(id, source_id, record_no, name, original, original_format, original_smiles, smiles, identity, heavy_atoms) VALUES
+      (1, 1, 1, 'a', 'C', 'smiles', 'C', 'C', 'C', 1), (2, 1, 2, 'b', 'CC', 'smiles', 'CC', 'CC', 'CC', 2);
+    INSERT INTO screen_runs(id, at, model_id, model_sha256, weights, query, subgroups, compounds, status) VALUES (1, 'then', 'm', 's', '{}', '{}', '[]', 2, 'running');
+    INSERT INTO screen_results(run_id, subgroup, compound_id, ln_ic50, ln_ic50_low, ln_ic50_high, spread, members, domain_score, in_domain, desirability, rank) VALUES (1, 'g', 1, 0, 0, 0, 0, 1, 0, 0, 0, 1);`);
+  raw.close();
+  const store = openStore(file);
+  try {
+    const db = store.writer;
+    assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+    assert.equal(db.pragma('foreign_keys', { simple: true }), 1);
+    assert.equal(db.prepare('SELECT count(*) FROM compounds').pluck().get(), 2);
+    assert.equal(db.prepare('SELECT count(*) FROM screen_results').pluck().get(), 1);
+    // No owner recorded: nothing can still be running them, so they are interrupted.
+    assert.equal(db.prepare('SELECT status FROM sources').pluck().get(), 'interrupted');
+    assert.equal(db.prepare('SELECT status FROM screen_runs').pluck().get(), 'interrupted');
+    assert.equal((db.pragma('foreign_key_check') as unknown[]).length, 0);
+  } finally {
+    await store.close();
+  }
+});
+
+test('a write waits for another connection\'s write lock (BEGIN IMMEDIATE), and gives up with BUSY after its wait', async () => {
+  const { Store } = await import('../../core/store/store.js');
+  const { openStore } = await import('../../core/store/db.js');
+  const file = tmp();
+  openProject(file).close();
+  const other = new Database(file);
+  // The failure this replaces: a deferred transaction that read first fails at once with
+  // SQLITE_BUSY_SNAPSHOT when another connection committed meanwhile, whatever busy_timeout says.
+  const a = new Database(file);
+  a.pragma('busy_timeout = 2000');
+  a.exec('BEGIN');
+  a.prepare('SELECT count(*) FROM subgroups').get();
+  other.prepare("INSERT INTO subgroups VALUES ('o', 'BRAF_mut', 'now')").run();
+  assert.throws(() => a.prepare("INSERT INTO subgroups VALUES ('a', 'BRAF_mut', 'now')").run(), /SQLITE_BUSY|database is locked/i);
+  a.exec('ROLLBACK');
+  a.close();
+
+  const store = openStore(file);
+  try {
+    other.exec('BEGIN IMMEDIATE');
+    setTimeout(() => other.exec('COMMIT'), 300);
+    const write = store.write((db) => db.prepare("INSERT INTO subgroups VALUES ('s', 'BRAF_mut', 'now')").run().changes);
+    // The event loop keeps running while the write waits: the reader answers.
+    assert.equal(store.reader.prepare('SELECT count(*) FROM subgroups').pluck().get(), 1);
+    assert.equal(await write, 1);
+    assert.equal(store.reader.prepare('SELECT count(*) FROM subgroups').pluck().get(), 2);
+
+    const impatient = new Store({ writer: store.writer, reader: store.reader, path: file, readOnly: false, readOnlyReason: null }, 200);
+    other.exec('BEGIN IMMEDIATE');
+    await assert.rejects(impatient.write(() => 1), (e: unknown) => e instanceof ApiError && e.code === 'BUSY' && /another process/.test(e.message));
+    other.exec('ROLLBACK');
+    // One failed write does not stop the queue.
+    assert.equal(await store.write(() => 'next'), 'next');
+  } finally {
+    other.close();
+    await store.close();
+  }
+});
+
+test('writes run one at a time, in the order they were queued', async () => {
+  const { openStore } = await import('../../core/store/db.js');
+  const store = openStore(tmp());
+  try {
+    const order: number[] = [];
+    const all = Array.from({ length: 20 }, (_, i) => store.write((db) => {
+      assert.equal(db.inTransaction, true);
+      order.push(i);
+      if (i === 5) throw new Error('this one fails');
+      return i;
+    }));
+    const res = await Promise.allSettled(all);
+    assert.deepEqual(order, Array.from({ length: 20 }, (_, i) => i));
+    assert.equal(res.filter((r) => r.status === 'rejected').length, 1);
+    assert.equal(store.queued, 0);
+  } finally {
+    await store.close();
+  }
+});

@@ -3,6 +3,7 @@ import { migration001 } from './001-initial.js';
 import { migration002 } from './002-screening.js';
 import { migration003 } from './003-search-alerts.js';
 import { migration004 } from './004-mechanism.js';
+import { migration005 } from './005-runs-interrupted.js';
 
 export interface Migration {
   version: number;
@@ -11,6 +12,6 @@ export interface Migration {
 }
 
 /** Static, ordered list. Append only; never edit a released migration. */
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004];
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
