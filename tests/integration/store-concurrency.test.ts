@@ -16,6 +16,8 @@ import type { Engine } from '../../core/engine.js';
 import { createClient } from '../../core/api/client.js';
 import type { ApiClient } from '../../core/api/client.js';
 import type { ImportSummary, JobState } from '../../core/api/contract.js';
+import { ChemPool } from '../../core/chem/pool.js';
+import { httpRequest } from '../helpers/http.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const DATA = path.resolve(ROOT, '../shared/data');
@@ -63,6 +65,28 @@ function sourcesOf(file: string): { id: number; status: string; last_record: num
   } finally {
     db.close();
   }
+}
+
+function readOnly<T>(file: string, fn: (db: Database.Database) => T): T {
+  const db = new Database(file, { readonly: true });
+  try {
+    return fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+function timesOf(file: string): { id: number; name: string; imported_at: string; finished_at: string | null }[] {
+  return readOnly(file, (db) => db.prepare('SELECT id, name, imported_at, finished_at FROM sources ORDER BY id').all() as ReturnType<typeof timesOf>);
+}
+
+function compoundsOfSource(file: string, sourceId: number): number {
+  return readOnly(file, (db) => db.prepare('SELECT count(*) FROM compounds WHERE source_id = ?').pluck().get(sourceId) as number);
+}
+
+/** Every stored compound as committed: id, record, structure identity, duplicate link. */
+function compoundRows(file: string): { id: number; record_no: number; identity: string; duplicate_of: number | null }[] {
+  return readOnly(file, (db) => db.prepare('SELECT id, record_no, identity, duplicate_of FROM compounds ORDER BY id').all() as ReturnType<typeof compoundRows>);
 }
 
 function assertAddsUp(s: { n_read: number; n_imported: number; n_duplicates: number; n_failed: number }) {
@@ -191,13 +215,42 @@ describe('queries are checked before they reach SQLite', () => {
 });
 
 describe('second processes', () => {
-  test('two processes import different files into one project at once: both finish, counts add up', async () => {
+  test('two processes import different files into one project at once, next to a third that writes often: all finish, counts add up', async () => {
     const file = copyOfBase();
+    // A third process that takes the write lock every few milliseconds, as an open UI saving and
+    // annotating does. A batch transaction that read first (deferred) then fails with
+    // SQLITE_BUSY_SNAPSHOT whenever this one committed meanwhile, busy_timeout or not.
+    const stressor = spawn(process.execPath, ['-e', `
+      const Database = require(${JSON.stringify(path.join(ROOT, 'node_modules/better-sqlite3'))});
+      const db = new Database(${JSON.stringify(file)});
+      db.pragma('busy_timeout = 60000');
+      const put = db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('test-writer', ?)");
+      let n = 0, stop = false;
+      process.on('message', () => { stop = true; });
+      const tick = () => {
+        if (stop) { db.close(); process.stdout.write(String(n)); process.disconnect(); return; }
+        db.exec('BEGIN IMMEDIATE');
+        put.run(String(++n));
+        const until = Date.now() + 15;
+        while (Date.now() < until);
+        db.exec('COMMIT');
+        setTimeout(tick, 5);
+      };
+      tick();
+    `], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    let writes = '';
+    let stressErr = '';
+    stressor.stdout!.on('data', (d) => (writes += d));
+    stressor.stderr!.on('data', (d) => (stressErr += d));
+    const stressorDone = new Promise((resolve) => stressor.on('exit', resolve));
     const a = strata(['import', CHEMBL, '--project', file, '--threads', '1', '--quiet', '--json']);
     const b = strata(['import', path.join(DATA, 'libraries/bzr.sdf'), path.join(DATA, 'libraries/cdk2.sdf'), '--project', file, '--threads', '1', '--quiet', '--json']);
     const [ra, rb] = await Promise.all([a.done, b.done]);
-    assert.equal(ra.code, 0, ra.stderr);
-    assert.equal(rb.code, 0, rb.stderr);
+    stressor.send('stop');
+    await stressorDone;
+    assert.ok(Number(writes) > 50, `the third process wrote ${writes} times: ${stressErr}`);
+    assert.equal(ra.code, 0, ra.stderr + ra.stdout);
+    assert.equal(rb.code, 0, rb.stderr + rb.stdout);
     const sources = sourcesOf(file);
     assert.equal(sources.length, 4);
     for (const s of sources) {
@@ -206,6 +259,13 @@ describe('second processes', () => {
     }
     const chembl = JSON.parse(ra.stdout) as ImportSummary;
     assert.equal(chembl.read, 10_000);
+    // They really ran at the same time: the second process's imports started before the first one's ended.
+    const times = timesOf(file);
+    const a0 = times.find((t) => t.name === path.basename(CHEMBL))!;
+    const others = times.filter((t) => t.id > 1 && t !== a0);
+    assert.ok(others.some((t) => t.imported_at < a0.finished_at! && a0.imported_at < t.finished_at!), JSON.stringify(times));
+    // Every stored compound is accounted for by its source's counters.
+    for (const s of sources.filter((x) => x.id > 1)) assert.equal(compoundsOfSource(file, s.id), s.n_imported + s.n_duplicates);
   });
 
   test('the same file imported by two processes at once: imported once, the other refused or skipped; counts add up', async () => {
@@ -221,6 +281,11 @@ describe('second processes', () => {
     assert.equal(rows.length, 1);
     assert.equal(rows[0].status, 'complete');
     assertAddsUp(rows[0]);
+    // What the two processes say they read adds up to what the project holds: the file was read once
+    // (the fault: read 20,000 against imported 9,985 + duplicates 15 + failed 0).
+    const said = res.map((r) => JSON.parse(r.stdout) as ImportSummary).reduce((n, x) => n + x.read, 0);
+    assert.equal(said, rows[0].n_read);
+    assert.equal(compoundsOfSource(file, rows[0].id), rows[0].n_imported + rows[0].n_duplicates);
   });
 
   test('an import killed with SIGKILL is marked interrupted at the next open, and resumes where it was', async () => {
@@ -244,9 +309,14 @@ describe('second processes', () => {
     assert.equal(left.status, 'running');
     assert.ok(left.n_read > 0 && left.n_read < 10_000, `${left.n_read} read before the kill`);
     assertAddsUp(left);
+    const saved = compoundRows(file);
+    assert.equal(saved.length, left.n_imported + left.n_duplicates);
 
     const e = await open(file);
     try {
+      // Nothing committed before the kill is lost, and the file is sound.
+      assert.equal(e.engine.db.pragma('quick_check', { simple: true }), 'ok');
+      assert.deepEqual(compoundRows(file), saved);
       const info = await e.api.call('project.info', {});
       assert.equal(info.sources[0].status, 'interrupted');
       const { jobId } = await e.api.call('library.import', { files: [CHEMBL] });
@@ -259,6 +329,12 @@ describe('second processes', () => {
       assert.equal(s.read, 10_000);
       assert.equal(s.read, s.imported + s.duplicates + s.failed);
       assert.equal(info.sources.length, 1);
+      // The resumed run added after what was there, and changed none of it.
+      const after = compoundRows(file);
+      assert.equal(after.length, s.imported + s.duplicates);
+      assert.deepEqual(after.slice(0, saved.length), saved);
+      assert.ok(after.slice(saved.length).every((r) => r.record_no > left.last_record));
+      assert.equal(e.engine.db.pragma('quick_check', { simple: true }), 'ok');
     } finally {
       await e.engine.close();
     }
@@ -295,6 +371,136 @@ describe('second processes', () => {
       assert.deepEqual(e.engine.db.prepare('SELECT status FROM screen_runs').pluck().all(), ['interrupted']);
     } finally {
       await e.engine.close();
+    }
+  });
+});
+
+/**
+ * The host in a process of its own, on a real port, with a third process importing into the same
+ * project: what the UI, a second tab and a CLI next to them do to one project file.
+ */
+describe('a served project under attack: HTTP requests at once and a second process writing', () => {
+  let file: string;
+  let host: ChildProcess;
+  let port = 0;
+  let token = '';
+  let pool: ChemPool;
+
+  async function call<T>(method: string, input: unknown): Promise<T> {
+    const r = await httpRequest(port, { path: `/api/${method}`, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(input) }, 'POST');
+    const reply = JSON.parse(r.body) as { ok: boolean; value?: T; error?: { code: string; message: string } };
+    if (!reply.ok) throw Object.assign(new Error(`${method}: ${r.status} ${reply.error?.code} ${reply.error?.message}`), { code: reply.error?.code });
+    return reply.value as T;
+  }
+
+  before(async () => {
+    file = copyOfBase();
+    const staticDir = fs.mkdtempSync(path.join(tmpdir, 'dist-'));
+    fs.writeFileSync(path.join(staticDir, 'index.html'), '<html><head></head></html>');
+    const script = path.join(tmpdir, 'host.mts');
+    fs.writeFileSync(script, `
+      import { createEngine } from ${JSON.stringify(path.join(ROOT, 'core/engine.ts'))};
+      import { startHost } from ${JSON.stringify(path.join(ROOT, 'core/host/server.ts'))};
+      const engine = await createEngine({ projectFile: ${JSON.stringify(file)}, threads: 2 });
+      const host = await startHost({ dispatcher: engine.dispatcher, staticDir: ${JSON.stringify(staticDir)}, projectFile: engine.projectFile });
+      process.stdout.write(JSON.stringify({ port: host.port, token: host.token }) + '\\n');
+      process.once('SIGTERM', async () => { await host.close(); await engine.close(); process.exit(0); });
+    `);
+    host = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    host.stderr!.on('data', (d) => (err += d));
+    ({ port, token } = await new Promise<{ port: number; token: string }>((resolve, reject) => {
+      let out = '';
+      host.stdout!.on('data', (d) => {
+        out += d;
+        if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]));
+      });
+      host.on('exit', (code) => reject(new Error(`the host process ended (${code}): ${err}`)));
+    }));
+    pool = await ChemPool.create({ threads: 1 });
+  });
+
+  after(async () => {
+    await pool?.close();
+    if (host && host.exitCode === null) {
+      const exited = new Promise((resolve) => host.on('exit', resolve));
+      host.kill('SIGTERM');
+      await exited;
+    }
+  });
+
+  test('an SDF export streams while 40 subgroups.save, a first sort on an unindexed column and a second process\'s import all write', async () => {
+    // A second process imports into the project the host has open; wait for its first committed batch.
+    const importer = strata(['import', CHEMBL, '--project', file, '--threads', '1', '--quiet', '--json']);
+    const importing = () => sourcesOf(file).find((s) => s.id > 1);
+    for (let i = 0; i < 600 && !(importing()?.n_read ?? 0); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(importing()?.n_read, 'the second process committed a batch');
+
+    const out = path.join(tmpdir, 'served.sdf');
+    const { jobId } = await call<{ jobId: string }>('export.write', { out, format: 'sdf' });
+    for (let i = 0; i < 600; i++) {
+      const st = await call<JobState>('job.get', { jobId });
+      assert.equal(st.status, 'running', JSON.stringify(st.error));
+      if ((st.progress?.done ?? 0) > 0) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const saves = Array.from({ length: 40 }, (_, i) => call('subgroups.save', { name: `served${i}`, rule: 'BRAF_mut AND tissue=skin' }));
+    const sort = call<{ rows: { values: Record<string, unknown> }[] }>('compounds.query', { offset: 0, limit: 20, sort: { column: 'chi3n', dir: 'desc' } });
+    const results = await Promise.allSettled([...saves, sort]);
+    const exportDuring = (await call<JobState>('job.get', { jobId })).status;
+    const importDuring = importing()!.status;
+    for (const r of results) assert.equal(r.status, 'fulfilled', r.status === 'rejected' ? String(r.reason) : '');
+    assert.equal(exportDuring, 'running', 'the writes happened while the export streamed');
+    assert.equal(importDuring, 'running', 'the writes happened while the other process imported');
+    const v = (results.at(-1) as PromiseFulfilledResult<{ rows: { values: Record<string, unknown> }[] }>).value.rows.map((r) => r.values.chi3n as number);
+    assert.deepEqual(v, [...v].sort((a, b) => b - a));
+
+    const st = await call<JobState>('job.wait', { jobId });
+    assert.equal(st.status, 'done', JSON.stringify(st.error));
+    const sdf = fs.readFileSync(out, 'utf8');
+    const ids = [...sdf.matchAll(/> {2}<strata_id>\n(\d+)\n/g)].map((m) => Number(m[1]));
+    assert.equal(ids.length, (st.result as { rows: number }).rows);
+    assert.equal(sdf.split('$$$$\n').length - 1, ids.length);
+    assert.equal(new Set(ids).size, ids.length, 'every compound once');
+    assert.ok(ids.length >= sourcesOf(file)[0].n_read - sourcesOf(file)[0].n_failed, `${ids.length} exported`);
+
+    const imp = await importer.done;
+    assert.equal(imp.code, 0, imp.stderr);
+    const s = sourcesOf(file).find((x) => x.id > 1)!;
+    assert.equal(s.status, 'complete');
+    assert.equal(s.n_read, 10_000);
+    assertAddsUp(s);
+    assert.equal((await call<unknown[]>('subgroups.list', {})).filter((g) => (g as { name: string }).name.startsWith('served')).length, 40);
+    const raw = new Database(file, { readonly: true });
+    try {
+      assert.equal(raw.pragma('quick_check', { simple: true }), 'ok');
+      assert.equal(raw.prepare('SELECT count(*) FROM compounds WHERE source_id = ?').pluck().get(s.id), s.n_imported + s.n_duplicates);
+    } finally {
+      raw.close();
+    }
+  });
+
+  test('racing substructure and similarity queries over HTTP return each its own, correct hits', async () => {
+    const qa = { offset: 0, limit: 5000, substructure: 'c1ccncc1', similarTo: { smiles: 'c1ccncc1CCN', threshold: 0.1 } };
+    const qb = { offset: 0, limit: 5000, substructure: 'S(=O)(=O)N' };
+    type Page = { total: number; rows: { id: number; smiles: string }[] };
+    const wantA = await call<Page>('compounds.query', qa);
+    const wantB = await call<Page>('compounds.query', qb);
+    assert.ok(wantA.total > 0 && wantB.total > 0 && wantA.total < 5000 && wantB.total < 5000);
+    // The answers themselves, checked by RDKit outside the server: every row has the substructure.
+    for (const [smarts, page] of [['c1ccncc1', wantA], ['S(=O)(=O)N', wantB]] as const) {
+      const { hits } = await pool.substructure(smarts, page.rows.map((r) => r.smiles));
+      assert.equal(hits.reduce((n, h) => n + h, 0), page.rows.length, `every ${smarts} row has ${smarts}`);
+    }
+    const idsA = new Set(wantA.rows.map((r) => r.id));
+    assert.ok(wantB.rows.some((r) => !idsA.has(r.id)), 'the two queries have different hits, so a mix-up shows');
+    for (let round = 0; round < 5; round++) {
+      const got = await Promise.all([qa, qb, qa, qb, qa, qb].map((q) => call<Page>('compounds.query', q)));
+      for (const [i, g] of got.entries()) {
+        const want = i % 2 === 0 ? wantA : wantB;
+        assert.equal(g.total, want.total, `round ${round}, request ${i}`);
+        assert.deepEqual(g.rows.map((r) => r.id), want.rows.map((r) => r.id));
+      }
     }
   });
 });
