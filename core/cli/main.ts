@@ -355,6 +355,8 @@ export function buildProgram(out: { code: number }): Command {
     .option('-m, --model <id>', 'model id (default: the shipped model)')
     .option('--smiles-column <name>', 'structure column of a CSV/TSV')
     .option('--id-column <name>', 'identifier column of a CSV/TSV')
+    .option('--measured <file>', 'a lab\'s measurements (compound_id, sample_id, value, unit; see `strata measure check`): predictions of measured compounds are calibrated by them, and the measured pairs are left out')
+    .option('--echo-measured', 'with --measured: also write the measured pairs, with a trailing `measured` column (1 = the lab\'s measurement, 0 = prediction)')
     .option('--force', 'replace the output file if it exists')
     .option('--targets-column <name>', 'column or SDF field with the declared targets (default: detected as for import)')
     .option('--pathway-column <name>', 'column or SDF field with the declared target pathway (default: detected as for import)')
@@ -365,10 +367,11 @@ export function buildProgram(out: { code: number }): Command {
       const { predictFile } = await import('../screen/predict-file.js');
       await withScratchEngine(async (s) => {
         const printer = new ProgressPrinter(process.stderr, !!o.quiet);
-        const r = await predictFile(s.engine, { compounds: o.compounds, panel: o.panel, out: o.out, modelId: o.model, smilesColumn: o.smilesColumn, idColumn: o.idColumn, panelSamples: o.samples, genome: o.genome, vcfSamples: o.vcfSample, targetsColumn: o.targetsColumn, pathwayColumn: o.pathwayColumn },
+        const r = await predictFile(s.engine, { compounds: o.compounds, panel: o.panel, out: o.out, modelId: o.model, smilesColumn: o.smilesColumn, idColumn: o.idColumn, panelSamples: o.samples, genome: o.genome, vcfSamples: o.vcfSample, targetsColumn: o.targetsColumn, pathwayColumn: o.pathwayColumn, measured: o.measured, echoMeasured: !!o.echoMeasured },
           (stage, done, total) => printer.update({ jobId: 'predict', kind: 'screen', stage, done, total, rate: 0, etaSeconds: null }));
         printer.done();
         print(!!o.json, r, () => [`wrote ${num(r.rows)} predictions (${num(r.compounds)} compounds × ${num(r.samples)} samples) to ${o.out}`,
+          ...(o.measured ? [`${num(r.calibrated)} compounds calibrated by their measured lines (${o.measured})`] : []),
           ...r.warnings.map((w) => `warning: ${w}`), ...(r.failed ? [`${r.failed} compounds could not be read (see ${o.out}.provenance.json)`] : [])].join('\n'));
       });
     });

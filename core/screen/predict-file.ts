@@ -20,6 +20,8 @@ import { domainScores } from './screen.js';
 import { MechanismFields } from '../library/mechanism.js';
 import { unknownTargets } from '../mechanism/targets.js';
 import { applyDeclaredMechanism, declaredMechanism } from '../predict/declared.js';
+import type { LoadedModel } from '../predict/registry.js';
+import { calibrateCompound, loadMeasuredSet, type CalibratedRow, type MeasuredSet } from '../measure/apply.js';
 import type { DeclaredMechanism } from '../predict/declared.js';
 
 /** The declared mechanism of each record, from its targets/pathway columns (normalised as at import). */
@@ -28,6 +30,34 @@ export function mechanismOfRecords(fields: MechanismFields, recs: readonly RawRe
     const m = fields.read(r.props);
     return declaredMechanism(m.targets, m.pathway);
   });
+}
+
+interface BatchForCalibration {
+  model: LoadedModel;
+  ids: string[];
+  /** Compound input rows of the batch. */
+  x: Float32Array;
+  mechanism: DeclaredMechanism[];
+  fps: Uint8Array;
+  nS: number;
+  prior: Float32Array;
+  sampleIds: readonly string[];
+}
+
+/** Calibrated predictions of the batch's compounds that have measurements, by index in the batch. */
+async function calibrateBatch(set: MeasuredSet, b: BatchForCalibration): Promise<Map<number, CalibratedRow>> {
+  const out = new Map<number, CalibratedRow>();
+  const F = b.model.manifest.compoundFeatures.length;
+  const nRef = set.mm.lines.length;
+  for (let i = 0; i < b.ids.length; i++) {
+    const measured = set.byCompound.get(b.ids[i]);
+    if (!measured) continue;
+    // The prior at the measured lines: the same model and mechanism step on the reference lines.
+    const ref = await predictMatrix(b.model, b.x.subarray(i * F, (i + 1) * F), 1, set.referenceGenotypes, nRef, { bounds: false });
+    await applyDeclaredMechanism({ model: b.model, n: 1, nSamples: nRef, mechanism: [b.mechanism[i]], fingerprints: b.fps.subarray(i * FP_BYTES, (i + 1) * FP_BYTES), genotypes: set.referenceGenotypes, predictions: ref.mean });
+    out.set(i, calibrateCompound(set, measured, b.prior.subarray(i * b.nS, (i + 1) * b.nS), ref.mean, b.sampleIds));
+  }
+  return out;
 }
 
 export const PREDICT_HEADER = ['compound_id', 'sample_id', 'ln_ic50_pred', 'ln_ic50_low', 'ln_ic50_high', 'domain_score'] as const;
@@ -48,6 +78,10 @@ export interface PredictFileArgs {
   targetsColumn?: string;
   /** Column or SDF field with the declared target pathway (default: detected as for import). */
   pathwayColumn?: string;
+  /** A lab's measurements (core/measure/read.ts): compounds with measured lines get calibrated predictions. */
+  measured?: string;
+  /** Also write the measured pairs (value = the measurement), with a trailing `measured` column (1/0). */
+  echoMeasured?: boolean;
 }
 
 export async function predictFile(engine: Engine, args: PredictFileArgs, onProgress?: (stage: string, done: number, total: number | null) => void) {
@@ -73,7 +107,16 @@ export async function predictFile(engine: Engine, args: PredictFileArgs, onProgr
   const write = async (s: string) => {
     if (!stream.write(s)) await once(stream, 'drain');
   };
-  await write(`${PREDICT_HEADER.join(',')}\n`);
+  const measuredSet = args.measured ? loadMeasuredSet(model, args.measured) : null;
+  if (measuredSet) {
+    const mf = measuredSet.file;
+    for (const i of mf.issues.slice(0, 20)) warnings.push(`${path.basename(mf.file)} line ${i.line}: ${i.reason}`);
+    if (mf.issues.length > 20) warnings.push(`${path.basename(mf.file)}: ${mf.issues.length - 20} more rows not used (strata measure check lists all)`);
+    if (measuredSet.notInBasis) warnings.push(`${path.basename(mf.file)}: ${measuredSet.notInBasis} measurements on reference lines the model was not trained on are not used`);
+  }
+  const calibratedIds = new Set<string>();
+  const echo = !!(measuredSet && args.echoMeasured);
+  await write(`${[...PREDICT_HEADER, ...(echo ? ['measured'] : [])].join(',')}\n`);
   const failures: { record: number; line: number; reason: string }[] = [];
   let compounds = 0;
   let rows = 0;
@@ -114,17 +157,29 @@ export async function predictFile(engine: Engine, args: PredictFileArgs, onProgr
     // The declared mechanism meets the predictions here (core/predict/declared.ts), before they are written.
     await applyDeclaredMechanism({ model, n: recs.length, nSamples: nS, mechanism, fingerprints: fps.subarray(0, recs.length * FP_BYTES), genotypes: geno.matrix, predictions: p.mean });
     const dom = domainScores(model, fps, recs.length);
+    const calibrated = measuredSet ? await calibrateBatch(measuredSet, { model, ids, x, mechanism, fps, nS, prior: p.mean, sampleIds: panel.samples }) : new Map<number, CalibratedRow>();
     let text = '';
+    let written = 0;
     for (let i = 0; i < recs.length; i++) {
+      const c = calibrated.get(i);
+      if (c) calibratedIds.add(ids[i]);
       for (let s = 0; s < nS; s++) {
         const k = i * nS + s;
+        if (c) {
+          // Measured pairs are the lab's data, not predictions: left out unless asked for, then flagged.
+          if (c.measured[s] && !echo) continue;
+          text += `${csvField(ids[i])},${csvField(panel.samples[s])},${c.mean[s].toFixed(4)},${c.low[s].toFixed(4)},${c.high[s].toFixed(4)},${dom[i].toFixed(4)}${echo ? `,${c.measured[s]}` : ''}\n`;
+          written++;
+          continue;
+        }
         const v = p.mean[k];
-        text += `${csvField(ids[i])},${csvField(panel.samples[s])},${v.toFixed(4)},${hw === undefined ? '' : Math.fround(v - hw).toFixed(4)},${hw === undefined ? '' : Math.fround(v + hw).toFixed(4)},${dom[i].toFixed(4)}\n`;
+        text += `${csvField(ids[i])},${csvField(panel.samples[s])},${v.toFixed(4)},${hw === undefined ? '' : Math.fround(v - hw).toFixed(4)},${hw === undefined ? '' : Math.fround(v + hw).toFixed(4)},${dom[i].toFixed(4)}${echo ? ',0' : ''}\n`;
+        written++;
       }
     }
     await write(text);
     compounds += recs.length;
-    rows += recs.length * nS;
+    rows += written;
     onProgress?.('predict', compounds + failures.length, null);
   };
   try {
@@ -151,11 +206,18 @@ export async function predictFile(engine: Engine, args: PredictFileArgs, onProgr
     unknownTargets: Object.fromEntries(declared.unknownTargets),
   };
   for (const [t, n] of declared.unknownTargets) warnings.push(`${path.basename(args.compounds)}: target '${t}' (${n} compound${n === 1 ? '' : 's'}) matches no training drug; it carries no genotype information`);
+  const measuredInfo = measuredSet
+    ? { file: path.resolve(measuredSet.file.file), measurements: measuredSet.file.measurements.length, rowsNotUsed: measuredSet.file.issues.length, compoundsCalibrated: calibratedIds.size, hyper: measuredSet.mm.hyper, echoed: echo }
+    : null;
+  if (measuredSet) {
+    const absent = [...measuredSet.byCompound.keys()].filter((id) => !calibratedIds.has(id));
+    if (absent.length) warnings.push(`${path.basename(measuredSet.file.file)}: ${absent.length} compound id${absent.length === 1 ? '' : 's'} with measurements not in ${path.basename(args.compounds)} (${absent.slice(0, 5).join(', ')}${absent.length > 5 ? ', …' : ''})`);
+  }
   const provenance = {
     generator: `Strata ${APP_VERSION}`, at: new Date().toISOString(), compounds: path.resolve(args.compounds), panel: path.resolve(args.panel),
-    model: { id: model.manifest.id, sha256: model.sha256 }, units: 'ln IC50 in µM', interval: model.manifest.interval ?? null, mechanism: mech, warnings, failures,
+    model: { id: model.manifest.id, sha256: model.sha256 }, units: 'ln IC50 in µM', interval: model.manifest.interval ?? null, mechanism: mech, measured: measuredInfo, warnings, failures,
   };
   fs.writeFileSync(`${args.out}.provenance.json`, `${JSON.stringify(provenance, null, 2)}\n`);
   for (const f of failures.slice(0, 20)) process.stderr.write(`${args.compounds} record ${f.record} (line ${f.line}): ${f.reason}\n`);
-  return { rows, compounds, samples: nS, failed: failures.length, warnings, mechanism: mech };
+  return { rows, compounds, samples: nS, failed: failures.length, warnings, mechanism: mech, calibrated: calibratedIds.size };
 }

@@ -1,18 +1,17 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PREDICT_HEADER } from '../../core/screen/predict-file.js';
+import { strataIn } from '../helpers/cli.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-measure-cli-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
+const run = strataIn(() => tmp);
 function strata(...args: string[]) {
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/strata.mjs'), ...args], { encoding: 'utf8' });
-  return { code: r.status, out: r.stdout, err: r.stderr };
+  const r = run(...args);
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 test('strata measure check reports usable measurements and every bad row by line', () => {
@@ -52,4 +51,43 @@ test('strata measure suggest proposes only available, unmeasured lines and narro
   const bad = strata('measure', 'suggest', '--k', '0');
   assert.notEqual(bad.code, 0);
   assert.match(bad.err, /--k 0/);
+});
+
+test('strata predict --measured calibrates the measured compound only, leaves measured pairs out (or flags them) and keeps the header', () => {
+  const GF = path.resolve('../shared/data/gdsc_v17/genomic_features.csv');
+  if (!fs.existsSync(GF)) return;
+  // Panel: A375 and SK-MEL-5 (melanoma), HT-29 (BRAF-mutant colon), A549 and SW48 (BRAF wild type).
+  const lines = fs.readFileSync(GF, 'utf8').split('\n');
+  const want = ['906793', '905956', '905939', '905949', '909751'];
+  fs.writeFileSync(path.join(tmp, 'panel.csv'), [lines[0], ...lines.filter((l) => want.includes(l.split(',')[0]))].join('\n') + '\n');
+  fs.writeFileSync(path.join(tmp, 'c.csv'), 'id,smiles\nX1,CCCS(=O)(=O)Nc1ccc(F)c(C(=O)c2c[nH]c3ncc(-c4ccc(Cl)cc4)cc23)c1F\nX2,CC(=O)Oc1ccccc1C(=O)O\n');
+  // X1 measured 50-fold more potent than anything: every unmeasured line should follow it down.
+  const base = strata('predict', '-c', 'c.csv', '--panel', 'panel.csv', '-o', 'p0.csv', '-q');
+  assert.equal(base.code, 0, base.err);
+  const read = (f: string) => fs.readFileSync(path.join(tmp, f), 'utf8').trim().split('\n').map((l) => l.split(','));
+  const p0 = read('p0.csv');
+  const prior = new Map(p0.slice(1).map((r) => [`${r[0]}/${r[1]}`, Number(r[2])]));
+  fs.writeFileSync(path.join(tmp, 'm.csv'), `compound_id,sample_id,ln_ic50\nX1,A375,${(prior.get('X1/906793')! - 4).toFixed(3)}\nX1,A549,${(prior.get('X1/905949')! - 4).toFixed(3)}\nX1,NOT-A-LINE,1\n`);
+  const r = strata('predict', '-c', 'c.csv', '--panel', 'panel.csv', '-o', 'p1.csv', '--measured', 'm.csv', '-q');
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /1 compounds calibrated/);
+  assert.match(r.out, /NOT-A-LINE/);
+  const p1 = read('p1.csv');
+  assert.deepEqual(p1[0], [...PREDICT_HEADER], 'header unchanged');
+  const got = new Map(p1.slice(1).map((x) => [`${x[0]}/${x[1]}`, x]));
+  assert.ok(!got.has('X1/906793') && !got.has('X1/905949'), 'measured pairs are not written as predictions');
+  for (const s of ['905956', '905939', '909751']) {
+    const x = got.get(`X1/${s}`)!;
+    assert.ok(Number(x[2]) < prior.get(`X1/${s}`)! - 1.5, `X1/${s}: ${x[2]} vs prior ${prior.get(`X1/${s}`)}`);
+    assert.ok(Number(x[4]) - Number(x[3]) < 8.0, 'the interval narrowed');
+  }
+  for (const s of want) assert.equal(Number(got.get(`X2/${s}`)![2]), prior.get(`X2/${s}`), 'an unmeasured compound is unchanged');
+  const e = strata('predict', '-c', 'c.csv', '--panel', 'panel.csv', '-o', 'p2.csv', '--measured', 'm.csv', '--echo-measured', '-q');
+  assert.equal(e.code, 0, e.err);
+  const p2 = read('p2.csv');
+  assert.deepEqual(p2[0], [...PREDICT_HEADER, 'measured']);
+  const a375 = p2.find((x) => x[0] === 'X1' && x[1] === '906793')!;
+  assert.equal(a375[6], '1');
+  assert.ok(Math.abs(Number(a375[2]) - (prior.get('X1/906793')! - 4)) < 1e-3, 'the echoed pair carries the measurement');
+  assert.equal(p2.filter((x) => x[6] === '1').length, 2);
 });
