@@ -421,7 +421,17 @@ export function buildProgram(out: { code: number }): Command {
     .option('--folds <n>', 'cross-validation folds', int)
     .option('--threads <n>', 'training threads', int)
     .option('--render-only', 'redraw the figures and the card section from evaluation.json without training')
+    .option('--mechanism', 'nested evaluation of the mechanism-aware transfer (unseen-drug and Tanimoto-cluster splits, structure-only and annotated modes, per-tier intervals); writes mechanism.json, mechanism-evaluation.json and the card section')
+    .option('--cache <dir>', 'with --mechanism: keep the two-tower out-of-fold predictions here (outside the repository) and reuse them')
+    .option('--inner-members <n>', 'with --mechanism: ensemble size of the inner-fold two-tower models', int)
     .action(async (o) => {
+      if (o.mechanism) {
+        if (!o.data) throw new CliError('--data <dir with the GDSC csv files> is required');
+        const { runMechanismEvaluation, renderMechanism } = await import('../train/mechanism-eval.js');
+        const r = await runMechanismEvaluation({ dataDir: o.data, modelDir: o.modelDir, cacheDir: o.cache ?? null, folds: o.folds, seed: o.seed, members: o.members, innerMembers: o.innerMembers, threads: o.threads, log: (m) => printErr(`${m}\n`) });
+        process.stdout.write(`${renderMechanism(r)}\n`);
+        return;
+      }
       const { evaluate, renderEvaluation, rerenderEvaluation } = await import('../train/evaluate.js');
       if (o.renderOnly) {
         const r = rerenderEvaluation(o.modelDir);

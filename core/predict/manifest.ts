@@ -130,6 +130,17 @@ export const manifestSchema = z
       file: z.string().min(1),
       sha256: z.string().regex(/^[0-9a-f]{64}$/, '64 lower-case hex digits'),
     }),
+    /**
+     * Mechanism-aware genotype transfer (core/predict/transfer.ts): training drugs' profiles, mechanisms, tuned
+     * parameters and per-evidence-tier intervals in `file` (relative to the model dir). Optional.
+     */
+    transfer: z
+      .object({
+        method: z.literal('mechanism-kernel-transfer'),
+        file: z.string().min(1),
+        sha256: z.string().regex(/^[0-9a-f]{64}$/, '64 lower-case hex digits'),
+      })
+      .optional(),
     card: z.string().min(1).nullable(),
     /** Free-form provenance (data source, file checksums, counts, date). */
     training: z.record(z.string(), z.unknown()).optional(),

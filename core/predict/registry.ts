@@ -218,6 +218,12 @@ export async function loadModel(dirIn: string, opts: { threads?: number } = {}):
     const adSha = sha256Bytes(adBytes);
     if (adSha !== ad.sha256) throw refuse(dir, 'applicabilityDomain.sha256', `manifest says ${ad.sha256}, ${ad.file} has ${adSha}`);
   }
+  const tr = manifest.transfer;
+  if (tr) {
+    const trBytes = (await readModelFile(dir, tr.file, 'transfer.file'))!;
+    const trSha = sha256Bytes(trBytes);
+    if (trSha !== tr.sha256) throw refuse(dir, 'transfer.sha256', `manifest says ${tr.sha256}, ${tr.file} has ${trSha}`);
+  }
   // A card is optional (a missing one is no card), but one that is there must be a regular file inside the folder.
   const cardBytes = manifest.card ? await readModelFile(dir, manifest.card, 'card', true) : null;
   const card = cardBytes ? cardBytes.toString('utf8') : null;
