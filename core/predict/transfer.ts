@@ -30,7 +30,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiError } from '../api/errors.js';
 import { tanimoto } from '../chem/similarity.js';
-import { keysMatch, normalisePathway, targetKey } from '../mechanism/targets.js';
+import { keysMatch, normalisePathway, splitTargets, targetKey } from '../mechanism/targets.js';
 
 export const TIERS = ['target', 'pathway', 'neighbour', 'structure'] as const;
 export type EvidenceTier = (typeof TIERS)[number];
@@ -297,7 +297,8 @@ export interface TransferWeights {
 /** Normalised mechanism: target keys and the vocabulary pathway (null when absent or uninformative). */
 export function mechanismKeys(m: Mechanism): { keys: string[]; pathway: string | null } {
   const np = normalisePathway(m.pathway).pathway;
-  return { keys: [...new Set(m.targets.map(targetKey).filter((k) => k.length > 0))], pathway: np && !UNINFORMATIVE_PATHWAYS.has(np) ? np : null };
+  // Entries as written (`MEK1/2`) are split the way import splits them.
+  return { keys: [...new Set(m.targets.flatMap((t) => splitTargets(t)).map(targetKey).filter((k) => k.length > 0))], pathway: np && !UNINFORMATIVE_PATHWAYS.has(np) ? np : null };
 }
 
 /**
@@ -370,7 +371,7 @@ export interface PanelProfiles {
   /** Cell-line mean per sample: measured for reference lines, ridge form otherwise. */
   lineMean: Float32Array;
   nSamples: number;
-  /** Samples that used a measured reference profile (COSMIC id match), the rest used the ridge form. */
+  /** Samples matched to a reference line (COSMIC id): measured profiles where the drug was measured on it, the rest the ridge form. */
   measuredSamples: number;
 }
 
@@ -399,7 +400,7 @@ export function panelProfiles(model: TransferModel, samples: readonly string[], 
     for (let f = 0; f < F; f++) if (genotypes[s * F + f] !== 0) v += genotypes[s * F + f] * model.lineMeanRidge.coef[f];
     lineMean[s] = v;
   }
-  let measured = 0;
+  const measured = refIdx.filter((r) => r >= 0).length;
   for (let d = 0; d < D; d++) {
     const dr = model.drugs[d];
     for (let s = 0; s < S; s++) {
@@ -407,7 +408,6 @@ export function panelProfiles(model: TransferModel, samples: readonly string[], 
       const m = r >= 0 ? dr.profile[r] : NaN;
       if (Number.isFinite(m)) {
         out[d * S + s] = m;
-        if (d === 0) measured++;
         continue;
       }
       let v = dr.intercept;
