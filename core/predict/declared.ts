@@ -7,14 +7,17 @@
  * structure-only predictions from the ONNX model, and then call {@link applyDeclaredMechanism} once per batch,
  * before anything aggregates or writes the predictions.
  *
- * Today no mechanism-aware model exists: the step changes nothing and every compound's evidence is
- * 'structure'. The mechanism-aware model (transfer from training drugs sharing a target or pathway,
- * `core/predict/transfer.ts`) is called here; it may rewrite `predictions` in place and return a better
- * evidence tier per compound, which the screen stores with each ranked row.
+ * A model with a transfer artifact (`transfer` in its manifest, core/predict/transfer.ts) adds to each compound's
+ * row the genotype profile of the training drugs sharing its declared target or pathway, or of its close
+ * structural neighbours, and moves its potency towards theirs; the step returns each compound's evidence tier and
+ * the interval half-widths calibrated for that tier. A model without one leaves the predictions unchanged
+ * (evidence 'structure', its own constant interval).
  */
 import type { EvidenceTier } from '../api/contract.js';
+import { FP_BYTES } from '../chem/types.js';
 import { splitTargets } from '../mechanism/targets.js';
 import type { LoadedModel } from './registry.js';
+import { applyTransferRow, compoundTransfer, loadTransfer, panelProfiles, type PanelProfiles, type TransferModel } from './transfer.js';
 
 /** A compound's declared mechanism as prediction takes it: normalised target names and pathway (null: none declared). */
 export type DeclaredMechanism = { targets: string[]; pathway: string | null } | null;
@@ -30,25 +33,70 @@ export interface MechanismStep {
   n: number;
   /** Samples (cell lines or a lab's panel) per compound. */
   nSamples: number;
+  /** The samples' ids (COSMIC ids for reference cell lines: those use their measured training profiles). */
+  samples: readonly string[];
   /** `mechanism[i]`: compound i's declared mechanism (length n). */
   mechanism: readonly DeclaredMechanism[];
   /** Morgan fingerprints (r = 2, 2048 bits), n × FP_BYTES, compound-major: structural neighbours. */
   fingerprints: Uint8Array;
+  /** Max Tanimoto of each compound to the training drugs (the applicability-domain score), length n. */
+  domain: ArrayLike<number>;
   /** The samples' genotype input, nSamples × the manifest's genotype features. */
   genotypes: Float32Array;
   /** Structure-only predicted ln IC50 (µM), n × nSamples, compound-major; the step may change them in place. */
   predictions: Float32Array;
 }
 
+export interface TierHalfWidths {
+  /** One prediction, a subgroup mean, a selectivity (subgroup − rest): half-widths of the calibrated interval. */
+  pair: number;
+  aggregate: number;
+  selectivity: number;
+}
+
 export interface MechanismOutcome {
   /** What compound i's genotype dependence rests on (length n). */
   evidence: EvidenceTier[];
+  /** The calibrated half-widths of compound i's tier, or null when the model has no tier calibration. */
+  halfWidths: TierHalfWidths[] | null;
+}
+
+const panels = new WeakMap<Float32Array, { tm: TransferModel; pp: PanelProfiles }>();
+
+/** The model's transfer with the panel's profiles (computed once per panel input). */
+function transferFor(step: MechanismStep): { tm: TransferModel; pp: PanelProfiles } | null {
+  const t = step.model.manifest.transfer;
+  if (!t) return null;
+  const tm = loadTransfer(step.model.dir, t.file, t.sha256);
+  const hit = panels.get(step.genotypes);
+  if (hit && hit.tm === tm) return hit;
+  const v = { tm, pp: panelProfiles(tm, step.samples, step.genotypes) };
+  panels.set(step.genotypes, v);
+  return v;
 }
 
 /** Apply the declared mechanism to one batch of predictions (see the module comment). */
 export async function applyDeclaredMechanism(step: MechanismStep): Promise<MechanismOutcome> {
   if (step.mechanism.length !== step.n) throw new Error(`applyDeclaredMechanism: ${step.mechanism.length} mechanisms for ${step.n} compounds`);
   if (step.predictions.length < step.n * step.nSamples) throw new Error(`applyDeclaredMechanism: ${step.predictions.length} predictions for ${step.n} × ${step.nSamples}`);
-  // No mechanism-aware model yet: structure-only predictions, unchanged.
-  return { evidence: new Array<EvidenceTier>(step.n).fill('structure') };
+  if (step.samples.length !== step.nSamples) throw new Error(`applyDeclaredMechanism: ${step.samples.length} sample ids for ${step.nSamples} samples`);
+  const tr = transferFor(step);
+  if (!tr) return { evidence: new Array<EvidenceTier>(step.n).fill('structure'), halfWidths: null };
+  const { tm, pp } = tr;
+  const threshold = tm.params.neighbourThreshold;
+  const evidence: EvidenceTier[] = new Array(step.n);
+  for (let i = 0; i < step.n; i++) {
+    const mech = step.mechanism[i];
+    const declared = !!mech && (mech.targets.length > 0 || !!mech.pathway);
+    // Work is bounded: an unannotated compound without a close neighbour (most of a library) is left as it is.
+    if (!declared && !(step.domain[i] >= threshold)) {
+      evidence[i] = 'structure';
+      continue;
+    }
+    const tw = compoundTransfer(tm, step.fingerprints.subarray(i * FP_BYTES, (i + 1) * FP_BYTES), mech ?? { targets: [], pathway: null });
+    evidence[i] = tw.tier;
+    applyTransferRow(step.predictions, i * step.nSamples, tw, pp);
+  }
+  const iv = tm.intervals;
+  return { evidence, halfWidths: evidence.map((t) => ({ pair: iv.pair[t], aggregate: iv.aggregate[t], selectivity: iv.selectivity[t] })) };
 }

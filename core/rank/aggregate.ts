@@ -233,15 +233,17 @@ export function concatAggregates(parts: readonly SubgroupAggregate[]): SubgroupA
     if (p.interval !== interval) throw new ApiError('INVALID_INPUT', 'concatAggregates: parts mix model and spread intervals');
   }
   const nC = parts.reduce((a, p) => a + p.nCompounds, 0);
-  const join = (k: 'mean' | 'spread' | 'low' | 'high' | 'complementMean' | 'selectivity'): Float64Array => {
+  const join = (k: 'mean' | 'spread' | 'low' | 'high' | 'complementMean' | 'selectivity' | 'selectivityLow' | 'selectivityHigh'): Float64Array => {
     const out = new Float64Array(nC);
     let o = 0;
     for (const p of parts) {
-      out.set(p[k], o);
+      out.set(p[k]!, o);
       o += p.nCompounds;
     }
     return out;
   };
+  // The selectivity interval is kept when every part has one (a model with tier calibration gives it to all).
+  const sel = parts.every((p) => p.selectivityLow && p.selectivityHigh) ? { selectivityLow: join('selectivityLow'), selectivityHigh: join('selectivityHigh') } : {};
   return {
     nCompounds: nC,
     members,
@@ -252,6 +254,7 @@ export function concatAggregates(parts: readonly SubgroupAggregate[]): SubgroupA
     high: join('high'),
     complementMean: join('complementMean'),
     selectivity: join('selectivity'),
+    ...sel,
     interval,
   };
 }

@@ -39,6 +39,8 @@ interface BatchForCalibration {
   x: Float32Array;
   mechanism: DeclaredMechanism[];
   fps: Uint8Array;
+  /** Applicability-domain score per compound of the batch. */
+  domain: ArrayLike<number>;
   nS: number;
   prior: Float32Array;
   sampleIds: readonly string[];
@@ -54,7 +56,7 @@ async function calibrateBatch(set: MeasuredSet, b: BatchForCalibration): Promise
     if (!measured) continue;
     // The prior at the measured lines: the same model and mechanism step on the reference lines.
     const ref = await predictMatrix(b.model, b.x.subarray(i * F, (i + 1) * F), 1, set.referenceGenotypes, nRef, { bounds: false });
-    await applyDeclaredMechanism({ model: b.model, n: 1, nSamples: nRef, mechanism: [b.mechanism[i]], fingerprints: b.fps.subarray(i * FP_BYTES, (i + 1) * FP_BYTES), genotypes: set.referenceGenotypes, predictions: ref.mean });
+    await applyDeclaredMechanism({ model: b.model, n: 1, nSamples: nRef, samples: set.mm.lines, mechanism: [b.mechanism[i]], fingerprints: b.fps.subarray(i * FP_BYTES, (i + 1) * FP_BYTES), domain: [b.domain[i]], genotypes: set.referenceGenotypes, predictions: ref.mean });
     out.set(i, calibrateCompound(set, measured, b.prior.subarray(i * b.nS, (i + 1) * b.nS), ref.mean, b.sampleIds));
   }
   return out;
@@ -155,9 +157,9 @@ export async function predictFile(engine: Engine, args: PredictFileArgs, onProgr
     // Bounds are applied after the mechanism step, which may move the predictions.
     const p = await predictMatrix(model, x, recs.length, geno.matrix, nS, { bounds: false });
     // The declared mechanism meets the predictions here (core/predict/declared.ts), before they are written.
-    await applyDeclaredMechanism({ model, n: recs.length, nSamples: nS, mechanism, fingerprints: fps.subarray(0, recs.length * FP_BYTES), genotypes: geno.matrix, predictions: p.mean });
     const dom = domainScores(model, fps, recs.length);
-    const calibrated = measuredSet ? await calibrateBatch(measuredSet, { model, ids, x, mechanism, fps, nS, prior: p.mean, sampleIds: panel.samples }) : new Map<number, CalibratedRow>();
+    const { halfWidths } = await applyDeclaredMechanism({ model, n: recs.length, nSamples: nS, samples: panel.samples, mechanism, fingerprints: fps.subarray(0, recs.length * FP_BYTES), domain: dom, genotypes: geno.matrix, predictions: p.mean });
+    const calibrated = measuredSet ? await calibrateBatch(measuredSet, { model, ids, x, mechanism, fps, domain: dom, nS, prior: p.mean, sampleIds: panel.samples }) : new Map<number, CalibratedRow>();
     let text = '';
     let written = 0;
     for (let i = 0; i < recs.length; i++) {
@@ -173,7 +175,9 @@ export async function predictFile(engine: Engine, args: PredictFileArgs, onProgr
           continue;
         }
         const v = p.mean[k];
-        text += `${csvField(ids[i])},${csvField(panel.samples[s])},${v.toFixed(4)},${hw === undefined ? '' : Math.fround(v - hw).toFixed(4)},${hw === undefined ? '' : Math.fround(v + hw).toFixed(4)},${dom[i].toFixed(4)}${echo ? ',0' : ''}\n`;
+        // The interval of the compound's evidence tier when the model calibrates per tier, else the model's constant one.
+        const w = halfWidths ? halfWidths[i].pair : hw;
+        text += `${csvField(ids[i])},${csvField(panel.samples[s])},${v.toFixed(4)},${w === undefined ? '' : Math.fround(v - w).toFixed(4)},${w === undefined ? '' : Math.fround(v + w).toFixed(4)},${dom[i].toFixed(4)}${echo ? ',0' : ''}\n`;
         written++;
       }
     }

@@ -20,6 +20,7 @@ import type { CompoundRecord } from '../predict/infer.js';
 import type { LoadedModel } from '../predict/registry.js';
 import { applyDeclaredMechanism, declaredMechanism } from '../predict/declared.js';
 import type { DeclaredMechanism } from '../predict/declared.js';
+import { applyTierBounds } from './transfer.js';
 import { aggregateManyFast, concatAggregates, prepareCompounds, rankSubgroup, resolveWeights } from '../rank/index.js';
 import type { CompoundProfile, RankedSubgroup, SubgroupAggregate } from '../rank/index.js';
 import type { GenotypePanel } from '../subgroups/index.js';
@@ -224,14 +225,18 @@ async function screenRun(ctx: ScreenContext, req: ScreenRequest, job: JobContext
     const { chunk } = f;
     const n = chunk.ids.length;
     // The declared mechanism meets the predictions here (core/predict/declared.ts), before they are aggregated.
-    const { evidence } = await applyDeclaredMechanism({ model, n, nSamples, mechanism: chunk.mechanism, fingerprints: chunk.fps, genotypes: geno.matrix, predictions: out.subarray(0, n * nSamples) });
+    const dom = domainScores(model, chunk.fps, n);
+    const { evidence, halfWidths } = await applyDeclaredMechanism({ model, n, nSamples, samples: panel.samples, mechanism: chunk.mechanism, fingerprints: chunk.fps, domain: dom, genotypes: geno.matrix, predictions: out.subarray(0, n * nSamples) });
     lap('mechanism');
     // The interval's constant half-width is applied inside the aggregation (same float32 bounds,
     // without two more chunk-sized arrays).
-    aggregateManyFast({ nCompounds: n, nSamples, values: out.subarray(0, n * nSamples), halfWidth }, masks).forEach((a, gi) => parts[gi].push(a));
+    aggregateManyFast({ nCompounds: n, nSamples, values: out.subarray(0, n * nSamples), halfWidth }, masks).forEach((a, gi) => {
+      // A model with tier calibration: the subgroup mean and the selectivity get the intervals of each compound's tier.
+      if (halfWidths) applyTierBounds(a, halfWidths);
+      parts[gi].push(a);
+    });
     free.push({ x, out });
     lap('aggregate');
-    const dom = domainScores(model, chunk.fps, n);
     for (let i = 0; i < n; i++) {
       profiles.push({
         compoundId: chunk.ids[i], name: chunk.names[i], smiles: chunk.smiles[i], qed: chunk.qed[i],
