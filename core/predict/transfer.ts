@@ -29,7 +29,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiError } from '../api/errors.js';
-import { tanimoto } from '../chem/similarity.js';
 import { keysMatch, normalisePathway, splitTargets, targetKey } from '../mechanism/targets.js';
 
 export const TIERS = ['target', 'pathway', 'neighbour', 'structure'] as const;
@@ -134,6 +133,9 @@ export interface TransferDrug {
 
 export interface TransferModel {
   file: string;
+  /** Training fingerprints as 32-bit words, drug-major, and their bit counts (for fast similarities). */
+  words: Uint32Array;
+  counts: Int32Array;
   features: string[];
   cosmicIds: string[];
   trainingMean: Float32Array;
@@ -173,6 +175,12 @@ function decodeFloat32(b64: string): Float32Array {
   const copy = new Uint8Array(buf.length);
   copy.set(buf);
   return new Float32Array(copy.buffer, 0, buf.length >> 2);
+}
+
+function popcount32(v: number): number {
+  v = v - ((v >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
 }
 
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -239,7 +247,18 @@ export function parseTransfer(text: string, file: string, nBits = 2048): Transfe
       intercept: d.intercept,
     };
   });
-  return { file, features: j.features, cosmicIds: j.cellLines.cosmicIds.map(String), trainingMean: Float32Array.from(j.cellLines.trainingMean), lineMeanRidge: { coef: lmCoef, intercept: lmr.intercept }, params: p, intervals: iv, drugs };
+  const W = nBits / 32;
+  const words = new Uint32Array(drugs.length * W);
+  const counts = new Int32Array(drugs.length);
+  drugs.forEach((d, i) => {
+    const dv = new DataView(d.fp.buffer, d.fp.byteOffset, d.fp.byteLength);
+    for (let w = 0; w < W; w++) {
+      const v = dv.getUint32(w * 4, true);
+      words[i * W + w] = v;
+      counts[i] += popcount32(v);
+    }
+  });
+  return { file, words, counts, features: j.features, cosmicIds: j.cellLines.cosmicIds.map(String), trainingMean: Float32Array.from(j.cellLines.trainingMean), lineMeanRidge: { coef: lmCoef, intercept: lmr.intercept }, params: p, intervals: iv, drugs };
 }
 
 const cache = new Map<string, TransferModel>();
@@ -307,48 +326,93 @@ export function mechanismKeys(m: Mechanism): { keys: string[]; pathway: string |
  */
 export function transferWeights(params: TransferParams, drugs: readonly Neighbour[], sims: ArrayLike<number>, mech: { keys: readonly string[]; pathway: string | null }, exclude?: (d: number) => boolean): TransferWeights {
   const D = drugs.length;
-  const raw = new Float64Array(D);
+  const mb = mechanismBase(params, drugs, mech);
+  const { structureWeight: as, simPower } = params;
+  const k = Math.min(params.topK > 0 ? params.topK : D, D);
+  // Running top-k by weight (ties: lower index first), without sorting all D.
+  const topW = new Float64Array(k);
+  const topI = new Int32Array(k);
+  let nTop = 0;
   let maxSim = 0;
   let tm = 0;
   let pm = 0;
-  const { targetWeight: at, pathwayWeight: ap, structureWeight: as, simPower } = params;
   for (let d = 0; d < D; d++) {
     if (exclude?.(d)) continue;
     const s = sims[d];
     if (s > maxSim) maxSim = s;
-    const nb = drugs[d];
-    let shared = 0;
-    if (mech.keys.length) {
-      for (const k of mech.keys) {
-        for (const t of nb.targetKeys) {
-          if (keysMatch(k, t)) {
-            shared++;
-            break;
-          }
-        }
-      }
+    const flag = mb.flags[d];
+    if (flag === 1) tm++;
+    else if (flag === 2) pm++;
+    const sp = simPower === 3 ? s * s * s : Math.pow(s, simPower);
+    const w = (mb.base[d] + as * sp) * drugs[d].reliability;
+    if (!(w > 0) || (nTop === k && w <= topW[k - 1])) continue;
+    let at = nTop < k ? nTop++ : k - 1;
+    while (at > 0 && topW[at - 1] < w) {
+      topW[at] = topW[at - 1];
+      topI[at] = topI[at - 1];
+      at--;
     }
-    const target = shared > 0;
-    const jaccard = target ? Math.min(1, shared / Math.max(1, mech.keys.length + nb.targetKeys.length - shared)) : 0;
-    const pathway = !target && mech.pathway !== null && nb.pathway === mech.pathway;
-    if (target) tm++;
-    if (pathway) pm++;
-    raw[d] = ((target ? at * Math.pow(jaccard, params.targetJaccardPower) : 0) + (pathway ? ap : 0) + as * Math.pow(s, simPower)) * nb.reliability;
+    topW[at] = w;
+    topI[at] = d;
   }
   const tier: EvidenceTier = tm > 0 ? 'target' : pm > 0 ? 'pathway' : maxSim >= params.neighbourThreshold ? 'neighbour' : 'structure';
   const gain = params.gain[tier];
   if (gain === 0 && params.potency[tier] === 0) return { tier, idx: new Int32Array(0), w: new Float64Array(0), scale: 0, evidence: 0, potency: NaN, potencyWeight: 0, maxSimilarity: maxSim, targetMatches: tm, pathwayMatches: pm };
-  // Top-k by weight (k small: a partial selection by repeated max is enough and allocation-free).
-  const k = Math.min(params.topK > 0 ? params.topK : D, D);
-  const order = Array.from({ length: D }, (_, d) => d).filter((d) => raw[d] > 0);
-  order.sort((a, b) => raw[b] - raw[a] || a - b);
-  const chosen = order.slice(0, k);
-  const w = Float64Array.from(chosen, (d) => raw[d]);
-  const evidence = w.reduce((a, b) => a + b, 0);
+  const idx = topI.slice(0, nTop);
+  const w = topW.slice(0, nTop);
+  let evidence = 0;
   let pot = 0;
-  chosen.forEach((d, i) => (pot += w[i] * drugs[d].mean));
+  for (let i = 0; i < nTop; i++) {
+    evidence += w[i];
+    pot += w[i] * drugs[idx[i]].mean;
+  }
   const potency = evidence > 0 ? pot / evidence : NaN;
-  return { tier, idx: Int32Array.from(chosen), w, scale: gain / (params.lambda + evidence), evidence, potency, potencyWeight: Number.isFinite(potency) ? params.potency[tier] : 0, maxSimilarity: maxSim, targetMatches: tm, pathwayMatches: pm };
+  return { tier, idx, w, scale: gain / (params.lambda + evidence), evidence, potency, potencyWeight: Number.isFinite(potency) ? params.potency[tier] : 0, maxSimilarity: maxSim, targetMatches: tm, pathwayMatches: pm };
+}
+
+interface MechanismBase {
+  /** a_t·J^j (target match) or a_p (pathway only) per drug, and 1 = target, 2 = pathway, 0 = neither. */
+  base: Float64Array;
+  flags: Uint8Array;
+}
+
+const baseCache = new WeakMap<readonly Neighbour[], Map<string, MechanismBase>>();
+
+/** The mechanism part of every drug's weight: depends on the declared mechanism only, so cached per mechanism. */
+function mechanismBase(params: TransferParams, drugs: readonly Neighbour[], mech: { keys: readonly string[]; pathway: string | null }): MechanismBase {
+  let byMech = baseCache.get(drugs);
+  if (!byMech) baseCache.set(drugs, (byMech = new Map()));
+  const key = `${params.targetWeight}:${params.pathwayWeight}:${params.targetJaccardPower}:${mech.keys.join('|')}#${mech.pathway ?? ''}`;
+  const hit = byMech.get(key);
+  if (hit) return hit;
+  const D = drugs.length;
+  const base = new Float64Array(D);
+  const flags = new Uint8Array(D);
+  for (let d = 0; d < D; d++) {
+    const nb = drugs[d];
+    let shared = 0;
+    for (const k of mech.keys) {
+      for (const t of nb.targetKeys) {
+        if (keysMatch(k, t)) {
+          shared++;
+          break;
+        }
+      }
+    }
+    if (shared > 0) {
+      const jaccard = Math.min(1, shared / Math.max(1, mech.keys.length + nb.targetKeys.length - shared));
+      base[d] = params.targetWeight * Math.pow(jaccard, params.targetJaccardPower);
+      flags[d] = 1;
+    } else if (mech.pathway !== null && nb.pathway === mech.pathway) {
+      base[d] = params.pathwayWeight;
+      flags[d] = 2;
+    }
+  }
+  // Bounded: a library declares a handful of mechanisms; a pathological one declaring thousands stays small.
+  if (byMech.size > 4096) byMech.clear();
+  const v = { base, flags };
+  byMech.set(key, v);
+  return v;
 }
 
 /** out[s] += scale · Σ w_d P_d(s) over the chosen drugs; `profiles` is [D × S] row-major. */
@@ -444,9 +508,30 @@ export function groupProfileMeans(pp: PanelProfiles, masks: readonly Uint8Array[
   return out;
 }
 
-/** Similarities of a fingerprint to the model's training drugs. */
+/** Similarities (Tanimoto) of a fingerprint to the model's training drugs: word-wise popcounts. */
 export function similarities(model: TransferModel, fp: Uint8Array): Float64Array {
-  return Float64Array.from(model.drugs, (d) => tanimoto(fp, d.fp));
+  const D = model.counts.length;
+  const W = model.words.length / Math.max(1, D);
+  if (fp.length !== W * 4) throw new ApiError('INVALID_INPUT', `fingerprint has ${fp.length * 8} bits, the transfer artifact has ${W * 32}`);
+  const dv = new DataView(fp.buffer, fp.byteOffset, fp.byteLength);
+  const q = new Uint32Array(W);
+  let cq = 0;
+  for (let w = 0; w < W; w++) {
+    q[w] = dv.getUint32(w * 4, true);
+    cq += popcount32(q[w]);
+  }
+  const out = new Float64Array(D);
+  for (let d = 0; d < D; d++) {
+    let both = 0;
+    const o = d * W;
+    for (let w = 0; w < W; w++) {
+      const x = q[w] & model.words[o + w];
+      if (x !== 0) both += popcount32(x);
+    }
+    const union = cq + model.counts[d] - both;
+    out[d] = union ? both / union : 0;
+  }
+  return out;
 }
 
 /** A compound's weights under the shipped parameters. */
