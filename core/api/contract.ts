@@ -349,6 +349,11 @@ export interface RankedRow {
    * per-subgroup differences for an unseen compound carry little genotype information).
    */
   evidence: EvidenceTier;
+  /**
+   * Probability that the subgroup mean ln IC50 is below ln 1 µM (IC50 < 1 µM), from the calibrated interval of
+   * the row's evidence tier read as a normal distribution; null without an interval.
+   */
+  pResponse: number | null;
   /** Highest Tanimoto similarity to a training drug, 0..1. */
   domainScore: number;
   inDomain: boolean;

@@ -16,7 +16,9 @@ import { prepareOutput, sidecarOf, writeAtomically, writeTextAtomically } from '
 export const RANKED_COLUMNS = ['rank', 'subgroup', 'compound_id', 'name', 'smiles', 'ln_ic50', 'pic50', 'ln_ic50_low', 'ln_ic50_high', 'spread', 'members',
   'selectivity', 'selectivity_low', 'selectivity_high', 'domain_score', 'in_domain', 'qed', 'alerts', 'desirability',
   // Added with the declared mechanism: what the genotype dependence rests on, and the declared mechanism itself.
-  'evidence', 'targets', 'target_pathway'] as const;
+  'evidence', 'targets', 'target_pathway',
+  // Added with the probability of response.
+  'p_response'] as const;
 
 type Mechanism = Map<number, { targets: string | null; target_pathway: string | null }>;
 
@@ -25,7 +27,7 @@ function values(r: RankedRow, mech: Mechanism): unknown[] {
   const m = mech.get(r.compoundId);
   return [r.rank, r.subgroup, r.compoundId, r.name, r.smiles, n(r.lnIc50), n(r.pIc50), n(r.lnIc50Low), n(r.lnIc50High), n(r.spread), r.members,
     n(r.selectivity), n(r.selectivityLow), n(r.selectivityHigh), n(r.domainScore), r.inDomain ? 1 : 0, r.qed, r.alerts.join(';'), n(r.desirability),
-    r.evidence, m?.targets ?? null, m?.target_pathway ?? null];
+    r.evidence, m?.targets ?? null, m?.target_pathway ?? null, n(r.pResponse)];
 }
 
 export async function writeRankedFile(store: Store, pool: ChemPool, args: { out: string; format?: 'csv' | 'sdf' | 'xlsx'; projectPath: string; overwrite?: boolean; result: Pick<ScreenResult, 'runId' | 'modelId' | 'modelSha256' | 'weights' | 'subgroups'>; rows: RankedRow[] }): Promise<{ rows: number; provenance: Record<string, unknown> }> {
@@ -37,7 +39,8 @@ export async function writeRankedFile(store: Store, pool: ChemPool, args: { out:
     subgroups: args.result.subgroups.map((g) => ({ rule: g.rule, members: g.members, complement: g.complement, warning: g.warning })),
     weights: args.result.weights, rows: args.rows.length, format,
     units: { ln_ic50: 'natural log of IC50 in µM (lower = more potent)', pic50: '-log10(IC50 in M)', selectivity: 'complement mean minus subgroup mean, ln units (> 0: more potent in the subgroup)', domain_score: 'highest Tanimoto (Morgan r=2, 2048 bits) to a training drug',
-      selectivity_low: 'calibrated 90 % interval of selectivity, ln units (empty for runs without one)', evidence: 'what the genotype dependence rests on: target, pathway, neighbour or structure' },
+      selectivity_low: 'calibrated 90 % interval of selectivity, ln units (empty for runs without one)', evidence: 'what the genotype dependence rests on: target, pathway, neighbour or structure',
+      p_response: 'probability that the subgroup mean IC50 is below 1 µM, from the calibrated interval of the evidence tier read as a normal distribution' },
   };
   const mech = mechanismOf(store, args.rows.map((r) => r.compoundId));
   await writeAtomically(out, async (tmp) => {

@@ -10,6 +10,19 @@
  * users set their own (`thresholdUm`). Subgroup means use the distribution of subgroup-mean
  * residuals, which is narrower than that of single lines.
  */
+import { normalCdf, zFor } from '../util/normal.js';
+
+/**
+ * P(ln IC50 < threshold) of a prediction with a central interval [low, high] at `level`, reading the
+ * interval as a normal predictive distribution (σ = half-width / z). Null when there is no interval.
+ * This is what ranked rows carry (`pResponse`): the interval is the calibrated one of the row's
+ * evidence tier, so the probability follows its calibration; `evaluate --mechanism` checks it.
+ */
+export function pResponseOfInterval(prediction: number, low: number, high: number, thresholdLnUm = 0, z = Z90): number | null {
+  const hw = (high - low) / 2;
+  if (!(hw > 0) || !Number.isFinite(prediction)) return null;
+  return normalCdf((thresholdLnUm - prediction) / (hw / z));
+}
 
 /** Residual quantiles at levels (i + 0.5) / n, ascending. */
 export interface ResidualDistribution {
@@ -17,6 +30,8 @@ export interface ResidualDistribution {
 }
 
 export const DEFAULT_THRESHOLD_UM = 1;
+
+const Z90 = zFor(0.9);
 
 /** ln IC50 (µM) of a threshold in µM. */
 export function thresholdLn(thresholdUm = DEFAULT_THRESHOLD_UM): number {

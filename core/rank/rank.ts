@@ -3,6 +3,7 @@
  * or desirability (larger first). Unknown values (NaN) sort last; ties — equal keys — are broken by
  * compound id ascending, so the same inputs always give the same order and ranks 1..n.
  */
+import { pResponseOfInterval } from '../predict/probability.js';
 import type { DesirabilityWeights, EvidenceTier, RankedRow } from '../api/contract.js';
 import { ApiError } from '../api/errors.js';
 import type { SubgroupAggregate } from './aggregate.js';
@@ -306,6 +307,7 @@ export function rankSubgroup(opts: RankSubgroupOptions): RankedSubgroup {
       selectivityLow: agg.selectivityLow ? agg.selectivityLow[i] : null,
       selectivityHigh: agg.selectivityHigh ? agg.selectivityHigh[i] : null,
       evidence: c.evidence ?? 'structure',
+      pResponse: pResponseOfInterval(lnIc50, agg.low[i], agg.high[i]),
       domainScore: c.domainScore ?? NaN,
       inDomain: c.inDomain,
       qed: c.qed,

@@ -81,7 +81,7 @@ export async function writeParquet(file: string, columns: ColumnSpec[], rows: It
 const KNOWN: Record<string, ColumnType> = {
   compoundId: 'DOUBLE', name: 'VARCHAR', smiles: 'VARCHAR', subgroup: 'VARCHAR', lnIc50: 'DOUBLE', pIc50: 'DOUBLE', lnIc50Low: 'DOUBLE', lnIc50High: 'DOUBLE',
   spread: 'DOUBLE', members: 'DOUBLE', selectivity: 'DOUBLE', selectivityLow: 'DOUBLE', selectivityHigh: 'DOUBLE', domainScore: 'DOUBLE', inDomain: 'BOOLEAN',
-  qed: 'DOUBLE', alerts: 'JSON', desirability: 'DOUBLE', rank: 'DOUBLE', evidence: 'VARCHAR',
+  qed: 'DOUBLE', alerts: 'JSON', desirability: 'DOUBLE', rank: 'DOUBLE', evidence: 'VARCHAR', pResponse: 'DOUBLE',
 };
 
 function inferType(v: unknown): ColumnType | null {

@@ -36,6 +36,8 @@ export const RANKED_SORT_SQL: ReadonlyMap<string, string> = new Map([
   ['domainScore', 'r.domain_score'], ['spread', 'r.spread'], ['compoundId', 'r.compound_id'], ['qed', 'd."QED"'],
   // The interval's lower bound: ranks by the selectivity the model is confident of (rows without an interval: last when descending).
   ['selectivityLow', 'r.selectivity_low'],
+  // P(IC50 < 1 µM) is monotone in (0 − mean) / half-width: the same order without computing the normal CDF.
+  ['pResponse', '(0 - r.ln_ic50) / NULLIF(r.ln_ic50_high - r.ln_ic50_low, 0)'],
 ]);
 
 const METRIC_SQL = { lnIc50: 'ln_ic50', selectivity: 'selectivity', desirability: 'desirability' } as const;

@@ -33,6 +33,8 @@ import {
   type TuneResult,
 } from './mechanism.js';
 import { pearson, regressionMetrics, rmse } from './metrics.js';
+import { DEFAULT_THRESHOLD_UM, reliability, thresholdLn, type Reliability } from '../predict/probability.js';
+import { normalCdf, zFor } from '../util/normal.js';
 import type { Prepared } from './prepare.js';
 import { evalSubgroups, type EvalSubgroup } from './subgroups.js';
 import type { TrainConfig } from './twotower.js';
@@ -91,6 +93,12 @@ export interface SplitMechanismReport {
   /** Mean within-subgroup Spearman (across unseen drugs) of predicted selectivity vs measured contrast. */
   selectivityRanking: Record<MechanismMode | 'twoTower', { subgroups: number; meanSpearman: number; perSubgroup: { name: string; drugs: number; spearman: number }[] }>;
   genotypeChecks: GenotypeCheckRow[];
+  /**
+   * Probability of response P(ln IC50 < ln threshold) per held-out pair: prediction plus a normal residual whose
+   * σ is the tier's conformal half-width from the other folds / z(level); the cell-line-mean baseline gets σ from
+   * its own residuals on the other folds. Reliability bins and Brier scores.
+   */
+  probability?: { thresholdUm: number; byPredictor: Record<MechanismMode | 'cellLineMean', Reliability> };
 }
 
 export interface MechanismReport {
@@ -322,6 +330,42 @@ export async function evaluateMechanism(prep: Prepared, cfg: TrainConfig, K: num
         });
       coverage[mode] = { pair: rowsFor('pair'), aggregate: rowsFor('agg'), selectivity: rowsFor('sel') };
     }
+    // Probability of response, checked on the held-out pairs (each fold's σ from the other folds only).
+    const zl = zFor(level);
+    const thr = thresholdLn(DEFAULT_THRESHOLD_UM);
+    const byPredictor = {} as Record<MechanismMode | 'cellLineMean', Reliability>;
+    for (const key of [...MODES, 'cellLineMean'] as const) {
+      const ps: number[] = [];
+      const os: number[] = [];
+      const pred = key === 'cellLineMean' ? cellMeanPred : predOf.get(`${key}:measured`)!;
+      for (let f = 0; f < k; f++) {
+        let sigmaBase = NaN;
+        if (key === 'cellLineMean') {
+          const abs: number[] = [];
+          for (const d of allDrugs) {
+            if (drugFold[d] === f) continue;
+            for (let c = 0; c < C; c++) {
+              const p = pairIdx[d * C + c];
+              if (p >= 0) abs.push(Math.abs(pred[p] - Y[d * C + c]));
+            }
+          }
+          sigmaBase = conformalQuantile(abs, level) / zl;
+        }
+        for (const d of allDrugs) {
+          if (drugFold[d] !== f) continue;
+          const sigma = key === 'cellLineMean' ? sigmaBase : quantile(tierOf.get(key)![d], 'pair', f) / zl;
+          for (let c = 0; c < C; c++) {
+            const p = pairIdx[d * C + c];
+            if (p < 0) continue;
+            ps.push(normalCdf((thr - pred[p]) / sigma));
+            os.push(Y[d * C + c] < thr ? 1 : 0);
+          }
+        }
+      }
+      byPredictor[key] = reliability(ps, os);
+    }
+    const probability = { thresholdUm: DEFAULT_THRESHOLD_UM, byPredictor };
+
     if (split === 'unseen-drug') {
       const table = (kind: 'pair' | 'agg' | 'sel'): TierTable => ({ target: quantile('target', kind, null), pathway: quantile('pathway', kind, null), neighbour: quantile('neighbour', kind, null), structure: quantile('structure', kind, null) });
       shippedIntervals = {
@@ -392,6 +436,7 @@ export async function evaluateMechanism(prep: Prepared, cfg: TrainConfig, K: num
       coverage,
       selectivityRanking,
       genotypeChecks,
+      probability,
     });
 
     if (split === 'unseen-drug') {
@@ -508,6 +553,14 @@ export function renderMechanism(r: MechanismReport): string {
     }
     const sr = s.selectivityRanking;
     L.push('', `Selectivity ranking: mean within-subgroup Spearman, across unseen drugs, of predicted selectivity (rest − subgroup) vs the measured contrast — two-tower ${f3(sr.twoTower.meanSpearman)}, structure only ${f3(sr.structure.meanSpearman)}, annotated ${f3(sr.annotated.meanSpearman)} (${sr.annotated.subgroups} subgroups).`, '');
+    if (s.probability) {
+      const pr = s.probability;
+      const b = pr.byPredictor;
+      L.push(`Probability of response, P(ln IC50 < ln ${pr.thresholdUm} µM) per held-out pair (normal residual, σ = the tier's cross-fitted 90 % half-width / 1.645): Brier score annotated ${f3(b.annotated.brier)}, structure only ${f3(b.structure.brier)}, cell-line-mean baseline ${f3(b.cellLineMean.brier)}, base rate ${f3(b.annotated.brierBaseRate)} (${(b.annotated.baseRate * 100).toFixed(1)} % of ${b.annotated.n} pairs respond). Reliability (annotated; predicted probability bin: mean predicted → observed frequency, pairs):`, '');
+      L.push('| bin | pairs | mean predicted | observed |', '|---|---|---|---|');
+      for (const bin of b.annotated.bins) if (bin.n) L.push(`| ${bin.lo.toFixed(1)}–${bin.hi.toFixed(1)} | ${bin.n} | ${f3(bin.meanP)} | ${f3(bin.observed)} |`);
+      L.push('');
+    }
     if (s.genotypeChecks.length) {
       L.push('Genotype checks (mean ln IC50 of marker-positive minus negative lines, drug held out):', '');
       L.push('| drug | targets | marker | positive lines | measured | two-tower | structure only | annotated | tier |', '|---|---|---|---|---|---|---|---|---|');

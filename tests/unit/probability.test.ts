@@ -48,3 +48,19 @@ test('probabilities from held-out residuals are reliable on new pairs and beat t
   const relBad = reliability(fresh.map((f) => pResponse(narrow, f.pred, t)), o);
   assert.ok(relBad.bins.some((b) => b.n >= 150 && Math.abs(b.meanP - b.observed) > 0.08), 'overconfident probabilities show in the bins');
 });
+
+test('a ranked row\'s probability of response reads its calibrated interval as a normal distribution', async () => {
+  const { pResponseOfInterval } = await import('../../core/predict/probability.js');
+  const { zFor } = await import('../../core/util/normal.js');
+  const z = zFor(0.9);
+  // Mean at the threshold: one half. One σ more potent: Φ(1).
+  assert.ok(Math.abs(pResponseOfInterval(0, -z, z)! - 0.5) < 1e-9);
+  assert.ok(Math.abs(pResponseOfInterval(-1, -1 - z, -1 + z)! - 0.8413) < 1e-3);
+  // Narrower interval, same mean below the threshold: more confident.
+  assert.ok(pResponseOfInterval(-1, -1.5, -0.5)! > pResponseOfInterval(-1, -4, 2)!);
+  assert.ok(pResponseOfInterval(2, 0, 4)! < 0.5);
+  // A 10 µM threshold (ln 10) raises the probability of the same prediction.
+  assert.ok(pResponseOfInterval(1, -2, 4, Math.log(10))! > pResponseOfInterval(1, -2, 4)!);
+  assert.equal(pResponseOfInterval(1, 1, 1), null, 'no interval, no probability');
+  assert.equal(pResponseOfInterval(NaN, 0, 1), null);
+});

@@ -2,6 +2,7 @@
  * Aggregation per subgroup, potency units, desirability and ranking: hand-checkable examples plus
  * property tests on seeded random data.
  */
+import { pResponseOfInterval } from '../../core/predict/probability.js';
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DesirabilityWeights, RankedRow } from '../../core/api/contract.js';
@@ -310,6 +311,7 @@ describe('ranking', () => {
     selectivityLow: null,
     selectivityHigh: null,
     evidence: 'structure',
+    pResponse: null,
     domainScore: 0.5,
     inDomain: true,
     qed: null,
@@ -430,7 +432,7 @@ function referenceRows(opts: { subgroup: string; compounds: CompoundProfile[]; a
     const d = desirability({ pIc50, selectivity: agg.selectivity[i], qed: c.qed, ruleFailures: c.ruleFailures, alerts: c.alerts ? c.alerts.length : null, domainScore: c.domainScore }, weights);
     return {
       compoundId: c.compoundId, name: c.name, smiles: c.smiles, subgroup: opts.subgroup, lnIc50, pIc50, lnIc50Low: agg.low[i], lnIc50High: agg.high[i], spread: agg.spread[i],
-      members: agg.members, selectivity: agg.selectivity[i], selectivityLow: null, selectivityHigh: null, evidence: 'structure', domainScore: c.domainScore ?? NaN, inDomain: c.inDomain, qed: c.qed, alerts: c.alerts ?? [], desirability: d.value, rank: 0,
+      members: agg.members, selectivity: agg.selectivity[i], selectivityLow: null, selectivityHigh: null, evidence: 'structure', pResponse: pResponseOfInterval(lnIc50, agg.low[i], agg.high[i]), domainScore: c.domainScore ?? NaN, inDomain: c.inDomain, qed: c.qed, alerts: c.alerts ?? [], desirability: d.value, rank: 0,
     };
   });
   return rankRows(rows, opts.rankBy ?? 'desirability');

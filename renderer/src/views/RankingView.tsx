@@ -21,6 +21,7 @@ const RANK_BY: { value: string; label: string; sort: { column: keyof RankedRow; 
   { value: 'selectivityLow', label: 'selectivity, lower bound of its interval', sort: { column: 'selectivityLow', dir: 'desc' } },
   { value: 'selectivity', label: 'selectivity (point estimate)', sort: { column: 'selectivity', dir: 'desc' } },
   { value: 'pIc50', label: 'potency (pIC50)', sort: { column: 'pIc50', dir: 'desc' } },
+  { value: 'pResponse', label: 'probability of response (IC50 < 1 µM)', sort: { column: 'pResponse', dir: 'desc' } },
 ];
 
 const WEIGHT_LABELS: [keyof DesirabilityWeights, string, string][] = [
@@ -206,6 +207,10 @@ function RankResults({ result }: { result: ScreenResult }) {
           </span>
         );
       },
+    },
+    {
+      key: 'pResponse', label: 'P(resp.)', title: 'probability that the subgroup mean IC50 is below 1 µM, from the calibrated interval of the evidence tier', width: 84, align: 'right',
+      render: (r) => <span className="num" data-testid="rank-p-response">{r.pResponse == null ? '–' : `${Math.round(r.pResponse * 100)} %`}</span>,
     },
     {
       key: 'evidence', label: 'Evidence', title: 'what the genotype dependence of the prediction rests on', width: 150, sortable: false,
