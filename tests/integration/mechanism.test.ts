@@ -284,11 +284,12 @@ describe('declared mechanism at import, annotation and export', () => {
     const h = lines[0].split(',');
     const sel = h.indexOf('selectivity');
     assert.deepEqual(h.slice(sel, sel + 3), ['selectivity', 'selectivity_low', 'selectivity_high'], 'the interval stands beside selectivity');
-    assert.deepEqual(h.slice(-3), ['evidence', 'targets', 'target_pathway']);
+    // The mechanism columns come after the original ones, then the probability of response (added later, last).
+    assert.deepEqual(h.slice(-4), ['evidence', 'targets', 'target_pathway', 'p_response']);
     const sun = idOf(engine, 'Sunitinib');
     const line = lines.find((l) => l.split(',')[2] === String(sun));
     assert.ok(line, 'Sunitinib is ranked');
-    assert.ok(line.endsWith(`,"${rowOf(engine, sun).targets}",RTK signaling`), line);
+    assert.match(line, new RegExp(`,"${rowOf(engine, sun).targets}",RTK signaling,(0(\\.\\d+)?|1|)$`), line);
   });
 });
 
