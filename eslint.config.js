@@ -42,7 +42,7 @@ export default tseslint.config(
         { group: nodeBuiltins, message: 'The renderer runs in a browser: no Node built-ins.' },
         { group: ['electron', 'electron/*', '**/electron/**'], message: 'The renderer talks to the shell only through the preload bridge.' },
         { regex: '(^|/)core/(?!api/(contract|client)(\\.js)?$)', message: 'The renderer may import only core/api/contract (types) and core/api/client.' },
-        { group: ['**/workers/**', 'better-sqlite3', 'onnxruntime-node', '@rdkit/rdkit'], message: 'The renderer never loads engine modules.' },
+        { group: ['**/workers/**', 'better-sqlite3', 'better-sqlite3-multiple-ciphers', 'onnxruntime-node', '@rdkit/rdkit'], message: 'The renderer never loads engine modules.' },
       ] }],
     },
   },
@@ -63,7 +63,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', { patterns: [
         ...imports,
-        { group: ['better-sqlite3'], message: 'Only core/store/ opens SQLite: use the store\'s named functions.' },
+        { group: ['better-sqlite3', 'better-sqlite3-multiple-ciphers'], message: 'Only core/store/ opens SQLite: use the store\'s named functions.' },
         { group: ['**/store/migrations/*'], message: 'Business code imports no migration: schema facts come from core/store/schema.' },
       ] }],
       'no-restricted-syntax': ['error',

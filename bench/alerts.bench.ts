@@ -17,7 +17,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { AlertMatcher, RdkitAlertFallback } from '../core/chem/alerts.js';
 import { threadCpuMs } from '../core/chem/engine.js';
 import { Kit } from '../core/chem/rdkit.js';

@@ -45,6 +45,8 @@ export interface EngineOptions {
   threads?: number;
   /** Open the project read-only (a damaged project can only be opened so; read-only media always are). */
   readOnly?: boolean;
+  /** The project's passphrase, when it is (or is to be created) encrypted; held by the store's connections only. */
+  passphrase?: string;
 }
 
 /** The model Strata ships and uses when none is named. */
@@ -75,7 +77,7 @@ export interface Engine {
 
 export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const projectFile = path.resolve(opts.projectFile);
-  const store = openStore(projectFile, { readonly: opts.readOnly });
+  const store = openStore(projectFile, { readonly: opts.readOnly, passphrase: opts.passphrase });
   const events = new EventHub();
   const jobs = new JobRegistry(events);
   const threads = opts.threads ?? os.availableParallelism();

@@ -25,7 +25,7 @@ module.exports = {
   // Native addons cannot be loaded from inside an asar archive; worker threads and the RDKit WASM
   // are read by path, so they live unpacked too.
   asarUnpack: [
-    '**/node_modules/better-sqlite3/**',
+    '**/node_modules/better-sqlite3-multiple-ciphers/**',
     '**/node_modules/onnxruntime-node/**',
     '**/node_modules/@rdkit/rdkit/**',
     'workers/**',

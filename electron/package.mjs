@@ -5,7 +5,7 @@
 //  * An Electron distribution. electron-builder downloads the Electron zip from GitHub unless given
 //    a local one. Offline, set ELECTRON_DIST to an unpacked Electron 41 directory (the folder that
 //    holds the `electron` binary); it is passed as `electronDist`.
-//  * Electron's C++ headers, to rebuild better-sqlite3 for Electron's ABI (it is not a Node-API
+//  * Electron's C++ headers, to rebuild better-sqlite3-multiple-ciphers for Electron's ABI (it is not a Node-API
 //    addon; onnxruntime-node is, and needs no rebuild). node-gyp downloads them from
 //    electronjs.org/headers once into ~/.electron-gyp; offline, pre-populate that cache or set
 //    ELECTRON_HEADERS_URL to a mirror.
@@ -23,7 +23,7 @@ import { buildShell, ROOT } from './build-shell.mjs';
 const require = createRequire(import.meta.url);
 const electronVersion = require('electron/package.json').version;
 const electronAbi = readFileSync(path.join(ROOT, 'node_modules', 'electron', 'abi_version'), 'utf8').trim();
-const addon = path.join(ROOT, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
+const addon = path.join(ROOT, 'node_modules', 'better-sqlite3-multiple-ciphers', 'build', 'Release', 'better_sqlite3.node');
 const backup = `${addon}.node-abi-backup`;
 
 function moduleAbi(file) {
@@ -59,18 +59,18 @@ await buildShell();
 for (const k of Object.keys(process.env)) if (k.toLowerCase() === 'npm_config_nodedir') delete process.env[k];
 copyFileSync(addon, backup);
 try {
-  process.stdout.write(`strata dist: rebuilding better-sqlite3 for Electron ${electronVersion} (ABI ${electronAbi})…\n`);
+  process.stdout.write(`strata dist: rebuilding better-sqlite3-multiple-ciphers for Electron ${electronVersion} (ABI ${electronAbi})…\n`);
   const { rebuild } = await import('@electron/rebuild');
   await rebuild({
     buildPath: ROOT,
     electronVersion,
-    onlyModules: ['better-sqlite3'],
+    onlyModules: ['better-sqlite3-multiple-ciphers'],
     force: true,
     ...(process.env.ELECTRON_HEADERS_URL ? { headerURL: process.env.ELECTRON_HEADERS_URL } : {}),
   });
   const abi = moduleAbi(addon);
   if (abi !== electronAbi) {
-    throw new Error(`better-sqlite3 was built for ABI ${abi ?? '?'}, Electron ${electronVersion} needs ${electronAbi}: check that no nodedir setting points node-gyp at Node's headers`);
+    throw new Error(`better-sqlite3-multiple-ciphers was built for ABI ${abi ?? '?'}, Electron ${electronVersion} needs ${electronAbi}: check that no nodedir setting points node-gyp at Node's headers`);
   }
 
   process.stdout.write(`strata dist: packaging for ${platform}…\n`);

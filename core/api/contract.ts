@@ -102,6 +102,8 @@ export interface ProjectInfo {
   appVersion: string;
   /** Set when the project is open read-only, with the reason (read-only media, a failed integrity check, on request). */
   readOnly?: string;
+  /** Whether the project file is encrypted at rest (its exports are not). */
+  encrypted: boolean;
 }
 
 export interface ImportIssue {
@@ -538,6 +540,10 @@ export type ApiErrorCode =
   | 'READ_ONLY'
   /** The project failed its integrity check: it can be opened read-only. */
   | 'CORRUPT'
+  /** The project is encrypted and no passphrase was given. */
+  | 'PASSPHRASE_REQUIRED'
+  /** The project is encrypted and the passphrase given does not open it. */
+  | 'WRONG_PASSPHRASE'
   | 'INTERNAL';
 
 export type ApiResponse<T> = { ok: true; value: T } | { ok: false; error: ApiErrorShape };

@@ -20,6 +20,8 @@ import { safeForTerminal, safeJson } from './terminal.js';
 import { prepareOutput, sidecarOf } from '../export/output-guard.js';
 import { ApiError } from '../api/errors.js';
 import { registerShard } from './shard.js';
+import { newPassphrase, PASSPHRASE_ENV, passphraseFor } from './passphrase.js';
+import { convertProject } from '../store/convert.js';
 import type { ScreenOutput } from '../screen/screen.js';
 
 export class CliError extends Error {
@@ -35,9 +37,16 @@ interface Session {
 
 /** `strata --read-only …`: open the project without writing (a damaged project can only be opened so). */
 let readOnlyOpen = false;
+/** `strata --passphrase-file F …`: the file whose first line is the project's passphrase. */
+let passphraseFile: string | undefined;
 
-async function withEngine<T>(project: string, fn: (s: Session) => Promise<T>, opts: { threads?: number } = {}): Promise<T> {
-  const engine = await createEngine({ projectFile: project, threads: opts.threads, readOnly: readOnlyOpen });
+/** Opens the user's project (asking for its passphrase when it is encrypted and none is given) or a scratch one. */
+async function withEngine<T>(project: string, fn: (s: Session) => Promise<T>, opts: { threads?: number; scratch?: boolean } = {}): Promise<T> {
+  const passphrase = opts.scratch ? undefined : await passphraseFor(project, { file: passphraseFile });
+  const engine = await createEngine({ projectFile: project, threads: opts.threads, readOnly: readOnlyOpen, passphrase });
+  if (passphrase !== undefined && !engine.store.encrypted) {
+    printErr(`warning: ${project} is not encrypted: the passphrase was not used (\`strata encrypt --project ${project}\` encrypts it)\n`);
+  }
   const api = createClient(engine.dispatcher);
   try {
     return await fn({ engine, api });
@@ -50,7 +59,7 @@ async function withEngine<T>(project: string, fn: (s: Session) => Promise<T>, op
 async function withScratchEngine<T>(fn: (s: Session) => Promise<T>): Promise<T> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-'));
   try {
-    return await withEngine(path.join(dir, 'scratch.strata'), fn);
+    return await withEngine(path.join(dir, 'scratch.strata'), fn, { scratch: true });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -100,6 +109,11 @@ async function checkOut(out: string, project: string | undefined, force: boolean
     if (err instanceof ApiError) throw new CliError(err.code === 'EXISTS' ? `${out}: already exists; add --force to replace it` : err.message);
     throw err;
   }
+}
+
+/** An output of an encrypted project is not encrypted: say so on stderr (its sidecar says so too). */
+function warnPlainOutput(s: Session, out: string): void {
+  if (s.engine.store.encrypted) printErr(`warning: ${out} and ${out}.provenance.json are NOT encrypted (the project is): keep them as carefully as the data in them needs\n`);
 }
 
 function num(n: number): string {
@@ -179,10 +193,13 @@ export function buildProgram(out: { code: number }): Command {
     .version(APP_VERSION)
     .exitOverride()
     .showHelpAfterError()
-    .option('--read-only', 'open the project read-only (info, report, query, export of a damaged project)');
+    .option('--read-only', 'open the project read-only (info, report, query, export of a damaged project)')
+    .option('--passphrase-file <file>', `an encrypted project's passphrase: the first line of this file (or set ${PASSPHRASE_ENV}; at a terminal Strata asks). A new project opened with one is created encrypted`);
   readOnlyOpen = false;
+  passphraseFile = undefined;
   program.hook('preAction', (cmd) => {
     readOnlyOpen = !!cmd.opts().readOnly;
+    passphraseFile = cmd.opts().passphraseFile;
   });
 
   program.command('import')
@@ -276,6 +293,7 @@ export function buildProgram(out: { code: number }): Command {
         const state = await runJob(s, () => s.api.call('export.write', { out: o.out, query, overwrite: !!o.force }), !!o.quiet);
         if (state.status !== 'done') throw new CliError(`export ${state.status}: ${state.error?.message ?? ''}`, state.status === 'cancelled' ? 130 : 1);
         const r = state.result as ApiOutput<'export.write'> & { rows: number };
+        warnPlainOutput(s, o.out);
         print(!!o.json, r, () => `wrote ${num(r.rows)} compounds to ${o.out} (provenance: ${o.out}.provenance.json)`);
       });
     });
@@ -333,7 +351,10 @@ export function buildProgram(out: { code: number }): Command {
         const state = await runJob(s, () => s.engine.startScreen({ subgroups: o.subgroup, modelId: o.model, weights, query: o.filter ? { filters: (o.filter as string[]).map(parseFilter) } : undefined }), !!o.quiet);
         if (state.status !== 'done') throw new CliError(`screen ${state.status}: ${state.error?.message ?? ''}`, state.status === 'cancelled' ? 130 : 1);
         const out = state.result as ScreenOutput;
-        if (o.out) await writeRanked(s, o.out, out, o.top, !!o.force);
+        if (o.out) {
+          await writeRanked(s, o.out, out, o.top, !!o.force);
+          warnPlainOutput(s, o.out);
+        }
         const r = out.result;
         print(!!o.json, r, () => [
           `screened ${num(r.compounds)} compounds with ${r.modelId} (sha256 ${r.modelSha256.slice(0, 12)}…) in ${r.seconds.toFixed(1)} s; run ${r.runId}`,
@@ -459,7 +480,7 @@ export function buildProgram(out: { code: number }): Command {
       const staticDir = path.join(REPO_ROOT, 'renderer', 'dist');
       if (!fs.existsSync(path.join(staticDir, 'index.html'))) throw new CliError(`the UI is not built (${staticDir} is missing): run \`npm run build\` first, or \`npm run serve -- --project ${o.project}\``);
       const { startHost } = await import('../host/server.js');
-      const engine = await createEngine({ projectFile: o.project });
+      const engine = await createEngine({ projectFile: o.project, passphrase: await passphraseFor(o.project, { file: passphraseFile }) });
       const host = await startHost({
         dispatcher: engine.dispatcher, port: o.port, staticDir, allowOrigins: o.allowOrigin, projectFile: engine.projectFile,
         dataRoots: o.dataRoot, maxUploadBytes: o.maxUploadMb * 1024 * 1024,
@@ -474,6 +495,30 @@ export function buildProgram(out: { code: number }): Command {
       });
       await host.close();
       await engine.close();
+    });
+
+  program.command('encrypt')
+    .description('encrypt a project in place (SQLCipher 4: a verified encrypted copy replaces it; close it elsewhere first)')
+    .requiredOption('-p, --project <file>', 'project file')
+    .option('--json', 'machine-readable summary')
+    .action(async (o) => {
+      if (!fs.existsSync(o.project)) throw new CliError(`${o.project}: no such project file`);
+      const to = await newPassphrase({ file: passphraseFile });
+      if (to === undefined) throw new CliError(`encrypt needs the new passphrase: --passphrase-file FILE (its first line), ${PASSPHRASE_ENV}, or run it at a terminal to type it`);
+      const r = convertProject(path.resolve(o.project), { to });
+      print(!!o.json, r, () => `encrypted ${o.project}: ${num(r.rows)} rows in ${r.tables} tables verified in the encrypted copy, which replaced it (${r.seconds.toFixed(1)} s). Without the passphrase it cannot be opened: keep it safe.\n` +
+        'note: copies made before (backups, exports) and blocks the file system has not reused yet still hold the plain data.');
+    });
+
+  program.command('decrypt')
+    .description('decrypt a project in place (a verified plain copy replaces it; close it elsewhere first)')
+    .requiredOption('-p, --project <file>', 'project file')
+    .option('--json', 'machine-readable summary')
+    .action(async (o) => {
+      if (!fs.existsSync(o.project)) throw new CliError(`${o.project}: no such project file`);
+      const from = await passphraseFor(o.project, { file: passphraseFile });
+      const r = convertProject(path.resolve(o.project), { from });
+      print(!!o.json, r, () => `decrypted ${o.project}: ${num(r.rows)} rows in ${r.tables} tables verified in the plain copy, which replaced it (${r.seconds.toFixed(1)} s)`);
     });
 
   registerPanelCommand(program);

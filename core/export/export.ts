@@ -18,7 +18,7 @@ import type { Store } from '../store/store.js';
 import { DESCRIPTOR_TABLE_COLUMNS } from '../library/columns.js';
 import { APP_VERSION } from '../version.js';
 import { openXlsx } from './xlsx.js';
-import { outputFormat, prepareOutput, sidecarOf, writeAtomically, writeTextAtomically } from './output-guard.js';
+import { encryptionNote, outputFormat, prepareOutput, sidecarOf, writeAtomically, writeTextAtomically } from './output-guard.js';
 
 /**
  * Cells a spreadsheet would evaluate as a formula (OWASP "CSV injection"): text starting with
@@ -100,6 +100,7 @@ export async function exportCompounds(ctx: QueryContext, pool: ChemPool, args: E
     generator: `Strata ${APP_VERSION}`, exportedAt: new Date().toISOString(), project: path.resolve(args.projectPath), inputs: sources,
     query, ids: args.ids ? args.ids.length : undefined, rows: 0, format,
     columns: ['id', 'name', 'smiles', 'source', 'record', ...DESCRIPTOR_TABLE_COLUMNS, ...MECHANISM_EXPORT_COLUMNS, ...propNames.map((p) => `prop:${p}`)],
+    ...encryptionNote(store.encrypted),
   };
   // A source field named like one of Strata's columns (a file's own `targets` column) is written as `prop:<name>`.
   const fixed = new Set<string>(['id', 'name', 'smiles', 'source', 'record', 'strata_id', 'SMILES', ...DESCRIPTOR_TABLE_COLUMNS, ...MECHANISM_EXPORT_COLUMNS]);

@@ -154,6 +154,16 @@ export async function prepareOutput(out: string, opts: PrepareOptions = {}): Pro
   return { file, format };
 }
 
+/**
+ * What the provenance of an output from an encrypted project says: the output itself is not
+ * encrypted (nothing for a plain project, whose outputs are as plain as it is).
+ */
+export function encryptionNote(projectEncrypted: boolean): { encrypted?: false; encryptionNote?: string } {
+  return projectEncrypted
+    ? { encrypted: false, encryptionNote: 'exported from an encrypted project: this file and this sidecar are NOT encrypted; store and share them accordingly' }
+    : {};
+}
+
 /** The provenance sidecar written beside every output. */
 export function sidecarOf(file: string): string {
   return `${file}.provenance.json`;

@@ -11,7 +11,7 @@ import { mechanismOf } from '../store/mechanism.js';
 import type { Store } from '../store/store.js';
 import { APP_VERSION } from '../version.js';
 import { csvField, sdfLine } from './export.js';
-import { prepareOutput, sidecarOf, writeAtomically, writeTextAtomically } from './output-guard.js';
+import { encryptionNote, prepareOutput, sidecarOf, writeAtomically, writeTextAtomically } from './output-guard.js';
 
 export const RANKED_COLUMNS = ['rank', 'subgroup', 'compound_id', 'name', 'smiles', 'ln_ic50', 'pic50', 'ln_ic50_low', 'ln_ic50_high', 'spread', 'members',
   'selectivity', 'selectivity_low', 'selectivity_high', 'domain_score', 'in_domain', 'qed', 'alerts', 'desirability',
@@ -38,6 +38,7 @@ export async function writeRankedFile(store: Store, pool: ChemPool, args: { out:
     run: args.result.runId, model: { id: args.result.modelId, sha256: args.result.modelSha256 },
     subgroups: args.result.subgroups.map((g) => ({ rule: g.rule, members: g.members, complement: g.complement, warning: g.warning })),
     weights: args.result.weights, rows: args.rows.length, format,
+    ...encryptionNote(store.encrypted),
     units: { ln_ic50: 'natural log of IC50 in µM (lower = more potent)', pic50: '-log10(IC50 in M)', selectivity: 'complement mean minus subgroup mean, ln units (> 0: more potent in the subgroup)', domain_score: 'highest Tanimoto (Morgan r=2, 2048 bits) to a training drug',
       selectivity_low: 'calibrated 90 % interval of selectivity, ln units (empty for runs without one)', evidence: 'what the genotype dependence rests on: target, pathway, neighbour or structure',
       p_response: 'probability that the subgroup mean IC50 is below 1 µM, from the calibrated interval of the evidence tier read as a normal distribution' },

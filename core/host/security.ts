@@ -86,6 +86,9 @@ export function statusForCode(code: string): number {
       return 400;
     case 'FORBIDDEN':
       return 403;
+    case 'PASSPHRASE_REQUIRED':
+    case 'WRONG_PASSPHRASE':
+      return 401;
     case 'UNKNOWN_METHOD':
     case 'NOT_FOUND':
       return 404;

@@ -16,7 +16,7 @@ export function projectInfo(store: Store, path: string): ProjectInfo {
   const c = projectCounts(store);
   return {
     path, schemaVersion: SCHEMA_VERSION, compounds: c.compounds, unique: c.compounds - c.duplicates, duplicates: c.duplicates, failed: c.failed,
-    sources: c.sources.map(toSource), subgroups: c.subgroups, createdAt: c.createdAt, appVersion: APP_VERSION,
+    sources: c.sources.map(toSource), subgroups: c.subgroups, createdAt: c.createdAt, appVersion: APP_VERSION, encrypted: store.encrypted,
     ...(store.readOnly ? { readOnly: store.readOnlyReason ?? 'read-only' } : {}),
   };
 }

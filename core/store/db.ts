@@ -3,11 +3,12 @@
  * writer and a crash loses at most the open transaction; foreign keys on; migrations by user_version.
  * `openStore` gives the engine its two connections and write queue (core/store/store.ts).
  */
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ApiError } from '../api/errors.js';
+import { isNotADatabase, keyConnection, lockedError, looksEncrypted } from './crypt.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations/index.js';
 import { markInterrupted } from './runs.js';
 import { openReader, Store } from './store.js';
@@ -22,6 +23,11 @@ export interface OpenOptions {
   readonly?: boolean;
   /** Skip `PRAGMA quick_check` at open (only for callers that have just checked, e.g. tests of the check itself). */
   skipCheck?: boolean;
+  /**
+   * The project's passphrase (core/store/crypt.ts). A new project opened with one is created encrypted;
+   * an encrypted one needs it; a plain one opens without it (and `Store.encrypted` says so).
+   */
+  passphrase?: string;
 }
 
 /** Problems `PRAGMA quick_check` reports for at most this many pages/rows (it stops there). */
@@ -40,12 +46,42 @@ function notWritable(file: string): string | null {
   return null;
 }
 
-function openConnection(file: string, opts: OpenOptions, readOnly: boolean): Db {
+/**
+ * Whether a connection to `file` is keyed: an encrypted file always (refused without a passphrase), a
+ * new or empty one when a passphrase is given, a plain one never.
+ */
+export function keyFor(file: string, passphrase: string | undefined): string | undefined {
+  if (file === ':memory:') return undefined;
+  const encrypted = looksEncrypted(file);
+  if (encrypted && passphrase === undefined) throw lockedError(file, false);
+  const fresh = !fs.existsSync(file) || fs.statSync(file).size === 0;
+  return encrypted || fresh ? passphrase : undefined;
+}
+
+/** Opens one connection, keyed when `key` is given (before any other statement, as SQLCipher needs). */
+export function connect(file: string, key: string | undefined, o: { readonly: boolean; fileMustExist: boolean }): Db {
+  let db: Db;
   try {
-    return new Database(file, { readonly: readOnly, fileMustExist: opts.create === false || readOnly });
+    db = new Database(file, o);
   } catch (err) {
     throw new ApiError('BAD_FILE', `cannot open project file ${file}: ${(err as Error).message}`);
   }
+  if (key === undefined) return db;
+  try {
+    keyConnection(db, key);
+    // The first read: a wrong passphrase shows here, as SQLITE_NOTADB.
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    return db;
+  } catch (err) {
+    db.close();
+    if (isNotADatabase(err)) throw lockedError(file, true);
+    if (err instanceof ApiError) throw err;
+    throw new ApiError('BAD_FILE', `cannot open project file ${file}: ${(err as Error).message}`);
+  }
+}
+
+function openConnection(file: string, opts: OpenOptions, readOnly: boolean): Db {
+  return connect(file, keyFor(file, opts.passphrase), { readonly: readOnly, fileMustExist: opts.create === false || readOnly });
 }
 
 /** Identity and schema checks shared by every open: a Strata project, not from a newer Strata. */
@@ -132,6 +168,8 @@ export function openStore(file: string, opts: OpenOptions = {}): Store {
   if (!reason && !memory && fs.existsSync(file)) reason = notWritable(file);
   const readOnly = reason !== null;
   if (readOnly && !fs.existsSync(file)) throw new ApiError('NOT_FOUND', `project file not found: ${file}`);
+  // Decided once, from the file as it is now, for both connections (a new file is created keyed).
+  const key = memory ? undefined : keyFor(file, opts.passphrase);
   let writer: Db;
   let cleanup: (() => void) | undefined;
   try {
@@ -163,9 +201,9 @@ export function openStore(file: string, opts: OpenOptions = {}): Store {
       markInterrupted(writer);
       writer.pragma('busy_timeout = 20');
     }
-    const reader = memory ? writer : readOnly ? writer : openReader(file);
+    const reader = memory ? writer : readOnly ? writer : openReader(file, key);
     if (reader !== writer) reader.pragma('foreign_keys = ON');
-    return new Store({ writer, reader, path: file, readOnly, readOnlyReason: reason, onClose: cleanup });
+    return new Store({ writer, reader, path: file, readOnly, readOnlyReason: reason, encrypted: key !== undefined, onClose: cleanup });
   } catch (err) {
     writer.close();
     cleanup?.();

@@ -16,9 +16,9 @@
  * - Per-request state (substructure and similarity hit sets) is passed to SQL through `hitSets`, keyed
  *   by a token each request registers and releases: no temp table shared by concurrent requests.
  */
-import Database from 'better-sqlite3';
 import { ApiError } from '../api/errors.js';
 import type { Db } from './db.js';
+import { connect } from './db.js';
 
 export interface StoreConnections {
   writer: Db;
@@ -28,6 +28,8 @@ export interface StoreConnections {
   readOnly: boolean;
   /** Why the project is open read-only (null when it is not). */
   readOnlyReason: string | null;
+  /** Whether the file is encrypted at rest (opened with its passphrase). */
+  encrypted?: boolean;
   /** Called after both connections are closed (removes a temporary copy). */
   onClose?: () => void;
 }
@@ -99,6 +101,7 @@ export class Store {
   readonly path: string;
   readonly readOnly: boolean;
   readonly readOnlyReason: string | null;
+  readonly encrypted: boolean;
   readonly hitSets = new HitSets();
   /** Tail of the write queue: each write starts when the previous one has settled. */
   private tail: Promise<unknown> = Promise.resolve();
@@ -115,6 +118,7 @@ export class Store {
     this.path = c.path;
     this.readOnly = c.readOnly;
     this.readOnlyReason = c.readOnlyReason;
+    this.encrypted = c.encrypted ?? false;
     this.onClose = c.onClose;
     this.hitSets.install(this.reader);
     if (this.writer !== this.reader) this.hitSets.install(this.writer);
@@ -199,8 +203,8 @@ export class Store {
 }
 
 /** A read-only second connection to a file project (journal mode and schema are the writer's business). */
-export function openReader(path: string): Db {
-  const r = new Database(path, { readonly: true, fileMustExist: true });
+export function openReader(path: string, key?: string): Db {
+  const r = connect(path, key, { readonly: true, fileMustExist: true });
   r.pragma('busy_timeout = 5000');
   r.pragma('cache_size = -65536'); // 64 MiB page cache, as the writer
   r.pragma('temp_store = MEMORY');

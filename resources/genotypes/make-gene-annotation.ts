@@ -17,7 +17,7 @@
  * only taken when the alias names exactly one gene; anything else is written with empty coordinates
  * so the converter can say which features stay unmappable and why.
  */
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { featureGenes, loadReferencePanel } from '../../core/subgroups/index.js';

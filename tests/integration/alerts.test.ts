@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { createEngine } from '../../core/engine.js';
 import type { Engine } from '../../core/engine.js';
 import { createClient } from '../../core/api/client.js';

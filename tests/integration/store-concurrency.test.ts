@@ -10,7 +10,7 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { createEngine } from '../../core/engine.js';
 import type { Engine } from '../../core/engine.js';
 import { createClient } from '../../core/api/client.js';

@@ -17,7 +17,7 @@ test('renderer: only the API contract and client from core; no Node, no electron
   assert.equal((await restricted('renderer/src/probe.ts', "import { createEngine } from '../../core/engine.js';\nexport const y = createEngine;\n")).length, 1);
   assert.equal((await restricted('renderer/src/probe.ts', "import fs from 'node:fs';\nexport const y = fs;\n")).length, 1);
   assert.equal((await restricted('renderer/src/probe.ts', "import { ipcRenderer } from 'electron';\nexport const y = ipcRenderer;\n")).length, 1);
-  assert.equal((await restricted('renderer/src/probe.ts', "import Database from 'better-sqlite3';\nexport const y = Database;\n")).length, 1);
+  assert.equal((await restricted('renderer/src/probe.ts', "import Database from 'better-sqlite3-multiple-ciphers';\nexport const y = Database;\n")).length, 1);
 });
 
 test('core and workers never import electron or the renderer', async () => {
@@ -39,7 +39,7 @@ async function sqlOutsideStore(file: string, code: string): Promise<string[]> {
 }
 
 test('all SQL lives in core/store: elsewhere no SQLite driver, no migration, no statement', async () => {
-  const driver = "import Database from 'better-sqlite3';\nexport const y = Database;\n";
+  const driver = "import Database from 'better-sqlite3-multiple-ciphers';\nexport const y = Database;\n";
   const migration = "import { DESCRIPTOR_COLUMNS_V1 } from '../store/migrations/001-initial.js';\nexport const y = DESCRIPTOR_COLUMNS_V1;\n";
   const statements = [
     "export const f = (db: { prepare(s: string): unknown }) => db.prepare('SELECT 1');\n",

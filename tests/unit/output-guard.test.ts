@@ -12,7 +12,7 @@ import path from 'node:path';
 import { prepareOutput, writeAtomically, outputFormat } from '../../core/export/output-guard.js';
 import { csvField, sdfLine } from '../../core/export/export.js';
 import { ApiError } from '../../core/api/errors.js';
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 
 /** A SQLite file in WAL mode, as a project is; the caller closes it. */
 function openProject(file: string): Database.Database {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { APPLICATION_ID, migrate, openProject } from '../../core/store/db.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../core/store/migrations/index.js';
 import { ApiError } from '../../core/api/errors.js';

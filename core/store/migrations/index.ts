@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type Database from 'better-sqlite3-multiple-ciphers';
 import { migration001 } from './001-initial.js';
 import { migration002 } from './002-screening.js';
 import { migration003 } from './003-search-alerts.js';
