@@ -122,6 +122,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const handlers: Handlers = {
     'app.info': async () => ({ version: APP_VERSION, rdkitVersion: await (await pool()).rdkitVersion(), threads, project: projectFile }),
     'project.info': () => projectInfo(store, projectFile),
+    // Reached only once the project is open (a locked host answers it itself): nothing to unlock.
+    'project.unlock': () => ({ project: projectFile, encrypted: store.encrypted }),
     'project.provenance': (req) => provenanceLog(store, req),
     'library.import': async (req) => {
       const p = await pool();

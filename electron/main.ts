@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import type { ApiResponse } from '../core/api/contract.js';
 import type { Dispatcher } from '../core/api/dispatch.js';
 import { createEngine } from '../core/engine.js';
+import { ProjectSession } from '../core/host/session.js';
 import { resolveStaticPath, staticHeaders } from '../core/host/static.js';
 import { defaultExamplesDir, isShellMethod, listExamples, shellError, type ShellInfo } from '../core/host/shell.js';
 import { EVENT_CHANNEL, INVOKE_CHANNEL } from './bridge.js';
@@ -36,10 +37,9 @@ const MAX_RECENT = 10;
 // Paths reach the engine only from dialogs the user answered, the examples or the recent list.
 const grants = new PathGrants([EXAMPLES_DIR]);
 
-type Engine = Awaited<ReturnType<typeof createEngine>>;
-
 let win: BrowserWindow | null = null;
-let engine: Engine | null = null;
+/** The open project: its engine, or a locked session waiting for the passphrase. */
+let engine: ProjectSession | null = null;
 let unsubscribe: (() => void) | null = null;
 let projectFile: string | null = null;
 
@@ -71,7 +71,8 @@ function addRecent(file: string): void {
 // ---- engine -----------------------------------------------------------------------------------
 
 async function openProject(file: string): Promise<void> {
-  const next = await createEngine({ projectFile: file, modelsDir: MODELS_DIR, resourcesDir: RESOURCES_DIR });
+  // An encrypted project opens locked: the page asks for its passphrase (project.unlock), as on the web host.
+  const next = await ProjectSession.open(path.resolve(file), (passphrase) => createEngine({ projectFile: file, modelsDir: MODELS_DIR, resourcesDir: RESOURCES_DIR, passphrase }));
   if (engine) {
     unsubscribe?.();
     await engine.close();

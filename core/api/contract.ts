@@ -419,6 +419,11 @@ export interface Api {
   'app.info': [Record<string, never>, { version: string; rdkitVersion: string; threads: number; project: string | null }];
 
   'project.info': [Record<string, never>, ProjectInfo];
+  /**
+   * Opens an encrypted project a host started locked (core/host/session.ts). WRONG_PASSPHRASE leaves it
+   * locked; on an open project it only answers. The passphrase is held in memory, never logged.
+   */
+  'project.unlock': [{ passphrase: string }, { project: string; encrypted: boolean }];
   'project.provenance': [PageRequest, Page<{ id: number; at: string; operation: string; params: unknown; result: unknown }>];
 
   'library.import': [ImportRequest, { jobId: string }];

@@ -37,6 +37,7 @@ const jobId = z.object({ jobId: z.string().min(1).max(100) }).strict();
 export const inputSchemas = {
   'app.info': empty,
   'project.info': empty,
+  'project.unlock': z.object({ passphrase: z.string().min(1).max(4096) }).strict(),
   'project.provenance': z.object(page).strict(),
   'library.import': z.object({
     files: z.array(z.string().min(1).max(4096)).min(1).max(1000),

@@ -480,21 +480,25 @@ export function buildProgram(out: { code: number }): Command {
       const staticDir = path.join(REPO_ROOT, 'renderer', 'dist');
       if (!fs.existsSync(path.join(staticDir, 'index.html'))) throw new CliError(`the UI is not built (${staticDir} is missing): run \`npm run build\` first, or \`npm run serve -- --project ${o.project}\``);
       const { startHost } = await import('../host/server.js');
-      const engine = await createEngine({ projectFile: o.project, passphrase: await passphraseFor(o.project, { file: passphraseFile }) });
+      const { ProjectSession } = await import('../host/session.js');
+      // An encrypted project without --passphrase-file / STRATA_PASSPHRASE_FILE starts locked: the page asks.
+      const passphrase = await passphraseFor(o.project, { file: passphraseFile, interactive: false });
+      const session = await ProjectSession.open(path.resolve(o.project), (p) => createEngine({ projectFile: o.project, passphrase: p }), passphrase);
       const host = await startHost({
-        dispatcher: engine.dispatcher, port: o.port, staticDir, allowOrigins: o.allowOrigin, projectFile: engine.projectFile,
+        dispatcher: session.dispatcher, port: o.port, staticDir, allowOrigins: o.allowOrigin, projectFile: session.projectFile,
         dataRoots: o.dataRoot, maxUploadBytes: o.maxUploadMb * 1024 * 1024,
       });
       process.stdout.write(`Strata is available at ${host.url}\n`);
+      if (session.locked) process.stderr.write(`${o.project} is encrypted: the page asks for its passphrase (or start with --passphrase-file FILE)\n`);
       // Load the substructure-search index once the first page has had its chance to be served.
-      setTimeout(() => engine.warmSearch(), 3000).unref();
+      session.onUnlocked((engine) => setTimeout(() => engine.warmSearch(), 3000).unref());
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
       await host.close();
-      await engine.close();
+      await session.close();
     });
 
   program.command('encrypt')

@@ -11,6 +11,8 @@ import { SubgroupsView } from './views/SubgroupsView.js';
 import { RankingView } from './views/RankingView.js';
 import { CompoundView } from './views/CompoundView.js';
 import { ExportView } from './views/ExportView.js';
+import { UnlockView } from './views/UnlockView.js';
+import { ApiCallError } from '../../core/api/client.js';
 
 // The plots view hosts the plot frame; split so the main bundle stays small.
 const PlotsView = lazy(() => import('./views/PlotsView.js').then((m) => ({ default: m.PlotsView })));
@@ -30,6 +32,19 @@ export function App() {
   const { route, navigate, jobs, dataVersion, selection } = useApp();
   const info = useCall('project.info', {}, [dataVersion]);
   const running = [...jobs.values()];
+  // An encrypted project the host opened locked: nothing else can be shown until it is unlocked.
+  if (info.error instanceof ApiCallError && info.error.code === 'PASSPHRASE_REQUIRED') {
+    return (
+      <div className="app">
+        <header className="topbar">
+          <span className="brand">Strata</span>
+        </header>
+        <main className="content">
+          <UnlockView project={(info.error.details as { file?: string } | undefined)?.file ?? ''} />
+        </main>
+      </div>
+    );
+  }
   return (
     <div className="app">
       <header className="topbar">

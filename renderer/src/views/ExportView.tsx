@@ -177,6 +177,11 @@ export function ExportView() {
             )}
           </div>
         </label>
+        {info.data?.encrypted && (
+          <p className="warn" data-testid="export-not-encrypted">
+            This project is encrypted; the exported file and its provenance sidecar are <b>not</b>. Keep them as carefully as the data in them needs.
+          </p>
+        )}
         <button type="submit" className="primary" disabled={!out.trim() || (jobId !== null && !job.final && !job.error)} data-testid="export-start">
           Export
         </button>
