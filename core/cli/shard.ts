@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { ShardError, EXIT } from '../shard/errors.js';
+import { passphraseFor } from './passphrase.js';
 
 function collect(v: string, prev: string[] = []): string[] {
   return [...prev, v];
@@ -165,7 +166,8 @@ export function registerShard(program: Command, out: { code: number }, CliErrorC
     .option('--json')
     .action(async (o) => guard(async () => {
       const { mergeShards } = await import('../shard/merge.js');
-      const r = await mergeShards({ work: o.work, out: o.out, top: o.top, project: o.project });
+      const passphrase = o.project ? await passphraseFor(o.project, { file: program.opts().passphraseFile }) : undefined;
+      const r = await mergeShards({ work: o.work, out: o.out, top: o.top, project: o.project, passphrase });
       print(!!o.json, { rows: r.rows.length, out: r.out, seconds: r.seconds, project: r.project }, () => [
         `merged ${r.rows.length} rows in ${r.seconds.query.toFixed(2)} s${r.out ? `; wrote ${r.out} (+ .provenance.json)` : ''}`,
         ...(r.project ? [`loaded ${r.project.compounds} hits into ${r.project.file} (screen run ${r.project.runId})`] : []),

@@ -86,9 +86,6 @@ export function statusForCode(code: string): number {
       return 400;
     case 'FORBIDDEN':
       return 403;
-    case 'PASSPHRASE_REQUIRED':
-    case 'WRONG_PASSPHRASE':
-      return 401;
     case 'UNKNOWN_METHOD':
     case 'NOT_FOUND':
       return 404;
@@ -99,6 +96,8 @@ export function statusForCode(code: string): number {
     case 'BUSY':
     case 'READ_ONLY':
     case 'CORRUPT':
+    case 'PASSPHRASE_REQUIRED': // the project's state, not the request's access (401 is the token's)
+    case 'WRONG_PASSPHRASE':
       return 409;
     default:
       return 500;

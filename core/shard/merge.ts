@@ -36,6 +36,8 @@ export interface MergeRequest {
   top?: number;
   /** Load the merged hits into this project (imported and screened there, for the UI). */
   project?: string;
+  /** That project's passphrase, when it is encrypted (held in memory only). */
+  passphrase?: string;
   modelsDir?: string;
 }
 
@@ -170,7 +172,7 @@ async function loadIntoProject(m: Manifest, work: string, req: MergeRequest, row
   const file = path.join(dir, `hits-${m.runId}.csv`);
   const q = (s: string) => `"${s.replaceAll('"', '""')}"`;
   writeAtomic(file, `smiles,id,global_id\n${hits.map((h) => `${q(h.smiles)},${q(h.name ?? `strata-${h.compoundId}`)},${h.compoundId}`).join('\n')}\n`);
-  const engine = await createEngine({ projectFile: req.project!, modelsDir: req.modelsDir });
+  const engine = await createEngine({ projectFile: req.project!, modelsDir: req.modelsDir, passphrase: req.passphrase });
   try {
     const api = createClient(engine.dispatcher);
     const imp = await api.call('job.wait', { jobId: (await api.call('library.import', { files: [file], smilesColumn: 'smiles', idColumn: 'id' })).jobId });

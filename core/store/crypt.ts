@@ -13,8 +13,9 @@ import type { Db } from './db.js';
 const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
 
 /**
- * Whether a file on disk is an encrypted database (or at least not a plain one): it exists, is not
- * empty and does not start with SQLite's header. An SQLCipher file starts with its random salt.
+ * Whether a file on disk looks like an encrypted database: it does not start with SQLite's header (an
+ * SQLCipher file starts with its random salt) and is whole pages (a multiple of 512 bytes, the smallest
+ * page size). Anything else — a text file, a truncated file — is left to SQLite to refuse as not a database.
  */
 export function looksEncrypted(file: string): boolean {
   if (file === ':memory:') return false;
@@ -27,7 +28,8 @@ export function looksEncrypted(file: string): boolean {
   try {
     const head = Buffer.alloc(16);
     const n = fs.readSync(fd, head, 0, 16, 0);
-    return n > 0 && !(n === 16 && head.equals(SQLITE_HEADER));
+    const size = fs.fstatSync(fd).size;
+    return size >= 512 && size % 512 === 0 && !(n === 16 && head.equals(SQLITE_HEADER));
   } finally {
     fs.closeSync(fd);
   }

@@ -27,8 +27,8 @@ export interface Served {
   log(): string;
 }
 
-async function startServe(dir: string): Promise<{ child: ChildProcess; served: Served }> {
-  const project = path.join(dir, 'project.strata');
+/** `strata serve` on `project` (default: a new one in `dir`), as a user starts it. */
+export async function startServe(dir: string, project = path.join(dir, 'project.strata')): Promise<{ child: ChildProcess; served: Served }> {
   const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'strata.mjs'), 'serve', '--project', project, '--port', '0'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -49,7 +49,7 @@ async function startServe(dir: string): Promise<{ child: ChildProcess; served: S
   return { child, served: { dir, project, url, origin: u.origin, token: u.searchParams.get('token') ?? '', log: () => out } };
 }
 
-async function stop(child: ChildProcess): Promise<void> {
+export async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');

@@ -221,7 +221,7 @@ describe('second processes', () => {
     // annotating does. A batch transaction that read first (deferred) then fails with
     // SQLITE_BUSY_SNAPSHOT whenever this one committed meanwhile, busy_timeout or not.
     const stressor = spawn(process.execPath, ['-e', `
-      const Database = require(${JSON.stringify(path.join(ROOT, 'node_modules/better-sqlite3'))});
+      const Database = require(${JSON.stringify(path.join(ROOT, 'node_modules/better-sqlite3-multiple-ciphers'))});
       const db = new Database(${JSON.stringify(file)});
       db.pragma('busy_timeout = 60000');
       const put = db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('test-writer', ?)");

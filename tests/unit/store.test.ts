@@ -192,3 +192,13 @@ test('writes run one at a time, in the order they were queued', async () => {
     await store.close();
   }
 });
+
+test('a text file is refused as not a database, not mistaken for an encrypted project', () => {
+  const file = tmp();
+  fs.writeFileSync(file, 'this is not a database, just text that is long enough to look like a header........');
+  assert.throws(() => openProject(file), (e: unknown) => e instanceof ApiError && e.code === 'BAD_FILE' && /not a database/.test(e.message));
+  // Whole pages of random bytes cannot be told from an encrypted project without its passphrase.
+  fs.writeFileSync(file, Buffer.alloc(8192, 7));
+  assert.throws(() => openProject(file), (e: unknown) => e instanceof ApiError && e.code === 'PASSPHRASE_REQUIRED');
+  assert.throws(() => openProject(file, { passphrase: 'x' }), (e: unknown) => e instanceof ApiError && e.code === 'WRONG_PASSPHRASE');
+});
