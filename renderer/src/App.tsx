@@ -35,7 +35,7 @@ export function App() {
   // An encrypted project the host opened locked: nothing else can be shown until it is unlocked.
   if (info.error instanceof ApiCallError && info.error.code === 'PASSPHRASE_REQUIRED') {
     return (
-      <div className="app">
+      <div className="app locked">
         <header className="topbar">
           <span className="brand">Strata</span>
         </header>

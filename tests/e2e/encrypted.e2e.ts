@@ -23,7 +23,7 @@ test('locked start: wrong passphrase refused with a message, the right one opens
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   try {
-    expect(served.log()).toMatch(/is encrypted: the page asks for its passphrase/);
+    await expect.poll(() => served.log()).toMatch(/is encrypted: the page asks for its passphrase/);
     await page.goto(`${served.url}#/start`);
     await expect(page.getByTestId('view-unlock')).toBeVisible();
     await page.getByTestId('unlock-passphrase').fill('not it');
