@@ -9,7 +9,7 @@
  *   w_d   = (a_t·J_d^j·1[shares a target] + a_p·1[shares the pathway only] + a_s·Tanimoto(q,d)^p) · r_d
  *
  * J_d: Jaccard overlap of the declared and the drug's target lists.
- *   T_q(c) = gain[tier] · Σ_{d ∈ top-k} w_d P_d(c) / (λ + Σ w_d)
+ *   T_q(c) = gain[tier] · Σ_{d ∈ top-k} w_d P_d(c) / (λ + Σ w_d)   (capped at the drug's own profile for a training drug itself)
  *
  * r_d = (strength_d / median strength)^γ weights reliable, strongly genotype-dependent drugs up; λ shrinks weak
  * evidence towards "no genotype dependence". The prediction is the two-tower prediction plus T_q; the tier
@@ -299,7 +299,7 @@ export interface TransferWeights {
   /** Chosen training drugs (indices) and their weights. */
   idx: Int32Array;
   w: Float64Array;
-  /** gain[tier] / (λ + Σ w): multiply Σ w_d P_d by it. 0 in the structure tier. */
+  /** gain[tier] / (λ + Σ w) (at most 1 / max w for a near-identical training drug): multiply Σ w_d P_d by it. 0 in the structure tier. */
   scale: number;
   /** Σ w (the evidence weight). */
   evidence: number;
@@ -319,6 +319,9 @@ export function mechanismKeys(m: Mechanism): { keys: string[]; pathway: string |
   // Entries as written (`MEK1/2`) are split the way import splits them.
   return { keys: [...new Set(m.targets.flatMap((t) => splitTargets(t)).map(targetKey).filter((k) => k.length > 0))], pathway: np && !UNINFORMATIVE_PATHWAYS.has(np) ? np : null };
 }
+
+/** Tanimoto from which a compound counts as the training drug itself (same parent, salt, stereoisomer). */
+export const NEAR_IDENTICAL = 0.9;
 
 /**
  * Weights of the training drugs for one compound. `sims[d]`: Tanimoto to training drug d (computed by the caller
@@ -367,7 +370,14 @@ export function transferWeights(params: TransferParams, drugs: readonly Neighbou
     pot += w[i] * drugs[idx[i]].mean;
   }
   const potency = evidence > 0 ? pot / evidence : NaN;
-  return { tier, idx, w, scale: gain / (params.lambda + evidence), evidence, potency, potencyWeight: Number.isFinite(potency) ? params.potency[tier] : 0, maxSimilarity: maxSim, targetMatches: tm, pathwayMatches: pm };
+  // The gain makes up for the attenuation of averaging several drugs' profiles. A compound that is a training drug
+  // (Tanimoto ≥ NEAR_IDENTICAL: the same parent, a salt, a stereoisomer) has nothing to make up for: its transferred
+  // profile is capped at that drug's own measured one (scale ≤ 1 / its weight), never an amplified copy. Held-out
+  // drugs in the evaluation are never that close to a training drug, so the evaluated figures do not change.
+  const wMax = nTop ? w[0] : 0;
+  const nearIdentical = nTop > 0 && sims[idx[0]] >= NEAR_IDENTICAL;
+  const scale = Math.min(gain / (params.lambda + evidence), nearIdentical && wMax > 0 ? 1 / wMax : Infinity);
+  return { tier, idx, w, scale, evidence, potency, potencyWeight: Number.isFinite(potency) ? params.potency[tier] : 0, maxSimilarity: maxSim, targetMatches: tm, pathwayMatches: pm };
 }
 
 interface MechanismBase {
