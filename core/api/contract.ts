@@ -30,6 +30,8 @@ export interface CompoundQuery {
   similarTo?: { smiles?: string; compoundId?: number; threshold: number };
   /** Include duplicates (records linked to an earlier identical structure). Default false. */
   includeDuplicates?: boolean;
+  /** Quick search: case-insensitive substring of the display name, the external id, the declared targets or any text property. */
+  search?: string;
 }
 
 export interface PageRequest {
@@ -53,6 +55,8 @@ export interface CompoundRow {
   id: number;
   /** External identifier from the source file (SDF title, id column), if any. */
   name: string | null;
+  /** Display name (a name column or SDF name field, e.g. `pref_name`), if any; views show it before `name`. */
+  displayName: string | null;
   /** Canonical SMILES of the standardised parent structure. */
   smiles: string;
   /** Column values keyed by `ColumnInfo.key`. */
@@ -161,6 +165,12 @@ export interface ImportRequest {
   targetsColumn?: string;
   /** Column or SDF data field with the declared target pathway. Default: detected among `target_pathway`, `pathway`, …. */
   pathwayColumn?: string;
+  /**
+   * Column (CSV/TSV) or SDF data field with the compound's display name (exact name first, then case-insensitive).
+   * Default: detected among `pref_name`, `name`, `compound_name`, `molecule_name`, `drug_name`, `title`, … (core/ingest/detect.ts),
+   * never the id column. A named table column that is not there is an error naming the file and the column.
+   */
+  nameColumn?: string;
 }
 
 /**
@@ -200,7 +210,10 @@ export interface MechanismVocabularyInfo {
 
 export interface CompoundDetail {
   id: number;
+  /** External id from the source file. */
   name: string | null;
+  /** Display name of the record, or of its first occurrence / a duplicate when it has none itself. */
+  displayName: string | null;
   smiles: string;
   originalSmiles: string;
   /** Standardisation steps applied (e.g. "kept largest organic fragment", "neutralised 1 charge"). */
@@ -328,7 +341,10 @@ export type EvidenceTier = 'target' | 'pathway' | 'neighbour' | 'structure';
 
 export interface RankedRow {
   compoundId: number;
+  /** External id from the source file (SDF title, id column). */
   name: string | null;
+  /** Display name (name column or SDF name field), null when none. */
+  displayName: string | null;
   smiles: string;
   subgroup: string;
   /** Mean predicted ln IC50 (µM) over member cell lines; lower is more potent. */
@@ -459,7 +475,7 @@ export interface Api {
 
   'screen.run': [ScreenRequest, { jobId: string }];
   'screen.results': [PageRequest & { runId: number; subgroup: string; sort?: { column: keyof RankedRow; dir: SortDir } }, Page<RankedRow>];
-  'screen.heatmap': [{ runId: number; limit: number; metric: 'lnIc50' | 'selectivity' | 'desirability' }, { compounds: { id: number; name: string | null }[]; subgroups: string[]; values: (number | null)[][] }];
+  'screen.heatmap': [{ runId: number; limit: number; metric: 'lnIc50' | 'selectivity' | 'desirability' }, { compounds: { id: number; name: string | null; displayName: string | null }[]; subgroups: string[]; values: (number | null)[][] }];
   /** One compound's ranked rows in every subgroup of a run (also beyond the stored top rows: recomputed if needed). */
   'screen.compound': [{ runId: number; compoundId: number }, RankedRow[]];
   'screen.explain': [{ runId: number; compoundId: number; subgroup: string }, Explanation];

@@ -26,6 +26,7 @@ export const compoundQuery = {
     threshold: z.number().min(0).max(1),
   }).strict().optional(),
   includeDuplicates: z.boolean().optional(),
+  search: z.string().max(500).optional(),
 };
 const compoundQuerySchema = z.object(compoundQuery).strict();
 const weights = z.object({
@@ -46,6 +47,7 @@ export const inputSchemas = {
     format: z.enum(['sdf', 'smi', 'csv', 'tsv']).optional(),
     targetsColumn: z.string().min(1).max(200).optional(),
     pathwayColumn: z.string().min(1).max(200).optional(),
+    nameColumn: z.string().min(1).max(200).optional(),
   }).strict(),
   'library.report': z.object({ ...page, sourceId: z.number().int().optional(), search: z.string().max(500).optional(), kind: z.enum(['failure', 'note']).optional() }).strict(),
   'compounds.columns': empty,

@@ -211,13 +211,14 @@ export function buildProgram(out: { code: number }): Command {
     .option('--format <fmt>', 'force the format: sdf, smi, csv or tsv')
     .option('--targets-column <name>', 'column or SDF field with the declared targets (default: detected: targets, target, …)')
     .option('--pathway-column <name>', 'column or SDF field with the declared target pathway (default: detected: target_pathway, pathway, …)')
+    .option('--name-column <name>', 'column or SDF field with the compound name (default: detected: pref_name, name, compound_name, …; never the id column)')
     .option('--threads <n>', 'worker threads (default: all cores)', (v) => Number.parseInt(v, 10))
     .option('--json', 'print a machine-readable summary on stdout')
     .option('-q, --quiet', 'no progress display')
     .action(async (files: string[], o) => {
       for (const f of files) if (!fs.existsSync(f)) throw new CliError(`${f}: no such file`);
       await withEngine(o.project, async (s) => {
-        const state = await runJob(s, () => s.api.call('library.import', { files, smilesColumn: o.smilesColumn, idColumn: o.idColumn, format: o.format, targetsColumn: o.targetsColumn, pathwayColumn: o.pathwayColumn }), !!o.quiet);
+        const state = await runJob(s, () => s.api.call('library.import', { files, smilesColumn: o.smilesColumn, idColumn: o.idColumn, format: o.format, targetsColumn: o.targetsColumn, pathwayColumn: o.pathwayColumn, nameColumn: o.nameColumn }), !!o.quiet);
         if (state.status === 'failed') throw new CliError(`import failed: ${state.error?.message}`);
         const summary = state.result as ImportSummary | null;
         if (!summary) throw new CliError('import was cancelled before any file was read; run the same command again to resume', 130);
@@ -359,7 +360,7 @@ export function buildProgram(out: { code: number }): Command {
         print(!!o.json, r, () => [
           `screened ${num(r.compounds)} compounds with ${r.modelId} (sha256 ${r.modelSha256.slice(0, 12)}…) in ${r.seconds.toFixed(1)} s; run ${r.runId}`,
           ...r.subgroups.map((g) => `  ${g.rule}: ${g.members} member cell lines, complement ${g.complement}${g.warning ? ` — ${g.warning}` : ''}`),
-          ...[...out.rankings.entries()].flatMap(([label, ranking]) => [`top of ${label}:`, ...ranking.rows(5).map((x) => `  #${x.rank} ${x.name ?? x.compoundId}  pIC50 ${x.pIc50.toFixed(2)}  ln IC50 ${x.lnIc50.toFixed(2)} [${x.lnIc50Low.toFixed(2)}, ${x.lnIc50High.toFixed(2)}]  selectivity ${Number.isFinite(x.selectivity) ? x.selectivity.toFixed(2) : 'n/a'}  domain ${x.domainScore.toFixed(2)}${x.inDomain ? '' : ' (out of domain)'}  desirability ${x.desirability.toFixed(3)}`)]),
+          ...[...out.rankings.entries()].flatMap(([label, ranking]) => [`top of ${label}:`, ...ranking.rows(5).map((x) => `  #${x.rank} ${x.displayName ? `${x.displayName} (${x.name ?? x.compoundId})` : (x.name ?? x.compoundId)}  pIC50 ${x.pIc50.toFixed(2)}  ln IC50 ${x.lnIc50.toFixed(2)} [${x.lnIc50Low.toFixed(2)}, ${x.lnIc50High.toFixed(2)}]  selectivity ${Number.isFinite(x.selectivity) ? x.selectivity.toFixed(2) : 'n/a'}  domain ${x.domainScore.toFixed(2)}${x.inDomain ? '' : ' (out of domain)'}  desirability ${x.desirability.toFixed(3)}`)]),
           ...(o.out ? [`wrote ${o.out} (+ ${o.out}.provenance.json)`] : []),
         ].join('\n'));
       });

@@ -99,13 +99,13 @@ export async function exportCompounds(ctx: QueryContext, pool: ChemPool, args: E
   const provenance = {
     generator: `Strata ${APP_VERSION}`, exportedAt: new Date().toISOString(), project: path.resolve(args.projectPath), inputs: sources,
     query, ids: args.ids ? args.ids.length : undefined, rows: 0, format,
-    columns: ['id', 'name', 'smiles', 'source', 'record', ...DESCRIPTOR_TABLE_COLUMNS, ...MECHANISM_EXPORT_COLUMNS, ...propNames.map((p) => `prop:${p}`)],
+    columns: ['id', 'name', 'smiles', 'source', 'record', ...DESCRIPTOR_TABLE_COLUMNS, ...MECHANISM_EXPORT_COLUMNS, 'display_name', ...propNames.map((p) => `prop:${p}`)],
     ...encryptionNote(store.encrypted),
   };
   // A source field named like one of Strata's columns (a file's own `targets` column) is written as `prop:<name>`.
-  const fixed = new Set<string>(['id', 'name', 'smiles', 'source', 'record', 'strata_id', 'SMILES', ...DESCRIPTOR_TABLE_COLUMNS, ...MECHANISM_EXPORT_COLUMNS]);
+  const fixed = new Set<string>(['id', 'name', 'display_name', 'smiles', 'source', 'record', 'strata_id', 'SMILES', ...DESCRIPTOR_TABLE_COLUMNS, ...MECHANISM_EXPORT_COLUMNS]);
   const propHeader = propNames.map((p) => (fixed.has(p) ? `prop:${p}` : p));
-  const header = ['id', 'name', 'smiles', 'source', 'record', ...DESCRIPTOR_TABLE_COLUMNS, ...MECHANISM_EXPORT_COLUMNS, ...propHeader];
+  const header = ['id', 'name', 'smiles', 'source', 'record', ...DESCRIPTOR_TABLE_COLUMNS, ...MECHANISM_EXPORT_COLUMNS, 'display_name', ...propHeader];
   let n = 0;
   await writeAtomically(out, async (tmp) => {
     const xlsx = format === 'xlsx' ? openXlsx(tmp, header, provenance.generator) : null;
@@ -121,7 +121,7 @@ export async function exportCompounds(ctx: QueryContext, pool: ChemPool, args: E
         let text = '';
         rows.forEach((r, i) => {
           const p = props.get(r.id) ?? {};
-          const cells = () => [r.id, r.name, r.smiles, r.source, r.record_no, ...DESCRIPTOR_TABLE_COLUMNS.map((c) => r[c]), r.targets, r.target_pathway, ...propNames.map((k) => p[k])];
+          const cells = () => [r.id, r.name, r.smiles, r.source, r.record_no, ...DESCRIPTOR_TABLE_COLUMNS.map((c) => r[c]), r.targets, r.target_pathway, r.display_name, ...propNames.map((k) => p[k])];
           if (xlsx) {
             xlsx.add(cells());
           } else if (format === 'csv') {
@@ -136,6 +136,7 @@ export async function exportCompounds(ctx: QueryContext, pool: ChemPool, args: E
               text += `>  <${sdfLine(k)}>\n${sdfLine(String(v))}\n\n`;
             };
             field('strata_id', r.id);
+            field('display_name', r.display_name);
             field('SMILES', r.smiles);
             field('source', r.source);
             field('record', r.record_no);

@@ -18,7 +18,9 @@ export const RANKED_COLUMNS = ['rank', 'subgroup', 'compound_id', 'name', 'smile
   // Added with the declared mechanism: what the genotype dependence rests on, and the declared mechanism itself.
   'evidence', 'targets', 'target_pathway',
   // Added with the probability of response.
-  'p_response'] as const;
+  'p_response',
+  // Added with display names: the compound's name (pref_name, …); `name` stays the external id.
+  'display_name'] as const;
 
 type Mechanism = Map<number, { targets: string | null; target_pathway: string | null }>;
 
@@ -27,7 +29,7 @@ function values(r: RankedRow, mech: Mechanism): unknown[] {
   const m = mech.get(r.compoundId);
   return [r.rank, r.subgroup, r.compoundId, r.name, r.smiles, n(r.lnIc50), n(r.pIc50), n(r.lnIc50Low), n(r.lnIc50High), n(r.spread), r.members,
     n(r.selectivity), n(r.selectivityLow), n(r.selectivityHigh), n(r.domainScore), r.inDomain ? 1 : 0, r.qed, r.alerts.join(';'), n(r.desirability),
-    r.evidence, m?.targets ?? null, m?.target_pathway ?? null, n(r.pResponse)];
+    r.evidence, m?.targets ?? null, m?.target_pathway ?? null, n(r.pResponse), r.displayName];
 }
 
 export async function writeRankedFile(store: Store, pool: ChemPool, args: { out: string; format?: 'csv' | 'sdf' | 'xlsx'; projectPath: string; overwrite?: boolean; result: Pick<ScreenResult, 'runId' | 'modelId' | 'modelSha256' | 'weights' | 'subgroups'>; rows: RankedRow[] }): Promise<{ rows: number; provenance: Record<string, unknown> }> {

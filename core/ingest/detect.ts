@@ -135,7 +135,35 @@ const ID_NAMES = [
   'moleculename', 'molname', 'compound',
 ];
 
-function findColumn(header: string[], wanted: string): number {
+/**
+ * Display-name fields in order of preference (normalised): a compound's human name, never its id column.
+ * `title` is here for tables; an SDF's title line is its id, so only a data field named so becomes the name.
+ */
+export const NAME_NAMES = [
+  'prefname', 'name', 'compoundname', 'moleculename', 'drugname', 'molname', 'title', 'commonname', 'genericname',
+  'inn', 'preferredname', 'synonym', 'displayname', 'ligandname', 'chemicalname',
+];
+
+/**
+ * The field among `keys` (a table's header without its structure and id columns, or one SDF record's data
+ * fields) that holds the compound's display name: `named` when given (exact, then case-insensitive; null when
+ * absent), else the first of NAME_NAMES. `exclude` (the id column) is never chosen.
+ */
+export function pickNameField(keys: readonly string[], named?: string, exclude?: readonly (string | null)[]): string | null {
+  const allowed = exclude?.length ? keys.filter((k) => !exclude.includes(k)) : keys;
+  if (named !== undefined) {
+    const i = findColumn(allowed as string[], named);
+    return i >= 0 ? allowed[i] : null;
+  }
+  const normed = allowed.map(norm);
+  for (const cand of NAME_NAMES) {
+    const i = normed.indexOf(cand);
+    if (i >= 0) return allowed[i];
+  }
+  return null;
+}
+
+function findColumn(header: readonly string[], wanted: string): number {
   let i = header.indexOf(wanted);
   if (i >= 0) return i;
   const lw = wanted.toLowerCase();
@@ -152,7 +180,7 @@ function listColumns(header: string[]): string {
  * or the first match from the lists of common names. Throws a clear Error naming the file and listing the
  * columns found when there is no structure column.
  */
-export function detectColumns(header: string[], file: string, opts: { smilesColumn?: string; idColumn?: string } = {}): LibraryColumns {
+export function detectColumns(header: string[], file: string, opts: { smilesColumn?: string; idColumn?: string; nameColumn?: string } = {}): LibraryColumns {
   let si: number;
   if (opts.smilesColumn !== undefined) {
     si = findColumn(header, opts.smilesColumn);
@@ -181,5 +209,14 @@ export function detectColumns(header: string[], file: string, opts: { smilesColu
       ii = -1;
     }
   }
-  return { smiles: header[si], id: ii >= 0 ? header[ii] : null, all: header.slice() };
+  const id = ii >= 0 ? header[ii] : null;
+  let name: string | null;
+  if (opts.nameColumn !== undefined) {
+    if (findColumn(header, opts.nameColumn) < 0) throw new Error(`${file}: no column named '${opts.nameColumn}' for the name (columns found: ${listColumns(header)})`);
+    name = pickNameField(header, opts.nameColumn, [header[si], id]);
+    if (name === null) throw new Error(`${file}: column '${opts.nameColumn}' is the ${header[si] === opts.nameColumn || header[si].toLowerCase() === opts.nameColumn.toLowerCase() ? 'structure' : 'id'} column; choose another for the name`);
+  } else {
+    name = pickNameField(header, undefined, [header[si], id]);
+  }
+  return { smiles: header[si], id, name, all: header.slice() };
 }

@@ -44,7 +44,7 @@ export async function openLibrary(file: string, opts: ReadOptions = {}): Promise
     const delimiter = format === 'csv' ? ',' : '\t';
     const header = await parseHeaderSample(probe.head, delimiter);
     if (header.length === 0) throw new Error(`${file}: no header line found (the file is empty?); a ${format.toUpperCase()} library needs a header naming its columns`);
-    columns = detectColumns(header, file, { smilesColumn: opts.smilesColumn, idColumn: opts.idColumn });
+    columns = detectColumns(header, file, { smilesColumn: opts.smilesColumn, idColumn: opts.idColumn, nameColumn: opts.nameColumn });
   } else if (format === 'smi') {
     const first = firstContentLine(probe.head);
     if (first !== null && isSmilesHeaderLine(first)) columns = smilesHeaderColumns(first);

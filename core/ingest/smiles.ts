@@ -23,7 +23,7 @@ function excerpt(s: string): string {
 export function smilesHeaderColumns(line: string): LibraryColumns {
   const t = line.trim();
   const all = t.includes('\t') ? t.split('\t').map((s) => s.trim()) : t.split(/ +/);
-  return { smiles: all[0], id: all.length > 1 ? all[1] : null, all };
+  return { smiles: all[0], id: all.length > 1 ? all[1] : null, name: null, all };
 }
 
 export function tooLargeReason(n: number): string {

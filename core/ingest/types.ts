@@ -41,6 +41,8 @@ export interface ReadOptions {
   smilesColumn?: string;
   /** Table column holding the external id (exact name first, then case-insensitive). Default: detected. */
   idColumn?: string;
+  /** Table column (or SDF data field) holding the display name (exact name first, then case-insensitive). Default: detected (NAME_NAMES in detect.ts), never the id column. */
+  nameColumn?: string;
   /** Stops reading promptly and closes the file; the iteration then throws `signal.reason` (an AbortError by default). */
   signal?: AbortSignal;
   /**
@@ -57,6 +59,8 @@ export interface LibraryColumns {
   smiles: string;
   /** Name of the id column, or null when there is none. */
   id: string | null;
+  /** Name of the display-name column (never the id or structure column), or null when there is none. */
+  name: string | null;
   /** All column names in file order. */
   all: string[];
 }

@@ -38,7 +38,8 @@ const FLAG_LABELS: Record<string, [string, string]> = {
 
 export const CORE_COLUMNS: ColumnInfo[] = [
   { key: 'id', label: 'ID', kind: 'core', type: 'number', description: 'compound id in this project' },
-  { key: 'name', label: 'Name', kind: 'core', type: 'text', description: 'identifier from the source file' },
+  { key: 'display_name', label: 'Name', kind: 'core', type: 'text', description: 'compound name from the source file (pref_name, name, … column or SDF field)' },
+  { key: 'name', label: 'External ID', kind: 'core', type: 'text', description: 'identifier from the source file (id column or SDF title)' },
   { key: 'smiles', label: 'SMILES', kind: 'core', type: 'text', description: 'canonical SMILES of the standardised parent' },
   { key: 'heavy_atoms', label: 'Heavy atoms (parent)', kind: 'core', type: 'number' },
   { key: 'source_id', label: 'Source', kind: 'core', type: 'number' },

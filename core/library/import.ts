@@ -25,6 +25,7 @@ import type { Store } from '../store/store.js';
 import { sha256File } from '../util/hash.js';
 import { alertSets } from './alerts.js';
 import { MechanismFields, writeMechanismNotes } from './mechanism.js';
+import { NameFields } from './names.js';
 
 /** Records per worker message: large enough to amortise messaging, small enough for smooth progress. */
 export const BATCH_SIZE = 256;
@@ -81,6 +82,7 @@ async function importOne(store: Store, pool: ChemPool, file: string, req: Import
   const options = JSON.stringify({
     smilesColumn: req.smilesColumn ?? null, idColumn: req.idColumn ?? null, format: req.format ?? null,
     ...(req.targetsColumn ? { targetsColumn: req.targetsColumn } : {}), ...(req.pathwayColumn ? { pathwayColumn: req.pathwayColumn } : {}),
+    ...(req.nameColumn ? { nameColumn: req.nameColumn } : {}),
   });
 
   // The same content imported before: resume an interrupted run, or skip a finished one.
@@ -90,7 +92,7 @@ async function importOne(store: Store, pool: ChemPool, file: string, req: Import
   }
 
   const reader = await openLibrary(abs, {
-    format: req.format, smilesColumn: req.smilesColumn, idColumn: req.idColumn, signal: job.signal,
+    format: req.format, smilesColumn: req.smilesColumn, idColumn: req.idColumn, nameColumn: req.nameColumn, signal: job.signal,
     startAfterRecord: prior?.last_record ?? 0,
     onBytes: (b, total) => { bytes = b; totalBytes = total; },
   });
@@ -115,7 +117,8 @@ async function importOne(store: Store, pool: ChemPool, file: string, req: Import
   }
   const { sourceId, resumedFrom } = claim;
   const counts = { read: 0, imported: 0, duplicates: 0, failed: 0 };
-  const writer = new BatchWriter(store, sourceId, file, alertSets(), (props) => mechanism.read(props));
+  const names = new NameFields(req.nameColumn);
+  const writer = new BatchWriter(store, sourceId, file, alertSets(), (props) => ({ ...mechanism.read(props), name: names.read(props) }));
 
   const inFlight: Batch[] = [];
   const maxInFlight = pool.threads * 2;

@@ -66,8 +66,10 @@ export async function compoundDetail(store: Store, pool: ChemPool, id: number): 
   const mech = (descId === id ? c : mechanismOf(store, [descId]).get(descId)) as { targets: string | null; target_pathway: string | null };
   const targets = mech.targets ?? null;
   const targetPathway = mech.target_pathway ?? null;
+  // A record without a name of its own shows its structure's (the first occurrence's, filled from any duplicate at import).
+  const displayName = (c.display_name as string | null) ?? (descId !== id ? ((compoundWithSource(store, descId)?.display_name as string | null) ?? null) : null);
   return {
-    id, name: (c.name as string | null) ?? null, smiles: c.smiles as string, originalSmiles: c.original_smiles as string,
+    id, name: (c.name as string | null) ?? null, displayName, smiles: c.smiles as string, originalSmiles: c.original_smiles as string,
     standardisation: (c.standardisation as string) ? (c.standardisation as string).split('; ') : [],
     source: { id: c.source_id as number, file: c.file as string, record: c.record_no as number, line: (c.line as number | null) ?? null },
     duplicateOf: (c.duplicate_of as number | null) ?? null, duplicates: duplicates.filter((x) => x !== id), descriptors, flags, alerts, properties,

@@ -118,7 +118,7 @@ async function buildQuery(ctx: QueryContext, q: CompoundQuery): Promise<Built> {
   const release = () => {
     for (const t of tokens.splice(0)) ctx.store.hitSets.release(t);
   };
-  const sql: SqlQuery = { filters, sort, includeDuplicates: !!q.includeDuplicates };
+  const sql: SqlQuery = { filters, sort, includeDuplicates: !!q.includeDuplicates, search: q.search };
   try {
     if (q.substructure) {
       const hits = await substructureHits(ctx, q.substructure);
@@ -135,8 +135,8 @@ async function buildQuery(ctx: QueryContext, q: CompoundQuery): Promise<Built> {
     release();
     throw err;
   }
-  const countKey = JSON.stringify([q.filters ?? [], q.substructure ?? null, q.similarTo ?? null, !!q.includeDuplicates]);
-  const simple = !q.includeDuplicates && !q.substructure && !q.similarTo && (q.filters ?? []).length > 0
+  const countKey = JSON.stringify([q.filters ?? [], q.substructure ?? null, q.similarTo ?? null, !!q.includeDuplicates, q.search?.trim() || null]);
+  const simple = !q.includeDuplicates && !q.search?.trim() && !q.substructure && !q.similarTo && (q.filters ?? []).length > 0
     && filters.every((f, i) => f.ref.kind === 'descriptor' && isDescriptorTableColumn(q.filters![i].column) && f.op !== 'contains' && (f.value === undefined || typeof f.value === 'number'));
   return { sql, countKey, columnFilters: simple ? filters.map((f, i) => ({ ...q.filters![i], value: f.value })) : null, release };
 }
@@ -170,12 +170,13 @@ export async function queryCompounds(ctx: QueryContext, q: CompoundQuery & PageR
     for (const c of NUMERIC_COLUMNS) values[c] = (r[c] as number | null) ?? null;
     for (const c of FLAG_COLUMNS) values[c] = r[c] == null ? null : r[c] === 1;
     values.targets = (r.targets as string | null) ?? null;
+    values.display_name = (r.display_name as string | null) ?? null;
     values.target_pathway = (r.target_pathway as string | null) ?? null;
     for (const [k, v] of Object.entries(props.get(r.id as number) ?? {})) {
       const n = Number(v);
       values[`prop:${k}`] = v !== '' && Number.isFinite(n) ? n : v;
     }
-    const row: CompoundRow = { id: r.id as number, name: (r.name as string | null) ?? null, smiles: r.smiles as string, values, duplicateOf: (r.duplicate_of as number | null) ?? null };
+    const row: CompoundRow = { id: r.id as number, name: (r.name as string | null) ?? null, displayName: (r.display_name as string | null) ?? null, smiles: r.smiles as string, values, duplicateOf: (r.duplicate_of as number | null) ?? null };
     if (r._sim != null) row.similarity = r._sim as number;
     if (matches?.[i]) row.match = matches[i]!;
     return row;

@@ -87,6 +87,8 @@ export function rankRows<T extends Rankable>(rows: readonly T[], by: RankBy): T[
 export interface CompoundProfile {
   compoundId: number;
   name: string | null;
+  /** Display name (pref_name, …) when the library has one. */
+  displayName?: string | null;
   smiles: string;
   qed: number | null;
   /** Names of the structural alerts matched (e.g. PAINS); null when alerts were not computed. */
@@ -295,6 +297,7 @@ export function rankSubgroup(opts: RankSubgroupOptions): RankedSubgroup {
     return {
       compoundId: c.compoundId,
       name: c.name,
+      displayName: c.displayName ?? null,
       smiles: c.smiles,
       subgroup,
       lnIc50,

@@ -22,7 +22,7 @@ export function runSubgroups(run: RunRow): { label: string; rule: string; member
 function toRow(r: Record<string, unknown>, subgroup: string): RankedRow {
   const ln = r.ln_ic50 as number;
   return {
-    compoundId: r.compound_id as number, name: (r.name as string | null) ?? null, smiles: r.smiles as string, subgroup,
+    compoundId: r.compound_id as number, name: (r.name as string | null) ?? null, displayName: (r.display_name as string | null) ?? null, smiles: r.smiles as string, subgroup,
     lnIc50: ln, pIc50: 6 - ln / LN10, lnIc50Low: r.ln_ic50_low as number, lnIc50High: r.ln_ic50_high as number, spread: r.spread as number,
     members: r.members as number, selectivity: (r.selectivity as number | null) ?? NaN,
     selectivityLow: (r.selectivity_low as number | null | undefined) ?? null, selectivityHigh: (r.selectivity_high as number | null | undefined) ?? null,
@@ -60,7 +60,7 @@ export function screenHeatmap(store: Store, req: { runId: number; limit: number;
     const m = new Map(t.values.map((r) => [r.subgroup, r.v]));
     return groups.map((g) => m.get(g) ?? null);
   });
-  return { compounds: top.map((t) => ({ id: t.id, name: t.name })), subgroups: groups, values };
+  return { compounds: top.map((t) => ({ id: t.id, name: t.name, displayName: t.displayName })), subgroups: groups, values };
 }
 
 /** One compound's stored rows across the subgroups of a run (subgroup order of the run). */

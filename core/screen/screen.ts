@@ -69,6 +69,8 @@ export function resolveGroups(ctx: Pick<ScreenContext, 'panel' | 'catalogue' | '
 export interface LibraryChunk {
   ids: number[];
   names: (string | null)[];
+  /** Display names (pref_name, …), null where none. */
+  displayNames: (string | null)[];
   smiles: string[];
   fps: Uint8Array;
   records: CompoundRecord[];
@@ -97,7 +99,7 @@ export function loadChunk(ctx: Pick<QueryContext, 'store'>, ids: number[], descr
   // Alert names only for the few compounds that have any (most have none).
   const flagged = rows.filter((r) => (r[6] as number | null) != null && (r[6] as number) > 0).map((r) => r[0] as number);
   const names = alertsOf(ctx.store, flagged);
-  const out: LibraryChunk = { ids: [], names: [], smiles: [], fps: new Uint8Array(ids.length * FP_BYTES), records: [], qed: [], ruleFailures: [], alerts: [], mechanism: [] };
+  const out: LibraryChunk = { ids: [], names: [], displayNames: [], smiles: [], fps: new Uint8Array(ids.length * FP_BYTES), records: [], qed: [], ruleFailures: [], alerts: [], mechanism: [] };
   const D = descriptorColumns.length;
   for (const id of ids) {
     const r = byId.get(id);
@@ -105,6 +107,7 @@ export function loadChunk(ctx: Pick<QueryContext, 'store'>, ids: number[], descr
     const k = out.ids.length;
     out.ids.push(id);
     out.names.push((r[1] as string | null) ?? null);
+    out.displayNames.push((r[10 + D] as string | null) ?? null);
     out.smiles.push(r[2] as string);
     out.fps.set(r[3] as Buffer, k * FP_BYTES);
     const qed = (r[7] as number | null) ?? null;
@@ -239,7 +242,7 @@ async function screenRun(ctx: ScreenContext, req: ScreenRequest, job: JobContext
     lap('aggregate');
     for (let i = 0; i < n; i++) {
       profiles.push({
-        compoundId: chunk.ids[i], name: chunk.names[i], smiles: chunk.smiles[i], qed: chunk.qed[i],
+        compoundId: chunk.ids[i], name: chunk.names[i], displayName: chunk.displayNames[i], smiles: chunk.smiles[i], qed: chunk.qed[i],
         // PAINS alerts stored with the compound; where they are not computed (null) the alert term is
         // left out of that compound's desirability (weight redistributed) rather than taken as clean.
         alerts: chunk.alerts[i], ruleFailures: chunk.ruleFailures[i], domainScore: dom[i], inDomain: dom[i] >= threshold, evidence: evidence[i],

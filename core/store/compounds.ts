@@ -10,7 +10,7 @@ import type { Store } from './store.js';
 
 /** Where a column lives. Names are checked by the caller (core/library/columns.ts) before they get here. */
 export type ColumnRef =
-  | { kind: 'core'; field: 'id' | 'name' | 'smiles' | 'heavy_atoms' | 'source_id' | 'record_no' | 'targets' | 'target_pathway' }
+  | { kind: 'core'; field: 'id' | 'name' | 'display_name' | 'smiles' | 'heavy_atoms' | 'source_id' | 'record_no' | 'targets' | 'target_pathway' }
   | { kind: 'descriptor'; name: string }
   | { kind: 'property'; name: string; numeric: boolean };
 
@@ -32,6 +32,8 @@ export interface SqlQuery {
   /** Token of a registered similarity set, and the threshold. */
   similar?: { token: number; threshold: number };
   includeDuplicates: boolean;
+  /** Quick search: case-insensitive substring of display name, external id, targets or any text property. */
+  search?: string;
 }
 
 /**
@@ -43,7 +45,7 @@ export const MAX_PROPERTY_COLUMNS = 48;
 export const IDS_PER_STATEMENT = 10_000;
 
 const CORE_SQL = {
-  id: 'c.id', name: 'c.name', smiles: 'c.smiles', heavy_atoms: 'c.heavy_atoms', source_id: 'c.source_id', record_no: 'c.record_no',
+  id: 'c.id', name: 'c.name', display_name: 'c.display_name', smiles: 'c.smiles', heavy_atoms: 'c.heavy_atoms', source_id: 'c.source_id', record_no: 'c.record_no',
   targets: 'c.targets', target_pathway: 'c.target_pathway',
 } as const;
 
@@ -100,6 +102,14 @@ function build(q: SqlQuery): Built {
     where.push(filterSql(sql, f, params));
   }
   const searchWhere: string[] = [];
+  if (q.search !== undefined && q.search.trim() !== '') {
+    needsCompounds = true;
+    // SQLite's LIKE is case-insensitive for ASCII; a property is text when it did not parse as a number.
+    const like = `%${q.search.trim().replace(/[%_\\]/g, (m) => `\\${m}`)}%`;
+    searchWhere.push(`(c.display_name LIKE ? ESCAPE '\\' OR c.name LIKE ? ESCAPE '\\' OR c.targets LIKE ? ESCAPE '\\'
+      OR EXISTS (SELECT 1 FROM properties ps WHERE ps.compound_id = c.id AND ps.num IS NULL AND ps.value LIKE ? ESCAPE '\\'))`);
+    params.push(like, like, like, like);
+  }
   if (q.hits !== undefined) {
     searchWhere.push(`strata_hit(?, ${key})`);
     params.push(q.hits);
@@ -150,7 +160,7 @@ export function descriptorSelect(): string {
 /** One page of compounds with every descriptor-table column (and `_sim` for a similarity query). */
 export function compoundPage(store: Store, q: SqlQuery, limit: number, offset: number): Record<string, unknown>[] {
   const b = build(q);
-  const sql = `SELECT c.id, c.name, c.smiles, c.duplicate_of, c.targets, c.target_pathway, ${descriptorSelect()}${b.simSelect ? `, ${b.simSelect} AS _sim` : ''}
+  const sql = `SELECT c.id, c.name, c.display_name, c.smiles, c.duplicate_of, c.targets, c.target_pathway, ${descriptorSelect()}${b.simSelect ? `, ${b.simSelect} AS _sim` : ''}
     FROM ${b.from} ${whereClause(b)} ORDER BY ${b.orderBy} LIMIT ? OFFSET ?`;
   return store.reader.prepare(sql).all(...b.params, limit, offset) as Record<string, unknown>[];
 }
@@ -220,6 +230,7 @@ export function morganOf(store: Store, compoundId: number): Buffer | undefined {
 export interface ExportRow {
   id: number;
   name: string | null;
+  display_name: string | null;
   smiles: string;
   duplicate_of: number | null;
   source: string;
@@ -232,7 +243,7 @@ export interface ExportRow {
 /** Compounds with their source file name, record, declared mechanism and descriptors (of the first occurrence for a duplicate). */
 export function exportRows(store: Store, ids: readonly number[]): ExportRow[] {
   const cols = descriptorSelect();
-  return inSlices(ids, (slice, ph) => store.reader.prepare(`SELECT c.id, c.name, c.smiles, c.duplicate_of, s.name AS source, c.record_no, c.targets, c.target_pathway, ${cols}
+  return inSlices(ids, (slice, ph) => store.reader.prepare(`SELECT c.id, c.name, c.display_name, c.smiles, c.duplicate_of, s.name AS source, c.record_no, c.targets, c.target_pathway, ${cols}
       FROM compounds c JOIN sources s ON s.id = c.source_id LEFT JOIN descriptors d ON d.compound_id = coalesce(c.duplicate_of, c.id)
       WHERE c.id IN (${ph})`).all(...slice) as ExportRow[]);
 }

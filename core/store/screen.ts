@@ -22,7 +22,7 @@ export function runRow(store: Store, runId: number): RunRow | undefined {
 
 /** Ranked rows of one subgroup, joined with name, SMILES and QED. `orderBy` is one of the caller's fixed column expressions. */
 export function rankedRows(store: Store, runId: number, subgroup: string, orderBy: string, limit: number, offset: number): Record<string, unknown>[] {
-  return store.reader.prepare(`SELECT r.*, c.name, c.smiles, d."QED" FROM screen_results r JOIN compounds c ON c.id = r.compound_id LEFT JOIN descriptors d ON d.compound_id = r.compound_id
+  return store.reader.prepare(`SELECT r.*, c.name, c.display_name, c.smiles, d."QED" FROM screen_results r JOIN compounds c ON c.id = r.compound_id LEFT JOIN descriptors d ON d.compound_id = r.compound_id
     WHERE r.run_id = ? AND r.subgroup = ? ORDER BY ${orderBy} LIMIT ? OFFSET ?`).all(runId, subgroup, limit, offset) as Record<string, unknown>[];
 }
 
@@ -44,14 +44,14 @@ const METRIC_SQL = { lnIc50: 'ln_ic50', selectivity: 'selectivity', desirability
 
 /** The best `limit` compounds by mean rank across subgroups, and one metric per subgroup for each. */
 export function heatmapRows(store: Store, runId: number, limit: number, metric: keyof typeof METRIC_SQL) {
-  const top = store.reader.prepare(`SELECT r.compound_id AS id, c.name, avg(r.rank) AS mr FROM screen_results r JOIN compounds c ON c.id = r.compound_id
-    WHERE r.run_id = ? GROUP BY r.compound_id ORDER BY mr ASC, r.compound_id ASC LIMIT ?`).all(runId, limit) as { id: number; name: string | null }[];
+  const top = store.reader.prepare(`SELECT r.compound_id AS id, c.name, c.display_name, avg(r.rank) AS mr FROM screen_results r JOIN compounds c ON c.id = r.compound_id
+    WHERE r.run_id = ? GROUP BY r.compound_id ORDER BY mr ASC, r.compound_id ASC LIMIT ?`).all(runId, limit) as { id: number; name: string | null; display_name: string | null }[];
   const get = store.reader.prepare(`SELECT subgroup, ${METRIC_SQL[metric]} AS v FROM screen_results WHERE run_id = ? AND compound_id = ?`);
-  return top.map((t) => ({ id: t.id, name: t.name, values: get.all(runId, t.id) as { subgroup: string; v: number | null }[] }));
+  return top.map((t) => ({ id: t.id, name: t.name, displayName: t.display_name, values: get.all(runId, t.id) as { subgroup: string; v: number | null }[] }));
 }
 
 export function compoundRankedRows(store: Store, runId: number, compoundId: number): Record<string, unknown>[] {
-  return store.reader.prepare(`SELECT r.*, c.name, c.smiles, d."QED" FROM screen_results r JOIN compounds c ON c.id = r.compound_id LEFT JOIN descriptors d ON d.compound_id = r.compound_id
+  return store.reader.prepare(`SELECT r.*, c.name, c.display_name, c.smiles, d."QED" FROM screen_results r JOIN compounds c ON c.id = r.compound_id LEFT JOIN descriptors d ON d.compound_id = r.compound_id
     WHERE r.run_id = ? AND r.compound_id = ?`).all(runId, compoundId) as Record<string, unknown>[];
 }
 
@@ -125,11 +125,11 @@ export function compoundFeatures(store: Store, compoundId: number, columns: read
 
 /**
  * Screening input of some unique compounds as arrays: id, name, SMILES, Morgan, lipinski_pass,
- * veber_pass, pains_alerts, QED, then the given descriptor columns, then targets and target_pathway.
+ * veber_pass, pains_alerts, QED, then the given descriptor columns, then targets, target_pathway and display_name.
  */
 export function screenChunkRows(store: Store, ids: readonly number[], columns: readonly string[]): unknown[][] {
   const ph = ids.map(() => '?').join(',');
   const cols = columns.map((c) => `, d."${c}"`).join('');
-  return store.reader.prepare(`SELECT c.id, c.name, c.smiles, f.morgan, d.lipinski_pass, d.veber_pass, d.pains_alerts, d."QED"${cols}, c.targets, c.target_pathway
+  return store.reader.prepare(`SELECT c.id, c.name, c.smiles, f.morgan, d.lipinski_pass, d.veber_pass, d.pains_alerts, d."QED"${cols}, c.targets, c.target_pathway, c.display_name
     FROM compounds c JOIN descriptors d ON d.compound_id = c.id JOIN fingerprints f ON f.compound_id = c.id WHERE c.id IN (${ph})`).raw().all(...ids) as unknown[][];
 }

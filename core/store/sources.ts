@@ -130,7 +130,7 @@ export class BatchWriter {
     /** Alert id → alert set name. */
     private alertSet: Map<string, string>,
     /** A record's declared mechanism (normalised targets and pathway, null where none) from its fields. */
-    private mechanismOf: (props: Record<string, string>) => { targets: string | null; pathway: string | null },
+    private mechanismOf: (props: Record<string, string>) => { targets: string | null; pathway: string | null; name?: string | null },
   ) {
     // Map the worker's descriptor order onto the schema's columns by name (orders may differ).
     this.descIndex = DESCRIPTOR_COLUMNS_V1.map((c) => DESCRIPTOR_NAMES.indexOf(c));
@@ -147,8 +147,10 @@ export class BatchWriter {
   /** Prepared once, on the writer connection (the only one that writes). */
   private prepare(db: Db) {
     return {
-      insCompound: db.prepare(`INSERT OR IGNORE INTO compounds(source_id, record_no, line, name, original, original_format, original_smiles, smiles, identity, standardisation, heavy_atoms, duplicate_of, targets, target_pathway)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insCompound: db.prepare(`INSERT OR IGNORE INTO compounds(source_id, record_no, line, name, original, original_format, original_smiles, smiles, identity, standardisation, heavy_atoms, duplicate_of, targets, target_pathway, display_name)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      // Likewise a duplicate's display name names its first occurrence when that one has none.
+      fillName: db.prepare('UPDATE compounds SET display_name = ? WHERE id = ? AND display_name IS NULL'),
       // A duplicate's declared mechanism reaches its first occurrence when that one declares none (conflicts are noted, not overwritten).
       fillTargets: db.prepare('UPDATE compounds SET targets = ? WHERE id = ? AND targets IS NULL'),
       fillPathway: db.prepare('UPDATE compounds SET target_pathway = ? WHERE id = ? AND target_pathway IS NULL'),
@@ -163,7 +165,7 @@ export class BatchWriter {
   }
 
   private writeTx(db: Db, items: Item[], sent: number[], out: ChemBatchOutput | null, failures: ImportIssue[]) {
-    const { insCompound, fillTargets, fillPathway, insDesc, insFp, insAlert, insProp, insIssue, findIdentity, updSource } = (this.stmts ??= this.prepare(db));
+    const { insCompound, fillTargets, fillPathway, fillName, insDesc, insFp, insAlert, insProp, insIssue, findIdentity, updSource } = (this.stmts ??= this.prepare(db));
     const issue = (recordNo: number, line: number | null, reason: string, excerpt: string | null) => {
       const info = insIssue.run(this.sourceId, recordNo, line, reason, excerpt);
       if (failures.length < MAX_REPORTED_FAILURES) {
@@ -196,11 +198,12 @@ export class BatchWriter {
       const identity = out.identity[k];
       const first = findIdentity.get(identity) as number | undefined;
       const mech = this.mechanismOf(rec.props);
-      const info = insCompound.run(this.sourceId, rec.recordNo, rec.line, rec.id, rec.text, rec.format, out.originalSmiles[k], out.parentSmiles[k], identity, out.standardisation[k], out.heavyAtoms[k], first ?? null, mech.targets, mech.pathway);
+      const info = insCompound.run(this.sourceId, rec.recordNo, rec.line, rec.id, rec.text, rec.format, out.originalSmiles[k], out.parentSmiles[k], identity, out.standardisation[k], out.heavyAtoms[k], first ?? null, mech.targets, mech.pathway, mech.name ?? null);
       if (info.changes === 0) continue; // already stored by an earlier, interrupted run
       if (first !== undefined) {
         if (mech.targets) fillTargets.run(mech.targets, first);
         if (mech.pathway) fillPathway.run(mech.pathway, first);
+        if (mech.name) fillName.run(mech.name, first);
       }
       const id = Number(info.lastInsertRowid);
       for (const [key, value] of Object.entries(rec.props)) insProp.run(id, key, value, numericOrNull(value));

@@ -196,7 +196,7 @@ test('lines longer than the line cap are not buffered: an excerpt and the length
   assert.deepEqual(pieces[1], { overlong: true, line: 3, bytes: 505, limit: 100, excerpt: 'C'.repeat(EXCERPT_CHARS) });
   const items: IngestItem[] = [];
   for await (const batch of readTableItems(readUtf8Pieces(tableChunks(), { lines: 0, latin1Lines: 0, firstLatin1Line: null }, 100), {
-    file: '/x/t.csv', delimiter: ',', columns: { smiles: 'smiles', id: 'id', all: ['smiles', 'id'] }, skipThrough: 0,
+    file: '/x/t.csv', delimiter: ',', columns: { smiles: 'smiles', id: 'id', name: null, all: ['smiles', 'id'] }, skipThrough: 0,
   })) items.push(...batch);
   const summary = items.map((i) => (i.ok ? `ok ${i.rec.recordNo} L${i.rec.line} ${i.rec.text} ${i.rec.id}` : `bad ${i.bad.recordNo} L${i.bad.line}: ${i.bad.reason}`));
   assert.equal(summary.length, 6, summary.join('\n'));

@@ -299,6 +299,7 @@ describe('ranking', () => {
   const row = (compoundId: number, lnIc50: number, selectivity: number, desirabilityValue: number): RankedRow => ({
     compoundId,
     name: null,
+    displayName: null,
     smiles: 'C',
     subgroup: 's',
     lnIc50,
@@ -431,7 +432,7 @@ function referenceRows(opts: { subgroup: string; compounds: CompoundProfile[]; a
     const pIc50 = lnIc50ToPIc50(lnIc50);
     const d = desirability({ pIc50, selectivity: agg.selectivity[i], qed: c.qed, ruleFailures: c.ruleFailures, alerts: c.alerts ? c.alerts.length : null, domainScore: c.domainScore }, weights);
     return {
-      compoundId: c.compoundId, name: c.name, smiles: c.smiles, subgroup: opts.subgroup, lnIc50, pIc50, lnIc50Low: agg.low[i], lnIc50High: agg.high[i], spread: agg.spread[i],
+      compoundId: c.compoundId, name: c.name, displayName: c.displayName ?? null, smiles: c.smiles, subgroup: opts.subgroup, lnIc50, pIc50, lnIc50Low: agg.low[i], lnIc50High: agg.high[i], spread: agg.spread[i],
       members: agg.members, selectivity: agg.selectivity[i], selectivityLow: null, selectivityHigh: null, evidence: 'structure', pResponse: pResponseOfInterval(lnIc50, agg.low[i], agg.high[i]), domainScore: c.domainScore ?? NaN, inDomain: c.inDomain, qed: c.qed, alerts: c.alerts ?? [], desirability: d.value, rank: 0,
     };
   });

@@ -78,3 +78,13 @@ export function formatDate(iso: string | null | undefined): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
 }
+
+/** How a compound is named in a view: its display name, else its external id, else `#id`. */
+export function compoundLabel(c: { displayName?: string | null; name: string | null }, id: number): string {
+  return c.displayName || c.name || `#${id}`;
+}
+
+/** Tooltip naming both the display name and the external id when they differ. */
+export function compoundTitle(c: { displayName?: string | null; name: string | null }, id: number): string {
+  return [c.displayName, c.name, `#${id}`].filter((x, i, a) => x && a.indexOf(x) === i).join(' · ');
+}

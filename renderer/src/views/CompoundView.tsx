@@ -29,7 +29,8 @@ export function CompoundView({ id }: { id: number | null }) {
   return (
     <section className="view compound-view" data-testid="view-compound">
       <h2>
-        Compound #{id} {d?.name && <span className="muted">· {d.name}</span>}
+        {d?.displayName ? <span data-testid="compound-name">{d.displayName}</span> : <>Compound #{id}</>}{' '}
+        {d?.displayName && <span className="muted">· #{id}</span>} {d?.name && <span className="muted">· {d.name}</span>}
       </h2>
       <ErrorBox error={detail.error} title="Could not load the compound" />
       {d && (

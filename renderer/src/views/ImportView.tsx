@@ -25,6 +25,7 @@ export function ImportView() {
   const [idColumn, setIdColumn] = useState('');
   const [targetsColumn, setTargetsColumn] = useState('');
   const [pathwayColumn, setPathwayColumn] = useState('');
+  const [nameColumn, setNameColumn] = useState('');
   const [jobId, setJobId] = useState<string | null>(() => sessionStorage.getItem('strata.importJob'));
   const [startError, setStartError] = useState<Error | null>(null);
   const job = useJob(jobId);
@@ -49,6 +50,7 @@ export function ImportView() {
     if (idColumn.trim()) req.idColumn = idColumn.trim();
     if (targetsColumn.trim()) req.targetsColumn = targetsColumn.trim();
     if (pathwayColumn.trim()) req.pathwayColumn = pathwayColumn.trim();
+    if (nameColumn.trim()) req.nameColumn = nameColumn.trim();
     try {
       const { jobId: id } = await api.call('library.import', req);
       sessionStorage.setItem('strata.importJob', id);
@@ -156,6 +158,10 @@ export function ImportView() {
             <label>
               ID column
               <input value={idColumn} onChange={(e) => setIdColumn(e.target.value)} placeholder="detect" data-testid="import-id-column" />
+            </label>
+            <label title="column or SDF field with the compound name; detected: pref_name, name, compound_name, title… (never the id column)">
+              Name column
+              <input value={nameColumn} onChange={(e) => setNameColumn(e.target.value)} placeholder="detect" data-testid="import-name-column" />
             </label>
             <label title="column or SDF field with the declared targets; detected: targets, target, putative_targets…">
               Targets column

@@ -17,20 +17,23 @@ import { MechanismEditor } from '../components/MechanismEditor.js';
 
 /** Rows reachable by scrolling before paging: keeps the scroll height well under browser limits. */
 const WINDOW = 100_000;
-const DEFAULT_COLUMNS = ['id', 'name', 'amw', 'CrippenClogP', 'tpsa', 'NumHBD', 'NumHBA', 'NumRotatableBonds', 'QED', 'lipinski_pass', 'targets', 'target_pathway'];
-const STORE_KEY = 'strata.library.columns';
+const DEFAULT_COLUMNS = ['display_name', 'id', 'name', 'amw', 'CrippenClogP', 'tpsa', 'NumHBD', 'NumHBA', 'NumRotatableBonds', 'QED', 'lipinski_pass', 'targets', 'target_pathway'];
+const STORE_KEY = 'strata.library.columns.v2';
+/** Column choices saved before display names existed: read once, with the Name column put first. */
+const OLD_STORE_KEY = 'strata.library.columns';
 const OP_TEXT: Record<string, string> = { '>=': '≥', '<=': '≤', '!=': '≠', 'is-null': 'is empty', 'not-null': 'has a value' };
 
 function cellValue(row: CompoundRow, key: string): number | string | boolean | null {
   if (key === 'id') return row.id;
   if (key === 'name') return row.name;
+  if (key === 'display_name') return row.displayName;
   if (key === 'smiles') return row.smiles;
   return row.values[key] ?? null;
 }
 
 function widthFor(c: ColumnInfo): number {
   if (c.key === 'smiles') return 280;
-  if (c.key === 'name') return 160;
+  if (c.key === 'name' || c.key === 'display_name') return 160;
   if (c.key === 'id') return 72;
   if (c.type === 'text') return 150;
   return Math.max(84, Math.min(150, c.label.length * 8 + 24));
@@ -42,8 +45,10 @@ export function LibraryView() {
   const columns = useMemo(() => cols.data ?? [], [cols.data]);
   const [visible, setVisibleState] = useState<string[] | null>(() => {
     try {
-      const v = JSON.parse(localStorage.getItem(STORE_KEY) ?? 'null');
-      return Array.isArray(v) && v.every((x) => typeof x === 'string') ? v : null;
+      const saved = localStorage.getItem(STORE_KEY);
+      const v = JSON.parse(saved ?? localStorage.getItem(OLD_STORE_KEY) ?? 'null');
+      if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) return null;
+      return saved === null && !v.includes('display_name') ? ['display_name', ...v] : v;
     } catch {
       return null;
     }
@@ -69,7 +74,7 @@ export function LibraryView() {
   const source = useMemo(
     () =>
       new PagedRows<CompoundRow>((offset, limit) =>
-        api.call('compounds.query', { ...query, offset: windowStart + offset, limit, columns: shownKeys.filter((k) => k !== 'id' && k !== 'name' && k !== 'smiles') }),
+        api.call('compounds.query', { ...query, offset: windowStart + offset, limit, columns: shownKeys.filter((k) => k !== 'id' && k !== 'name' && k !== 'display_name' && k !== 'smiles') }),
       ),
     // A new source per query/window; shownKeys and query are captured through queryKey.
     [api, queryKey, windowStart],
@@ -166,10 +171,20 @@ export function LibraryView() {
     ) };
   }
 
+  if (shownKeys.includes('display_name')) {
+    const i = gridColumns.findIndex((c) => c.key === 'display_name');
+    gridColumns[i] = { ...gridColumns[i], render: (r) => (
+      <span className="ellipsis compound-name" title={r.displayName ?? ''} data-testid="grid-name">
+        {r.displayName ?? <span className="muted">—</span>}
+      </span>
+    ) };
+  }
+
   const firstSelected = selection.size ? [...selection][0] : null;
   return (
     <section className="view library-view" data-testid="view-library">
       <div className="toolbar">
+        <QuickSearch query={query} setQuery={setQuery} />
         <SearchBar query={query} setQuery={setQuery} selectedId={firstSelected} />
         <div className="toolbar-group">
           <button type="button" data-testid="toggle-filters" className={filtersOpen ? 'active' : ''} onClick={() => setFiltersOpen((v) => !v)}>
@@ -261,6 +276,30 @@ export function LibraryView() {
   );
 }
 
+/** One box over name, external id, targets and every text property (compounds.query `search`), applied as one types. */
+function QuickSearch(props: { query: CompoundQuery; setQuery(q: CompoundQuery): void }) {
+  const { query, setQuery } = props;
+  const [text, setText] = useState(query.search ?? '');
+  useEffect(() => setText(query.search ?? ''), [query.search]);
+  const latest = useRef(query);
+  latest.current = query;
+  const apply = useCallback((t: string) => {
+    const q = { ...latest.current };
+    if (t.trim()) q.search = t.trim();
+    else delete q.search;
+    if ((q.search ?? '') !== (latest.current.search ?? '')) setQuery(q);
+  }, [setQuery]);
+  useEffect(() => {
+    const h = setTimeout(() => apply(text), 300);
+    return () => clearTimeout(h);
+  }, [text, apply]);
+  return (
+    <form className="toolbar-group" role="search" onSubmit={(e) => { e.preventDefault(); apply(text); }}>
+      <input type="search" placeholder="Search name, ID, text fields" value={text} onChange={(e) => setText(e.target.value)} data-testid="quick-search" aria-label="Quick search by name, id or text field" />
+    </form>
+  );
+}
+
 function SearchBar(props: { query: CompoundQuery; setQuery(q: CompoundQuery): void; selectedId: number | null }) {
   const { query, setQuery } = props;
   const [smarts, setSmarts] = useState(query.substructure ?? '');
@@ -314,6 +353,7 @@ function ActiveQuery(props: { query: CompoundQuery; setQuery(q: CompoundQuery): 
   const { query, setQuery } = props;
   const label = (k: string) => props.columns.find((c) => c.key === k)?.label ?? k;
   const chips: { key: string; text: string; clear(): void }[] = [];
+  if (query.search) chips.push({ key: 'search', text: `matches “${query.search}”`, clear: () => setQuery({ ...query, search: undefined }) });
   if (query.substructure) chips.push({ key: 'sub', text: `contains ${query.substructure}`, clear: () => setQuery({ ...query, substructure: undefined }) });
   if (query.similarTo) {
     const target = query.similarTo.smiles ?? `#${query.similarTo.compoundId}`;

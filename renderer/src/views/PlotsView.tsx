@@ -10,7 +10,7 @@ import { useCall } from '../hooks.js';
 import { ErrorBox } from '../components/ErrorBox.js';
 import { PlotFrame } from '../components/PlotFrame.js';
 import type { PlotSpec } from '../lib/plot-protocol.js';
-import { formatInt, formatNumber } from '../lib/format.js';
+import { compoundLabel, formatInt, formatNumber } from '../lib/format.js';
 
 const CORE_NUMERIC = new Set(['id', 'heavy_atoms', 'source_id', 'record_no']);
 
@@ -49,7 +49,7 @@ export function PlotsView() {
       x: rows.map((r) => numeric(r, x)),
       y: rows.map((r) => numeric(r, y)),
       color: color ? rows.map((r) => numeric(r, color)) : null,
-      labels: rows.map((r) => r.name ?? `#${r.id}`),
+      labels: rows.map((r) => compoundLabel(r, r.id)),
       xTitle: label(byKey.get(x), x),
       yTitle: label(byKey.get(y), y),
       colorTitle: color ? label(byKey.get(color), color) : null,
@@ -143,7 +143,7 @@ export function PlotsView() {
               {selectedRows.slice(0, 50).map((r) => (
                 <tr key={r.id}>
                   <td className="num">{r.id}</td>
-                  <td>{r.name ?? ''}</td>
+                  <td>{compoundLabel(r, r.id)}</td>
                   <td className="num">{formatNumber(numeric(r, x))}</td>
                   {kind === 'scatter' && <td className="num">{formatNumber(numeric(r, y))}</td>}
                   <td>

@@ -12,7 +12,7 @@ import { ErrorBox } from '../components/ErrorBox.js';
 import { Structure } from '../components/Structure.js';
 import { VirtualTable, type Column } from '../components/VirtualTable.js';
 import { PagedRows } from '../lib/paged-rows.js';
-import { formatInt, formatNumber, ic50uM } from '../lib/format.js';
+import { compoundLabel, compoundTitle, formatInt, formatNumber, ic50uM } from '../lib/format.js';
 import { EVIDENCE_SHORT, evidenceText, selectivityWords } from '../lib/mechanism.js';
 
 /** "Rank by" choices: the stored rank (desirability), or a column of the ranked rows the API sorts by. */
@@ -182,7 +182,7 @@ function RankResults({ result }: { result: ScreenResult }) {
   const columns: Column<RankedRow>[] = [
     { key: 'rank', label: 'Rank', width: 60, align: 'right', render: (r) => <span className="num">{r.rank}</span> },
     { key: '_structure', label: 'Structure', width: 150, sortable: false, render: (r) => <Structure smiles={r.smiles} width={142} height={74} /> },
-    { key: 'name', label: 'Name', width: 140, render: (r) => <span className="ellipsis" title={r.name ?? ''}>{r.name ?? `#${r.compoundId}`}</span> },
+    { key: 'name', label: 'Name', width: 140, render: (r) => <span className="ellipsis" title={compoundTitle(r, r.compoundId)} data-testid="ranked-name">{compoundLabel(r, r.compoundId)}</span> },
     {
       key: 'pIc50', label: 'pIC50', title: '−log10(IC50 / M), mean over member cell lines', width: 76, align: 'right',
       render: (r) => <span className="num">{formatNumber(r.pIc50, 3)}</span>,
@@ -373,11 +373,11 @@ function Heatmap({ runId }: { runId: number }) {
                 <tr key={c.id}>
                   <th>
                     <button type="button" className="link" onClick={() => navigate({ view: 'compound', id: c.id })}>
-                      {c.name ?? `#${c.id}`}
+                      {compoundLabel(c, c.id)}
                     </button>
                   </th>
                   {d.values[i].map((v, j) => (
-                    <td key={j} className="num" style={{ background: shade(v) }} title={`${c.name ?? c.id} · ${d.subgroups[j]}`}>
+                    <td key={j} className="num" style={{ background: shade(v) }} title={`${compoundTitle(c, c.id)} · ${d.subgroups[j]}`}>
                       {formatNumber(v, 3)}
                     </td>
                   ))}
