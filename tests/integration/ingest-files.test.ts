@@ -145,11 +145,11 @@ test('every torture file is readable and gives the expected good and bad records
   }
 });
 
-test('approved_drugs_chembl.csv: columns detected as smiles / molecule_chembl_id, 2628 records', async () => {
+test('approved_drugs_chembl.csv: columns detected as smiles / molecule_chembl_id / pref_name, 2628 records', async () => {
   const r = await readAll(path.join(LIBS, 'approved_drugs_chembl.csv'));
   assert.equal(r.reader.format, 'csv');
   assert.deepEqual(r.reader.columns, {
-    smiles: 'smiles', id: 'molecule_chembl_id', all: ['first_approval', 'molecule_chembl_id', 'molecule_type', 'pref_name', 'smiles'],
+    smiles: 'smiles', id: 'molecule_chembl_id', name: 'pref_name', all: ['first_approval', 'molecule_chembl_id', 'molecule_type', 'pref_name', 'smiles'],
   });
   assert.equal(r.bad.length, 0);
   assert.equal(r.good.length, 2628);

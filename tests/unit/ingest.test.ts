@@ -133,7 +133,7 @@ test('SMILES file with header line: not a record, names the columns and extra fi
   const f = await put('hdr.smi', 'SMILES\tName\tpIC50\nCCO\tethanol\t4.2\nCCC\tpropane\t\n');
   const { good, bad, reader } = await readAll(f);
   assert.equal(bad.length, 0);
-  assert.deepEqual(reader.columns, { smiles: 'SMILES', id: 'Name', all: ['SMILES', 'Name', 'pIC50'] });
+  assert.deepEqual(reader.columns, { smiles: 'SMILES', id: 'Name', name: null, all: ['SMILES', 'Name', 'pIC50'] });
   assert.deepEqual(good.map((r) => [r.recordNo, r.line, r.text, r.id, r.props]), [
     [1, 2, 'CCO', 'ethanol', { pIC50: '4.2' }],
     [2, 3, 'CCC', 'propane', { pIC50: '' }],
@@ -223,7 +223,7 @@ test('CSV with quoted commas and newlines: fields, props and start lines', async
   const f = await put('quoted.csv', 'id,name,smiles\n1,"Doe, John",CCO\n2,"multi\nline ""name""",c1ccccc1\n\n3,plain,"C(=O)O"\n');
   const { good, bad, reader } = await readAll(f);
   assert.equal(bad.length, 0);
-  assert.deepEqual(reader.columns, { smiles: 'smiles', id: 'id', all: ['id', 'name', 'smiles'] });
+  assert.deepEqual(reader.columns, { smiles: 'smiles', id: 'id', name: 'name', all: ['id', 'name', 'smiles'] });
   assert.deepEqual(good.map((r) => [r.recordNo, r.line, r.text, r.id, r.props]), [
     [1, 2, 'CCO', '1', { name: 'Doe, John' }],
     [2, 3, 'c1ccccc1', '2', { name: 'multi\nline "name"' }],
@@ -255,7 +255,7 @@ test('CSV with an unclosed quote reports the rest of the file as one bad record'
 test('CSV with a BOM and CRLF line ends', async () => {
   const f = await put('bom.csv', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('SMILES,Name\r\nCCO,eth\r\nCCC,prop\r\n')]));
   const { good, reader } = await readAll(f);
-  assert.deepEqual(reader.columns, { smiles: 'SMILES', id: 'Name', all: ['SMILES', 'Name'] });
+  assert.deepEqual(reader.columns, { smiles: 'SMILES', id: 'Name', name: null, all: ['SMILES', 'Name'] });
   assert.deepEqual(good.map((r) => [r.line, r.text, r.id]), [[2, 'CCO', 'eth'], [3, 'CCC', 'prop']]);
 });
 
