@@ -96,8 +96,8 @@ test('looksLikeSmiles tells SMILES from header words', () => {
 
 test('detectColumns: common names, preference, explicit options, clear errors', () => {
   assert.deepEqual(detectColumns(['first_approval', 'molecule_chembl_id', 'molecule_type', 'pref_name', 'smiles'], 'f.csv'),
-    { smiles: 'smiles', id: 'molecule_chembl_id', all: ['first_approval', 'molecule_chembl_id', 'molecule_type', 'pref_name', 'smiles'] });
-  assert.deepEqual(detectColumns(['Name', 'Canonical_SMILES'], 'f.csv'), { smiles: 'Canonical_SMILES', id: 'Name', all: ['Name', 'Canonical_SMILES'] });
+    { smiles: 'smiles', id: 'molecule_chembl_id', name: 'pref_name', all: ['first_approval', 'molecule_chembl_id', 'molecule_type', 'pref_name', 'smiles'] });
+  assert.deepEqual(detectColumns(['Name', 'Canonical_SMILES'], 'f.csv'), { smiles: 'Canonical_SMILES', id: 'Name', name: null, all: ['Name', 'Canonical_SMILES'] });
   assert.equal(detectColumns(['Structure', 'CID'], 'f').smiles, 'Structure');
   assert.equal(detectColumns(['Structure', 'CID'], 'f').id, 'CID');
   assert.equal(detectColumns(['mol', 'title'], 'f').id, 'title');
