@@ -260,6 +260,7 @@ export function buildProgram(out: { code: number }): Command {
     .option('--filter <expr>', 'filter, e.g. "exactmw<500" (repeatable)', collect)
     .option('--smarts <pattern>', 'substructure search')
     .option('--similar <smiles>', 'similarity search (Tanimoto on Morgan r=2, 2048 bits)')
+    .option('--search <text>', 'quick search: name, id, targets or any text field contains TEXT (case-insensitive)')
     .option('--threshold <t>', 'similarity threshold', Number.parseFloat, 0.5)
     .option('--limit <n>', 'rows', (v) => Number.parseInt(v, 10), 20)
     .option('--offset <n>', 'first row', (v) => Number.parseInt(v, 10), 0)
@@ -267,12 +268,12 @@ export function buildProgram(out: { code: number }): Command {
     .action(async (o) => {
       await withEngine(o.project, async (s) => {
         const page = await s.api.call('compounds.query', {
-          sort: parseSort(o.sort), filters: (o.filter as string[] | undefined)?.map(parseFilter), substructure: o.smarts,
+          sort: parseSort(o.sort), filters: (o.filter as string[] | undefined)?.map(parseFilter), substructure: o.smarts, search: o.search,
           similarTo: o.similar ? { smiles: o.similar, threshold: o.threshold } : undefined, offset: o.offset, limit: o.limit,
         });
         print(!!o.json, page, () => [`${page.total} compounds (${page.elapsedMs.toFixed(1)} ms)`,
-          ['id', 'name', 'smiles', 'amw', 'CrippenClogP', 'tpsa', 'QED', ...(o.similar ? ['similarity'] : [])].join('\t'),
-          ...page.rows.map((r) => [r.id, r.name ?? '', r.smiles, fmt(r.values.amw), fmt(r.values.CrippenClogP), fmt(r.values.tpsa), fmt(r.values.QED), ...(o.similar ? [fmt(r.similarity ?? null)] : [])].join('\t'))].join('\n'));
+          ['id', 'name', 'display_name', 'smiles', 'amw', 'CrippenClogP', 'tpsa', 'QED', ...(o.similar ? ['similarity'] : [])].join('\t'),
+          ...page.rows.map((r) => [r.id, r.name ?? '', r.displayName ?? '', r.smiles, fmt(r.values.amw), fmt(r.values.CrippenClogP), fmt(r.values.tpsa), fmt(r.values.QED), ...(o.similar ? [fmt(r.similarity ?? null)] : [])].join('\t'))].join('\n'));
       });
     });
 
@@ -283,6 +284,7 @@ export function buildProgram(out: { code: number }): Command {
     .option('--sort <col[:dir]>', 'sort column, e.g. QED:desc')
     .option('--filter <expr>', 'filter, e.g. "exactmw<500" (repeatable)', collect)
     .option('--smarts <pattern>', 'substructure filter')
+    .option('--search <text>', 'quick search: name, id, targets or any text field contains TEXT (case-insensitive)')
     .option('--include-duplicates', 'also export records that duplicate an earlier structure')
     .option('--force', 'replace the output file if it exists')
     .option('--json', 'machine-readable summary')
@@ -290,7 +292,7 @@ export function buildProgram(out: { code: number }): Command {
     .action(async (o) => {
       await checkOut(o.out, o.project, !!o.force);
       await withEngine(o.project, async (s) => {
-        const query = { sort: parseSort(o.sort), filters: (o.filter as string[] | undefined)?.map(parseFilter), substructure: o.smarts, includeDuplicates: o.includeDuplicates ? true : undefined };
+        const query = { sort: parseSort(o.sort), filters: (o.filter as string[] | undefined)?.map(parseFilter), substructure: o.smarts, search: o.search, includeDuplicates: o.includeDuplicates ? true : undefined };
         const state = await runJob(s, () => s.api.call('export.write', { out: o.out, query, overwrite: !!o.force }), !!o.quiet);
         if (state.status !== 'done') throw new CliError(`export ${state.status}: ${state.error?.message ?? ''}`, state.status === 'cancelled' ? 130 : 1);
         const r = state.result as ApiOutput<'export.write'> & { rows: number };

@@ -220,3 +220,30 @@ test('a project from before display names (schema 5) opens with display_name nul
     await engine.close();
   }
 });
+
+test('CLI: import --name-column, query --search shows the name, screen prints names in its top lines', async () => {
+  const { strataIn } = await import('../helpers/cli.js');
+  const dir = fs.mkdtempSync(path.join(tmpdir, 'cli-'));
+  const strata = strataIn(() => dir);
+  const lib = path.join(dir, 'kinase.csv');
+  const rows = exampleRows().filter((r) => /rafenib|metinib/i.test(r.pref_name));
+  assert.ok(rows.length >= 5, `${rows.length}`);
+  fs.writeFileSync(lib, `smiles,chembl,label\n${rows.map((r) => `${r.smiles},${r.molecule_chembl_id},${r.pref_name.toLowerCase()}`).join('\n')}\n`);
+  const project = path.join(dir, 'p.strata');
+  const missing = strata('import', lib, '--project', project, '--id-column', 'chembl', '--name-column', 'drug', '-q');
+  assert.match(`${missing.stdout}${missing.stderr}`, /kinase\.csv: no column named 'drug' for the name/);
+  const imp = strata('import', lib, '--project', project, '--id-column', 'chembl', '--name-column', 'label', '-q', '--json');
+  assert.equal(imp.code, 0, imp.stderr);
+  const q = strata('query', '--project', project, '--search', 'VEMURAF');
+  assert.equal(q.code, 0, q.stderr);
+  const lines = q.stdout.trim().split('\n');
+  assert.match(lines[0], /^1 compounds/);
+  assert.deepEqual(lines[1].split('\t').slice(0, 3), ['id', 'name', 'display_name']);
+  assert.deepEqual(lines[2].split('\t').slice(1, 3), ['CHEMBL1229517', 'vemurafenib']);
+  const out = path.join(dir, 'ranked.csv');
+  const sc = strata('screen', '--project', project, '--subgroup', 'BRAF_mut AND tissue=skin', '--out', out, '-q');
+  assert.equal(sc.code, 0, sc.stderr);
+  const top = sc.stdout.split('\n').filter((l) => /^ {2}#\d+ /.test(l));
+  assert.equal(top.length, 5, sc.stdout);
+  for (const l of top) assert.match(l, /^ {2}#\d+ [a-z ]*(rafenib|metinib)[a-z ]* \(CHEMBL\d+\) {2}pIC50/, l);
+});
