@@ -137,7 +137,7 @@ describe('display names', () => {
     assert.equal(byExt('Z-1').display_name, null, 'stored as read: the record itself has no name');
   });
 
-  test('CSV, SDF and XLSX exports carry display_name next to name; the ranked export appends it', async () => {
+  test('CSV, SDF and XLSX exports carry display_name after the fixed columns; the ranked export appends it', async () => {
     const ids = [idOf('CHEMBL1614701'), idOf('CHEMBL1229517')];
     const out = (ext: string) => path.join(tmpdir, `export.${ext}`);
     for (const ext of ['csv', 'sdf', 'xlsx']) {
@@ -147,7 +147,8 @@ describe('display names', () => {
     const csv = parse(fs.readFileSync(out('csv'), 'utf8'), { columns: true }) as Record<string, string>[];
     assert.deepEqual(csv.map((r) => [r.name, r.display_name]), [['CHEMBL1614701', 'SELUMETINIB'], ['CHEMBL1229517', 'VEMURAFENIB']]);
     const header = fs.readFileSync(out('csv'), 'utf8').split('\n', 1)[0].split(',');
-    assert.deepEqual(header.slice(0, 4), ['id', 'name', 'display_name', 'smiles']);
+    assert.deepEqual(header.slice(0, 3), ['id', 'name', 'smiles'], 'existing columns stay where they were');
+    assert.equal(header[header.indexOf('target_pathway') + 1], 'display_name', 'added after the declared mechanism, before the source fields');
     const sdf = fs.readFileSync(out('sdf'), 'utf8');
     assert.match(sdf, /^CHEMBL1614701\n/);
     assert.match(sdf, /> {2}<display_name>\nSELUMETINIB\n/);
