@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import ExcelJS from 'exceljs';
 import { parse } from 'csv-parse/sync';
 import { createEngine } from '../../core/engine.js';
