@@ -18,6 +18,7 @@ import type { ApiClient } from '../../core/api/client.js';
 import type { ImportSummary, JobState } from '../../core/api/contract.js';
 import { ChemPool } from '../../core/chem/pool.js';
 import { httpRequest } from '../helpers/http.js';
+import { waitFor } from '../helpers/wait.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const DATA = path.resolve(ROOT, '../shared/data');
@@ -293,16 +294,15 @@ describe('second processes', () => {
     const child = strataDirect(['import', CHEMBL, '--project', file, '--threads', '1', '--quiet']);
     const exited = new Promise((resolve) => child.on('exit', resolve));
     // Kill it once a few batches are committed.
-    for (let i = 0; i < 600; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      if (!fs.existsSync(file)) continue;
+    await waitFor('the importer commits 512 records', () => {
+      if (!fs.existsSync(file)) return false;
       try {
         const s = sourcesOf(file)[0];
-        if (s && s.n_read >= 512) break;
+        return !!s && s.n_read >= 512;
       } catch {
-        // the schema is being created
+        return false; // the schema is being created
       }
-    }
+    }, { child });
     child.kill('SIGKILL');
     await exited;
     const left = sourcesOf(file)[0];
@@ -433,17 +433,16 @@ describe('a served project under attack: HTTP requests at once and a second proc
     // A second process imports into the project the host has open; wait for its first committed batch.
     const importer = strata(['import', CHEMBL, '--project', file, '--threads', '1', '--quiet', '--json']);
     const importing = () => sourcesOf(file).find((s) => s.id > 1);
-    for (let i = 0; i < 600 && !(importing()?.n_read ?? 0); i++) await new Promise((r) => setTimeout(r, 100));
+    await waitFor('the second process commits a batch', () => (importing()?.n_read ?? 0) > 0, { child: importer.child });
     assert.ok(importing()?.n_read, 'the second process committed a batch');
 
     const out = path.join(tmpdir, 'served.sdf');
     const { jobId } = await call<{ jobId: string }>('export.write', { out, format: 'sdf' });
-    for (let i = 0; i < 600; i++) {
+    await waitFor('the export streams its first records', async () => {
       const st = await call<JobState>('job.get', { jobId });
       assert.equal(st.status, 'running', JSON.stringify(st.error));
-      if ((st.progress?.done ?? 0) > 0) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+      return (st.progress?.done ?? 0) > 0;
+    }, { intervalMs: 20 });
     const saves = Array.from({ length: 40 }, (_, i) => call('subgroups.save', { name: `served${i}`, rule: 'BRAF_mut AND tissue=skin' }));
     const sort = call<{ rows: { values: Record<string, unknown> }[] }>('compounds.query', { offset: 0, limit: 20, sort: { column: 'chi3n', dir: 'desc' } });
     const results = await Promise.allSettled([...saves, sort]);
