@@ -394,7 +394,7 @@ export function buildProgram(out: { code: number }): Command {
         const r = await predictFile(s.engine, { compounds: o.compounds, panel: o.panel, out: o.out, modelId: o.model, smilesColumn: o.smilesColumn, idColumn: o.idColumn, panelSamples: o.samples, genome: o.genome, vcfSamples: o.vcfSample, targetsColumn: o.targetsColumn, pathwayColumn: o.pathwayColumn, measured: o.measured, echoMeasured: !!o.echoMeasured },
           (stage, done, total) => printer.update({ jobId: 'predict', kind: 'screen', stage, done, total, rate: 0, etaSeconds: null }));
         printer.done();
-        print(!!o.json, r, () => [`wrote ${num(r.rows)} predictions (${num(r.compounds)} compounds × ${num(r.samples)} samples) to ${o.out}`,
+        print(!!o.json, r, () => [`wrote ${num(r.rows)} predictions (${num(r.compounds)} compounds × ${num(r.samples)} samples${r.rows < r.compounds * r.samples ? ', measured pairs left out' : ''}) to ${o.out}`,
           ...(o.measured ? [`${num(r.calibrated)} compounds calibrated by their measured lines (${o.measured})`] : []),
           ...r.warnings.map((w) => `warning: ${w}`), ...(r.failed ? [`${r.failed} compounds could not be read (see ${o.out}.provenance.json)`] : [])].join('\n'));
       });
