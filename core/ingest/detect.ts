@@ -2,6 +2,7 @@
  * Format and column detection for compound library files: by file name first, then by content.
  */
 import type { LibraryColumns, LibraryFormat } from './types.js';
+import { alnumKey } from '../util/keys.js';
 
 const EXT_FORMATS: Record<string, LibraryFormat> = {
   sdf: 'sdf', sd: 'sdf', mol: 'sdf', sdfile: 'sdf',
@@ -120,7 +121,7 @@ export function detectFormat(fileName: string, head?: string): LibraryFormat | n
 
 /** Normalised header name: lower case, letters and digits only ("Canonical SMILES" → "canonicalsmiles"). */
 function norm(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]/g, '');
+  return alnumKey(name);
 }
 
 /** Structure columns in order of preference (normalised). */

@@ -6,10 +6,11 @@
 import { closest } from '../subgroups/index.js';
 import { loadReferencePanel } from '../subgroups/reference.js';
 import type { GenotypePanel } from '../subgroups/index.js';
+import { alnumKey } from '../util/keys.js';
 
 /** Lower case, letters and digits only. */
 export function lineKey(s: string): string {
-  return s.normalize('NFKC').toLowerCase().replace(/[^a-z0-9]/g, '');
+  return alnumKey(s);
 }
 
 export interface LineResolver {

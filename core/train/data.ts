@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
+import { alnumKey } from '../util/keys.js';
 
 export const GDSC_FILES = ['responses.csv', 'drugs.csv', 'genomic_features.csv', 'cell_lines.csv'] as const;
 
@@ -72,7 +73,7 @@ export interface LoadOptions {
 
 /** Lower-case, drop spaces, hyphens and other punctuation: "PD-0325901" and "pd0325901" are one drug. */
 export function normaliseDrugName(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]/g, '');
+  return alnumKey(name);
 }
 
 export function sha256File(path: string): string {
