@@ -3,8 +3,8 @@
  * CSV (layout of genomic_features.csv) plus `<out>.report.json`, and a summary on the terminal.
  */
 import type { Command } from 'commander';
-import fs from 'node:fs';
 import path from 'node:path';
+import { prepareOutput, writeTextAtomically } from '../export/output-guard.js';
 
 function fmtCounts(c: Record<string, number>): string {
   return Object.entries(c).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k}: ${n}`).join('; ');
@@ -24,13 +24,14 @@ export function registerPanelCommand(program: Command): void {
     .option('--gain <log2>', 'log2 ratio at or above which a gene counts as gained', Number.parseFloat)
     .option('--loss <log2>', 'log2 ratio at or below which a gene counts as lost', Number.parseFloat)
     .option('--json', 'print the report as JSON')
+    .option('--force', 'replace --out if it exists')
     .action(async (files: string[], o) => {
+      // The same output rules as export: never a project or any SQLite file, a .csv name, --force to replace.
+      const { file: out } = await prepareOutput(o.out, { format: 'csv', overwrite: !!o.force, sidecars: [`${path.resolve(o.out)}.report.json`] });
       const { convertGenotypeFiles } = await import('../genotype/index.js');
       const { csv, report } = await convertGenotypeFiles(files, { samples: o.samples, tissue: o.tissue, msi: o.msi, vcfSamples: o.vcfSample, genome: o.genome, gainLog2: o.gain, lossLog2: o.loss });
-      const tmp = `${o.out}.partial`;
-      fs.writeFileSync(tmp, csv);
-      fs.renameSync(tmp, o.out);
-      fs.writeFileSync(`${o.out}.report.json`, `${JSON.stringify(report, null, 2)}\n`);
+      await writeTextAtomically(out, csv);
+      await writeTextAtomically(`${out}.report.json`, `${JSON.stringify(report, null, 2)}\n`);
       if (o.json) {
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
         return;

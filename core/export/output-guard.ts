@@ -1,7 +1,7 @@
 /**
  * Where an export or a ranked output may be written, and how.
  *
- * Every file Strata writes on request (export.write, `strata export|screen|predict --out`) passes
+ * Every file Strata writes on request (export.write, `strata export|screen|predict|panel import --out`) passes
  * `prepareOutput` first. It refuses, with the path and the reason:
  *  - the open project, its `-wal`/`-shm`/`-journal` side files, and any file that is a SQLite
  *    database (checked by its first 16 bytes, so a project renamed `hits.csv` is still refused),

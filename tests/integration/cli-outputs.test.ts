@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { strataIn } from '../helpers/cli.js';
+import { ROOT, strataIn } from '../helpers/cli.js';
 
 let dir: string;
 let project: string;
@@ -71,6 +71,34 @@ test('an existing output needs --force; CSV formulas are escaped', async () => {
   const mismatch = strata('export', '--project', project, '--out', path.join(dir, 'hits.txt'), '-q');
   assert.equal(mismatch.code, 1);
   assert.match(mismatch.stderr, /must end in \.csv/);
+});
+
+test('panel import never writes over a project or any SQLite file; an existing panel needs --force', async () => {
+  // The same data loss as export onto the project: `panel import --out p.strata` turned the project into a panel CSV.
+  const vcf = path.join(ROOT, 'tests/fixtures/panel/vep_three_samples.vcf');
+  const project4 = await readFile(project);
+  for (const out of [project, `${project}-wal`, path.join(dir, 'copy-of-project.csv')]) {
+    if (out.endsWith('.csv')) await writeFile(out, project4);
+    for (const force of [[], ['--force']]) {
+      const r = strata('panel', 'import', vcf, '--out', out, ...force);
+      assert.equal(r.code, 1, `${out} ${force}: ${r.stdout}`);
+      assert.match(r.stderr, /strata: .*(must end in \.csv|SQLite database)/, out);
+    }
+  }
+  assert.deepEqual(await readFile(project), project4);
+  assert.equal(JSON.parse(strata('info', '--project', project, '--json').stdout).compounds, 4);
+  const panel = path.join(dir, 'panel.csv');
+  const first = strata('panel', 'import', vcf, '--out', panel);
+  assert.equal(first.code, 0, first.stderr);
+  const written = await readFile(panel, 'utf8');
+  assert.match(written, /^sample_id,/);
+  const again = strata('panel', 'import', vcf, '--out', panel);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /already exists .*--force/);
+  const forced = strata('panel', 'import', vcf, '--out', panel, '--force');
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.equal(await readFile(panel, 'utf8'), written);
+  assert.ok((await stat(`${panel}.report.json`)).size > 0);
 });
 
 // The raw characters the input file carries (ESC, BEL, RIGHT-TO-LEFT OVERRIDE).
