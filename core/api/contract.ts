@@ -171,6 +171,12 @@ export interface ImportRequest {
    * never the id column. A named table column that is not there is an error naming the file and the column.
    */
   nameColumn?: string;
+  /**
+   * `all` (default) computes everything the project stores; `model` only what screening and ranking read
+   * (`strata shard plan --descriptors model`): the substructure-screen fingerprints are left NULL and filled
+   * in by the project's backfill job when it is next opened (SMARTS search stays exact meanwhile).
+   */
+  descriptors?: 'all' | 'model';
 }
 
 /**

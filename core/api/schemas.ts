@@ -48,6 +48,7 @@ export const inputSchemas = {
     targetsColumn: z.string().min(1).max(200).optional(),
     pathwayColumn: z.string().min(1).max(200).optional(),
     nameColumn: z.string().min(1).max(200).optional(),
+    descriptors: z.enum(['all', 'model']).optional(),
   }).strict(),
   'library.report': z.object({ ...page, sourceId: z.number().int().optional(), search: z.string().max(500).optional(), kind: z.enum(['failure', 'note']).optional() }).strict(),
   'compounds.columns': empty,

@@ -66,7 +66,7 @@ const MOLBLOCK_DETAILS = JSON.stringify({ removeHs: true });
 const EMPTY_MOLBLOCK = '\n     RDKit          2D\n\n  0  0  0  0  0  0  0  0  0  0999 V2000\nM  END\n';
 
 function zeroStages(): StageTimes {
-  return { parse: 0, standardise: 0, descriptors: 0, qed: 0, fingerprint: 0, smiles: 0, free: 0, other: 0 };
+  return { parse: 0, standardise: 0, descriptors: 0, qed: 0, fingerprint: 0, screenfp: 0, smiles: 0, free: 0, other: 0 };
 }
 
 /** Thrown inside a record's processing to fail that record with a given reason. */
@@ -174,6 +174,7 @@ export class ChemEngine {
 
   async processBatch(input: ChemBatchInput): Promise<ChemBatchOutput> {
     const n = input.texts.length;
+    const screen = input.set !== 'model';
     if (input.molblock.length !== n) throw new Error(`chem batch: ${n} texts but ${input.molblock.length} format flags`);
     const out: ChemBatchOutput = {
       n,
@@ -186,21 +187,21 @@ export class ChemEngine {
       descriptors: new Float64Array(n * ND).fill(NaN),
       flags: new Uint8Array(n * NF).fill(255),
       fingerprints: new Uint8Array(n * FP_BYTES),
-      screenFps: new Uint8Array(n * SCREEN_FP_BYTES),
+      screenFps: new Uint8Array(screen ? n * SCREEN_FP_BYTES : 0),
       alerts: new Array<string[] | null>(n).fill(null),
       heavyAtoms: new Uint32Array(n),
     };
     const t0 = performance.now();
     const cpu0 = threadCpuMs();
     const st = this.stats.stages;
-    const before = st.parse + st.standardise + st.descriptors + st.qed + st.fingerprint + st.smiles + st.free;
+    const before = st.parse + st.standardise + st.descriptors + st.qed + st.fingerprint + st.screenfp + st.smiles + st.free;
     const graphs: (MolGraph | null)[] = new Array<MolGraph | null>(n).fill(null);
     const fail = async (k: number, err: unknown) => {
       out.ok[k] = 0;
       out.descriptors.fill(NaN, k * ND, (k + 1) * ND);
       out.flags.fill(255, k * NF, (k + 1) * NF);
       out.fingerprints.fill(0, k * FP_BYTES, (k + 1) * FP_BYTES);
-      out.screenFps.fill(0, k * SCREEN_FP_BYTES, (k + 1) * SCREEN_FP_BYTES);
+      if (screen) out.screenFps.fill(0, k * SCREEN_FP_BYTES, (k + 1) * SCREEN_FP_BYTES);
       out.alerts[k] = null;
       out.heavyAtoms[k] = 0;
       out.originalSmiles[k] = out.parentSmiles[k] = out.identity[k] = out.standardisation[k] = '';
@@ -265,13 +266,13 @@ export class ChemEngine {
       }
     }
     st.qed += performance.now() - ta;
-    // Phase 4: substructure-screen fingerprints (JS, on the parent graphs phase 2 used).
+    // Phase 4: substructure-screen fingerprints (JS, on the parent graphs phase 2 used); not for the model set.
     const ts = performance.now();
-    for (let k = 0; k < n; k++) if (out.ok[k]) this.screenFpOf(out.parentSmiles[k], graphs[k], out.screenFps, k);
-    st.fingerprint += performance.now() - ts;
+    if (screen) for (let k = 0; k < n; k++) if (out.ok[k]) this.screenFpOf(out.parentSmiles[k], graphs[k], out.screenFps, k);
+    st.screenfp += performance.now() - ts;
     this.stats.records += n;
     this.stats.batches++;
-    const after = st.parse + st.standardise + st.descriptors + st.qed + st.fingerprint + st.smiles + st.free;
+    const after = st.parse + st.standardise + st.descriptors + st.qed + st.fingerprint + st.screenfp + st.smiles + st.free;
     st.other += performance.now() - t0 - (after - before);
     this.stats.cpuMs += threadCpuMs() - cpu0;
     this.refreshStats();

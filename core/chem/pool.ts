@@ -82,7 +82,7 @@ export class ChemPool {
 
   /** Standardise, describe and fingerprint a batch of records (one message, typed arrays transferred back). */
   process(batch: ChemBatchInput, signal?: AbortSignal): Promise<ChemBatchOutput> {
-    return this.run<ChemBatchOutput>({ op: 'process', texts: batch.texts, molblock: batch.molblock }, signal);
+    return this.run<ChemBatchOutput>({ op: 'process', texts: batch.texts, molblock: batch.molblock, set: batch.set }, signal);
   }
 
   /** SVG of a molecule, optionally highlighting a SMARTS match or given atoms. Rejects for unparsable input or SMARTS. */
@@ -135,7 +135,7 @@ export class ChemPool {
   /** Per-worker and total statistics, including time per stage inside the workers. */
   async stats(): Promise<ChemPoolStats> {
     const workers = readStats(this.buffers.owners, this.buffers.stats);
-    const stages: StageTimes = { parse: 0, standardise: 0, descriptors: 0, qed: 0, fingerprint: 0, smiles: 0, free: 0, other: 0 };
+    const stages: StageTimes = { parse: 0, standardise: 0, descriptors: 0, qed: 0, fingerprint: 0, screenfp: 0, smiles: 0, free: 0, other: 0 };
     for (const w of workers) for (const k of Object.keys(stages) as (keyof StageTimes)[]) stages[k] += w.stages[k];
     return {
       threads: this.threads,

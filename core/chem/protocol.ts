@@ -26,7 +26,7 @@ export type WorkerTask =
   | { op: 'version' };
 
 export const MAX_SLOTS = 64;
-const STAGE_KEYS: (keyof StageTimes)[] = ['parse', 'standardise', 'descriptors', 'qed', 'fingerprint', 'smiles', 'free', 'other'];
+const STAGE_KEYS: (keyof StageTimes)[] = ['parse', 'standardise', 'descriptors', 'qed', 'fingerprint', 'screenfp', 'smiles', 'free', 'other'];
 const SCALAR_KEYS = ['records', 'failed', 'batches', 'recycles', 'liveObjects', 'persistentObjects', 'heapBytes', 'alertConfirmations', 'cpuMs'] as const;
 export const STAT_FIELDS = SCALAR_KEYS.length + STAGE_KEYS.length;
 

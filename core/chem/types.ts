@@ -47,10 +47,21 @@ export const MAX_MOLBLOCK_ATOMS = 2000;
 /** A molblock longer than this cannot hold ≤ 2000 atoms and their bonds in any sane layout. */
 export const MAX_MOLBLOCK_CHARS = 2_000_000;
 
+/**
+ * What a batch computes. `all` (default): everything the project stores. `model`: what screening and
+ * ranking read — RDKit's descriptors (get_descriptors() computes its 43 or none, so all of them), QED,
+ * rule flags, structural alerts, Morgan fingerprint, canonical SMILES and identity — but not the
+ * substructure-screen fingerprint, which only the UI's SMARTS search uses (`screenFps` is then empty and
+ * the store leaves it NULL for the project's background backfill).
+ */
+export type ChemWorkSet = 'all' | 'model';
+
 export interface ChemBatchInput {
   texts: string[];
   /** Per record: 1 = molblock (V2000/V3000), 0 = SMILES. */
   molblock: Uint8Array;
+  /** Default 'all'. */
+  set?: ChemWorkSet;
 }
 
 export interface ChemBatchOutput {
@@ -86,7 +97,10 @@ export interface ChemBatchOutput {
    * not be computed for a molecule RDKit accepted (noted in `standardisation`).
    */
   alerts: (string[] | null)[];
-  /** Substructure-screen fingerprints of the parents (core/chem/screen-fp.ts), SCREEN_FP_BYTES each; all zero when not computed. */
+  /**
+   * Substructure-screen fingerprints of the parents (core/chem/screen-fp.ts), SCREEN_FP_BYTES each; all zero
+   * when not computed for a record; empty (length 0) for a batch with `set: 'model'`.
+   */
   screenFps: Uint8Array;
   /** Heavy atoms of the parent; 0 for failures. */
   heavyAtoms: Uint32Array;
@@ -98,7 +112,10 @@ export interface StageTimes {
   standardise: number;
   descriptors: number;
   qed: number;
+  /** Morgan fingerprint (RDKit). */
   fingerprint: number;
+  /** Substructure-screen fingerprint (JS). */
+  screenfp: number;
   smiles: number;
   free: number;
   /** Everything else inside the batch call: guards, output packing, log handling. */

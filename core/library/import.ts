@@ -135,7 +135,7 @@ async function importOne(store: Store, pool: ChemPool, file: string, req: Import
         texts[i] = rec.text;
         molblock[i] = rec.format === 'molblock' ? 1 : 0;
       }
-      b.result = pool.process({ texts, molblock }, job.signal);
+      b.result = pool.process({ texts, molblock, set: req.descriptors ?? 'all' }, job.signal);
       // Rejections are awaited (and reported) in order below; avoid an unhandled rejection meanwhile.
       b.result.catch(() => undefined);
     } else {

@@ -151,10 +151,13 @@ export async function runShard(m: Manifest, s: ShardSpec, req: RunRequest): Prom
   if (readDone(work, m, s.index)) return { shard: s.index, status: 'skipped', exitCode: 0 };
   const t0 = performance.now();
   const tmpRoot = path.join(work, 'tmp');
-  fs.mkdirSync(tmpRoot, { recursive: true });
-  const tmp = fs.mkdtempSync(path.join(tmpRoot, `${shardName(s.index)}.${os.hostname()}.${process.pid}.`));
-  liveTemps.add(tmp);
+  let tmp: string | null = null;
   try {
+    // Inside the try: a work directory that cannot be written (full, read-only, a file in the way) is a
+    // failure of this shard with its exit code (75, retryable), not a crash of the task.
+    fs.mkdirSync(tmpRoot, { recursive: true });
+    tmp = fs.mkdtempSync(path.join(tmpRoot, `${shardName(s.index)}.${os.hostname()}.${process.pid}.`));
+    liveTemps.add(tmp);
     const timings = await processShard(m, s, work, tmp, req);
     fs.rmSync(failedMarker(work, s.index), { force: true });
     const seconds = (performance.now() - t0) / 1000;
@@ -164,12 +167,18 @@ export async function runShard(m: Manifest, s: ShardSpec, req: RunRequest): Prom
   } catch (err) {
     const exitCode = exitCodeOf(err);
     const message = (err as Error).message;
-    fs.mkdirSync(path.dirname(failedMarker(work, s.index)), { recursive: true });
-    writeAtomic(failedMarker(work, s.index), `${JSON.stringify({ shard: s.index, paramsHash: m.paramsHash, exitCode, message, host: os.hostname(), at: new Date().toISOString() }, null, 2)}\n`);
+    try {
+      fs.mkdirSync(path.dirname(failedMarker(work, s.index)), { recursive: true });
+      writeAtomic(failedMarker(work, s.index), `${JSON.stringify({ shard: s.index, paramsHash: m.paramsHash, exitCode, message, host: os.hostname(), at: new Date().toISOString() }, null, 2)}\n`);
+    } catch {
+      // The work directory cannot take the marker either: the exit code still tells the engine.
+    }
     return { shard: s.index, status: 'failed', exitCode, message };
   } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
-    liveTemps.delete(tmp);
+    if (tmp) {
+      fs.rmSync(tmp, { recursive: true, force: true });
+      liveTemps.delete(tmp);
+    }
   }
 }
 
@@ -215,6 +224,7 @@ async function processShard(m: Manifest, s: ShardSpec, work: string, tmp: string
     const p = m.params;
     const imp = await waitJob(api, (await api.call('library.import', {
       files: [slice], format: input.format, smilesColumn: p.read.smilesColumn ?? undefined, idColumn: p.read.idColumn ?? undefined,
+      descriptors: p.descriptorSet.mode,
     })).jobId);
     const summary = imp.result as ImportSummary;
     const fileError = summary.files.find((f) => f.error)?.error;

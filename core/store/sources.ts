@@ -226,8 +226,9 @@ export class BatchWriter {
       descValues[1 + this.descIndex.length + this.flagIndex.length] = alerts ? alerts.filter((a) => this.alertSet.get(a) === 'PAINS').length : null;
       insDesc.run(descValues);
       for (const a of alerts ?? []) insAlert.run(id, this.alertSet.get(a) ?? 'unknown', a);
+      // A batch of the model set has no screen fingerprints: NULL, which the project's backfill fills in when it is opened.
       insFp.run(id, Buffer.from(out.fingerprints.buffer, out.fingerprints.byteOffset + k * FP_BYTES, FP_BYTES),
-        Buffer.from(out.screenFps.buffer, out.screenFps.byteOffset + k * SCREEN_FP_BYTES, SCREEN_FP_BYTES));
+        out.screenFps.length ? Buffer.from(out.screenFps.buffer, out.screenFps.byteOffset + k * SCREEN_FP_BYTES, SCREEN_FP_BYTES) : null);
       imported++;
     }
     updSource.run(maxRecord, items.length, imported, duplicates, failed, this.sourceId);

@@ -19,6 +19,7 @@ import type { ScreenOutput } from '../../core/screen/screen.js';
 import { planShards, readManifest } from '../../core/shard/manifest.js';
 import type { Manifest } from '../../core/shard/manifest.js';
 import { mergeShards } from '../../core/shard/merge.js';
+import { duck } from '../../core/shard/parquet.js';
 import { readDone, runTask, shardDir } from '../../core/shard/run.js';
 import { shardStatus } from '../../core/shard/status.js';
 import { assertSameRows } from './shard-helpers.js';
@@ -123,6 +124,25 @@ describe('shard plan / run / merge', () => {
     assert.deepEqual(prov.inputs.map((i: { name: string }) => i.name), ['drugs.csv', 'solubility.sdf', 'chiral.smi.gz']);
   });
 
+  test('--descriptors model: the merged top-K is still one machine\'s; shard files keep only the model\'s descriptors', async () => {
+    const workModel = path.join(tmp, 'work-model');
+    const plan = await planShards({ inputs, work: workModel, shardSize: 700, subgroups: SUBGROUPS, top: K, tasks: 2, descriptors: 'model' });
+    assert.notEqual(plan.manifest.paramsHash, m.paramsHash, 'the descriptor set is part of the parameter hash');
+    for (let t = 0; t < 2; t++) assert.equal((await runTask({ work: workModel, index: t, threads: 2 })).exitCode, 0);
+    const merged = await mergeShards({ work: workModel, out: path.join(tmp, 'ranked-model.parquet') });
+    for (const g of plan.manifest.params.subgroups) assertSameRows(merged.rows.filter((r) => r.subgroup === g.label), expected.get(g.label)!, `${g.label} (model set)`);
+    const con = await duck();
+    try {
+      const file = path.join(shardDir(workModel, 0), 'compounds.parquet').replaceAll("'", "''");
+      const cols = (await con.runAndReadAll(`SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet('${file}'))`)).getRows().map((r) => String(r[0]));
+      const model = plan.manifest.params.model.descriptors;
+      assert.equal(model.length, 20);
+      assert.deepEqual(cols.filter((c) => !['shard', 'compoundId', 'name', 'smiles', 'identity', 'sliceRecord', 'sliceLine', 'morgan'].includes(c)), model);
+    } finally {
+      con.closeSync();
+    }
+  });
+
   test('a bad record is reported with its line in the original file; the shard still completes', () => {
     const last = m.shards.filter((s) => s.input === 0).at(-1)!;
     const report = fs.readFileSync(path.join(shardDir(work, last.index), 'report.csv'), 'utf8').trim().split('\n');
@@ -171,6 +191,16 @@ describe('shard plan / run / merge', () => {
     assert.equal(r.exitCode, 0);
     assert.equal(shardStatus(work).failed.length, 0);
     assert.deepEqual(readManifest(work).paramsHash, m.paramsHash);
+  });
+
+  test('a work directory that cannot be written fails the shard with 75 (retryable), recorded for status', async () => {
+    const w = path.join(tmp, 'work-unwritable');
+    await planShards({ inputs: [inputs[1]], work: w, shardSize: 700, subgroups: SUBGROUPS, top: K });
+    fs.writeFileSync(path.join(w, 'tmp'), 'a file where the temp directory goes');
+    const r = await runTask({ work: w, index: 0 });
+    assert.equal(r.exitCode, 75);
+    assert.match(r.results[0].message!, /EEXIST|ENOTDIR/);
+    assert.deepEqual(shardStatus(w).failed.map((f) => [f.shard, f.exitCode]), [[0, 75]]);
   });
 
   test('SIGTERM removes the running shard\'s temp output and exits 143', async () => {
