@@ -177,6 +177,19 @@ test('a screen calibrates the measured compound like measure.compare; ranked row
   const flag = new Map(lines.map((l) => l.split(',')).map((c) => [Number(c[ci]), Number(c[c.length - 1])]));
   assert.equal(flag.get(ids.get('LAB-001')!), used);
   assert.equal(flag.get(ids.get('LAB-003')!), 0);
+
+  // The library export carries the measured values (mean of replicates, ln µM) and their count, appended.
+  const lib = path.join(tmpdir, 'library.csv');
+  const le = await api.call('job.wait', await api.call('export.write', { out: lib }));
+  assert.equal(le.status, 'done', JSON.stringify(le.error));
+  const text = fs.readFileSync(lib, 'utf8').trim().split('\n');
+  assert.deepEqual(text[0].split(',').slice(-2), ['measured_lines', 'measured_ln_ic50']);
+  const sel = await api.call('measure.list', { compoundId: ids.get('LAB-002')! });
+  const selRow = text.find((l) => l.startsWith(`${ids.get('LAB-002')},`))!;
+  const cells = selRow.slice(selRow.lastIndexOf(',', selRow.length - 2) - 2);
+  assert.match(selRow, new RegExp(`,${sel.lines.length},"?[^,]*"?$`));
+  for (const l of sel.lines) assert.ok(selRow.includes(`${l.sampleId}=${l.lnIc50.toFixed(4)}`), `${l.sampleId} mean in ${cells}`);
+  assert.match(text.find((l) => l.startsWith(`${ids.get('LAB-003')},`))!, /,0,$/);
 });
 
 test('measure.suggest proposes unmeasured lines and narrows the interval; measure.delete removes a line, re-import does not bring it back', async () => {
