@@ -34,6 +34,9 @@ import { writeRankedFile } from './export/ranked.js';
 import { prepareOutput, sidecarOf } from './export/output-guard.js';
 import { explainCompound } from './screen/explain.js';
 import { annotateCompounds, vocabularyInfo } from './library/mechanism.js';
+import { deleteMeasured, importMeasurementFile, measuredLines } from './measure/project.js';
+import { compareCompound, suggestForCompound } from './measure/compound.js';
+import { structureOf } from './store/measurements.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -223,6 +226,19 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       const ctx = await screenCtx(run);
       return explainCompound(ctx, await pool(), req);
     },
+    'measure.import': async ({ file }) => importMeasurementFile(store, file),
+    'measure.list': ({ compoundId }) => {
+      const s = structureOf(store, compoundId);
+      if (s === undefined) throw new ApiError('NOT_FOUND', `no compound with id ${compoundId}`);
+      return { compoundId: s, lines: measuredLines(store, s) };
+    },
+    'measure.delete': async (req) => {
+      const compoundId = req.compoundId === undefined ? undefined : structureOf(store, req.compoundId);
+      if (req.compoundId !== undefined && compoundId === undefined) throw new ApiError('NOT_FOUND', `no compound with id ${req.compoundId}`);
+      return { deleted: await deleteMeasured(store, { ...req, compoundId }) };
+    },
+    'measure.compare': async (req) => compareCompound(await screenCtx(req.modelId), req),
+    'measure.suggest': async (req) => suggestForCompound(await screenCtx(req.modelId), req),
   };
 
   const dispatcher = createDispatcher(handlers, events);

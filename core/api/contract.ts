@@ -378,6 +378,12 @@ export interface RankedRow {
    * the row's evidence tier read as a normal distribution; null without an interval.
    */
   pResponse: number | null;
+  /**
+   * The compound's lab-measured reference lines when it was screened (0: predictions only). When > 0 its
+   * predictions are calibrated by the measurements (core/measure/calibrated.ts), the subgroup mean holds the
+   * measured values at measured member lines, and the interval is the calibrated one.
+   */
+  measured: number;
   /** Highest Tanimoto similarity to a training drug, 0..1. */
   domainScore: number;
   inDomain: boolean;
@@ -430,6 +436,105 @@ export interface ExportResult {
   rows: number;
   format: string;
   provenance: Record<string, unknown>;
+}
+
+// --- a lab's measurements (issue 9) ------------------------------------------------------------
+
+export interface MeasureImportResult {
+  /** File name (no folder). */
+  file: string;
+  sha256: string;
+  /** Data rows of the file (good + bad). */
+  rows: number;
+  /** Rows stored now (0 when the file was imported before). */
+  stored: number;
+  /** The same file (sha256) is already stored: nothing was added. */
+  skippedAsAlreadyImported: boolean;
+  /** Distinct compounds (structures) and cell lines of the stored rows. */
+  compounds: number;
+  lines: number;
+  /** Rows not stored: file, line (1 = header) and reason (unknown compound or line with the closest names, bad value or unit). */
+  issues: { file: string; line: number; reason: string }[];
+}
+
+/** One cell line a structure was measured on: every replicate with its provenance and their mean. */
+export interface MeasuredLine {
+  /** COSMIC id of the reference line. */
+  sampleId: string;
+  lineName: string | null;
+  /** Mean of the replicates, ln IC50 (µM): what calibration uses. */
+  lnIc50: number;
+  replicates: { id: number; lnIc50: number; value: string; unit: string; file: string; sha256: string; row: number; importedAt: string }[];
+}
+
+/** Measured vs predicted for one compound: per measured line, the measurement and the model's prediction (not calibrated). */
+export interface MeasuredComparison {
+  /** The structure (first occurrence) the measurements belong to. */
+  compoundId: number;
+  modelId: string;
+  lines: {
+    sampleId: string;
+    lineName: string | null;
+    tissue: string | null;
+    /** ln IC50 (µM), mean of replicates. */
+    measured: number;
+    replicates: number;
+    /** The model's prediction before calibration (after the declared mechanism), with its 90 % interval. */
+    predicted: number;
+    predictedLow: number;
+    predictedHigh: number;
+    /** Prediction calibrated by the other measured lines only (leave-one-out), null with one line. */
+    fromOthers: number | null;
+    /** False for a line the model was not trained on: stored and shown, not used by calibration. */
+    usedByCalibration: boolean;
+  }[];
+  /** Whether the compound's predictions are calibrated (it has a measurement on a line of the model). */
+  calibrated: boolean;
+  /** Reference lines predicted (not measured), and their mean 90 % half-width (ln) before and after calibration. */
+  predictedLines: number;
+  halfWidthBefore: number;
+  halfWidthAfter: number;
+  /** The requested subgroups: mean ln IC50 and selectivity with 90 % intervals before calibration and after (null: nothing to calibrate by). */
+  subgroups: {
+    label: string;
+    members: number;
+    /** Member lines whose value is a measurement. */
+    measuredMembers: number;
+    before: SubgroupEstimate;
+    after: SubgroupEstimate | null;
+  }[];
+}
+
+export interface SubgroupEstimate {
+  lnIc50: number;
+  low: number;
+  high: number;
+  selectivity: number;
+  selectivityLow: number;
+  selectivityHigh: number;
+}
+
+export interface MeasureSuggestRequest {
+  compoundId: number;
+  /** A rule or a saved subgroup's name; absent: the panel-wide responses. */
+  subgroup?: string;
+  k: number;
+  /** Lines the lab has (COSMIC ids or names); absent: the whole reference panel. */
+  available?: string[];
+  modelId?: string;
+}
+
+export interface MeasureSuggestion {
+  compoundId: number;
+  subgroup: string | null;
+  /** Lines already measured (conditioned on, never proposed). */
+  measured: number;
+  lines: { sampleId: string; lineName: string | null; tissue: string | null; inSubgroup: boolean | null; halfWidthAfter: number }[];
+  /** 90 % half-width (ln) of the subgroup's selectivity (or the mean over the panel's lines) now and after measuring the proposed lines. */
+  halfWidthBefore: number;
+  halfWidthAfter: number;
+  /** Available lines that are not in the reference panel or the model's training lines. */
+  unknownAvailable: string[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -485,6 +590,17 @@ export interface Api {
   /** One compound's ranked rows in every subgroup of a run (also beyond the stored top rows: recomputed if needed). */
   'screen.compound': [{ runId: number; compoundId: number }, RankedRow[]];
   'screen.explain': [{ runId: number; compoundId: number; subgroup: string }, Explanation];
+
+  /** Stores a measurements file (compound_id, sample_id, value + unit) in the project; the same file twice stores nothing. */
+  'measure.import': [{ file: string }, MeasureImportResult];
+  /** A compound's measurements (of its structure) by line, with provenance. */
+  'measure.list': [{ compoundId: number }, { compoundId: number; lines: MeasuredLine[] }];
+  /** Deletes measurements by id, or a compound's (one line's with sampleId); logged in provenance. */
+  'measure.delete': [{ ids?: number[]; compoundId?: number; sampleId?: string }, { deleted: number }];
+  /** Measured vs predicted per line, and the given subgroups (rules or saved names) before and after calibration. */
+  'measure.compare': [{ compoundId: number; modelId?: string; subgroups?: string[] }, MeasuredComparison];
+  /** Which lines to measure next for a compound (given what is measured), with the expected interval width after. */
+  'measure.suggest': [MeasureSuggestRequest, MeasureSuggestion];
 }
 
 export type ApiMethod = keyof Api;

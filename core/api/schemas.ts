@@ -102,4 +102,20 @@ export const inputSchemas = {
   'screen.heatmap': z.object({ runId: z.number().int().positive(), limit: z.number().int().min(1).max(1000), metric: z.enum(['lnIc50', 'selectivity', 'desirability']) }).strict(),
   'screen.compound': z.object({ runId: z.number().int().positive(), compoundId: z.number().int().positive() }).strict(),
   'screen.explain': z.object({ runId: z.number().int().positive(), compoundId: z.number().int().positive(), subgroup: z.string().min(1) }).strict(),
+  'measure.import': z.object({ file: z.string().min(1).max(4096) }).strict(),
+  'measure.list': z.object({ compoundId: z.number().int().positive() }).strict(),
+  'measure.delete': z.object({
+    ids: z.array(z.number().int().positive()).min(1).max(1_000_000).optional(),
+    compoundId: z.number().int().positive().optional(),
+    sampleId: z.string().min(1).max(200).optional(),
+  }).strict().refine((r) => (r.ids !== undefined) !== (r.compoundId !== undefined), { message: 'give ids, or a compoundId (and optionally a sampleId)' })
+    .refine((r) => r.sampleId === undefined || r.compoundId !== undefined, { message: 'sampleId needs compoundId' }),
+  'measure.compare': z.object({ compoundId: z.number().int().positive(), modelId: z.string().min(1).max(200).optional(), subgroups: z.array(z.string().min(1).max(10_000)).max(50).optional() }).strict(),
+  'measure.suggest': z.object({
+    compoundId: z.number().int().positive(),
+    subgroup: z.string().min(1).max(10_000).optional(),
+    k: z.number().int().min(1).max(200),
+    available: z.array(z.string().min(1).max(200)).min(1).max(10_000).optional(),
+    modelId: z.string().min(1).max(200).optional(),
+  }).strict(),
 } satisfies Record<ApiMethod, z.ZodType>;

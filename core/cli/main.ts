@@ -529,7 +529,7 @@ export function buildProgram(out: { code: number }): Command {
     });
 
   registerPanelCommand(program);
-  registerMeasureCommand(program);
+  registerMeasureCommand(program, withEngine);
 
   registerShard(program, out, CliError);
   return program;

@@ -14,6 +14,7 @@ import { countCompounds, iterateIds } from '../library/query.js';
 import { logProvenance } from '../library/provenance.js';
 import { exportRows, propertiesOf, propertyNames, sourceHashes } from '../store/compounds.js';
 import type { ExportRow } from '../store/compounds.js';
+import { allMeasurements } from '../store/measurements.js';
 import type { Store } from '../store/store.js';
 import { DESCRIPTOR_TABLE_COLUMNS } from '../library/columns.js';
 import { APP_VERSION } from '../version.js';
@@ -54,6 +55,23 @@ const CHUNK = 500;
 
 /** The declared mechanism (normalised), after the descriptors. */
 export const MECHANISM_EXPORT_COLUMNS = ['targets', 'target_pathway'] as const;
+/**
+ * Appended with a lab's measurements (after the source fields, so every earlier column keeps its place):
+ * `measured_lines`, the structure's measured cell lines (0: none; its predictions are not calibrated), and
+ * `measured_ln_ic50`, `COSMIC=ln IC50 (µM)` per line, replicates averaged in ln, `;`-separated.
+ */
+export const MEASURED_EXPORT_COLUMNS = ['measured_lines', 'measured_ln_ic50'] as const;
+
+/** The measured lines of each structure as the export writes them: count and `COSMIC=value;…` (mean of replicates). */
+function measuredCells(store: Store): Map<number, [number, string]> {
+  const out = new Map<number, [number, string]>();
+  for (const [id, list] of allMeasurements(store)) {
+    const by = new Map<string, number[]>();
+    for (const m of list) by.set(m.sampleId, [...(by.get(m.sampleId) ?? []), m.lnIc50]);
+    out.set(id, [by.size, [...by].map(([s, v]) => `${s}=${(v.reduce((a, b) => a + b, 0) / v.length).toFixed(4)}`).join(';')]);
+  }
+  return out;
+}
 
 type Row = ExportRow;
 
@@ -99,13 +117,14 @@ export async function exportCompounds(ctx: QueryContext, pool: ChemPool, args: E
   const provenance = {
     generator: `Strata ${APP_VERSION}`, exportedAt: new Date().toISOString(), project: path.resolve(args.projectPath), inputs: sources,
     query, ids: args.ids ? args.ids.length : undefined, rows: 0, format,
-    columns: ['id', 'name', 'smiles', 'source', 'record', ...DESCRIPTOR_TABLE_COLUMNS, ...MECHANISM_EXPORT_COLUMNS, 'display_name', ...propNames.map((p) => `prop:${p}`)],
+    columns: ['id', 'name', 'smiles', 'source', 'record', ...DESCRIPTOR_TABLE_COLUMNS, ...MECHANISM_EXPORT_COLUMNS, 'display_name', ...propNames.map((p) => `prop:${p}`), ...MEASURED_EXPORT_COLUMNS],
     ...encryptionNote(store.encrypted),
   };
   // A source field named like one of Strata's columns (a file's own `targets` column) is written as `prop:<name>`.
-  const fixed = new Set<string>(['id', 'name', 'display_name', 'smiles', 'source', 'record', 'strata_id', 'SMILES', ...DESCRIPTOR_TABLE_COLUMNS, ...MECHANISM_EXPORT_COLUMNS]);
+  const fixed = new Set<string>(['id', 'name', 'display_name', 'smiles', 'source', 'record', 'strata_id', 'SMILES', ...DESCRIPTOR_TABLE_COLUMNS, ...MECHANISM_EXPORT_COLUMNS, ...MEASURED_EXPORT_COLUMNS]);
   const propHeader = propNames.map((p) => (fixed.has(p) ? `prop:${p}` : p));
-  const header = ['id', 'name', 'smiles', 'source', 'record', ...DESCRIPTOR_TABLE_COLUMNS, ...MECHANISM_EXPORT_COLUMNS, 'display_name', ...propHeader];
+  const header = ['id', 'name', 'smiles', 'source', 'record', ...DESCRIPTOR_TABLE_COLUMNS, ...MECHANISM_EXPORT_COLUMNS, 'display_name', ...propHeader, ...MEASURED_EXPORT_COLUMNS];
+  const measured = measuredCells(store);
   let n = 0;
   await writeAtomically(out, async (tmp) => {
     const xlsx = format === 'xlsx' ? openXlsx(tmp, header, provenance.generator) : null;
@@ -121,7 +140,8 @@ export async function exportCompounds(ctx: QueryContext, pool: ChemPool, args: E
         let text = '';
         rows.forEach((r, i) => {
           const p = props.get(r.id) ?? {};
-          const cells = () => [r.id, r.name, r.smiles, r.source, r.record_no, ...DESCRIPTOR_TABLE_COLUMNS.map((c) => r[c]), r.targets, r.target_pathway, r.display_name, ...propNames.map((k) => p[k])];
+          const m = measured.get(r.duplicate_of ?? r.id);
+          const cells = () => [r.id, r.name, r.smiles, r.source, r.record_no, ...DESCRIPTOR_TABLE_COLUMNS.map((c) => r[c]), r.targets, r.target_pathway, r.display_name, ...propNames.map((k) => p[k]), m?.[0] ?? 0, m?.[1] ?? null];
           if (xlsx) {
             xlsx.add(cells());
           } else if (format === 'csv') {
@@ -144,6 +164,8 @@ export async function exportCompounds(ctx: QueryContext, pool: ChemPool, args: E
             field('targets', r.targets);
             field('target_pathway', r.target_pathway);
             propNames.forEach((k, j) => field(propHeader[j], p[k]));
+            field('measured_lines', m?.[0] ?? 0);
+            field('measured_ln_ic50', m?.[1]);
             text += '$$$$\n';
           }
         });

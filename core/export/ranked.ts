@@ -20,7 +20,9 @@ export const RANKED_COLUMNS = ['rank', 'subgroup', 'compound_id', 'name', 'smile
   // Added with the probability of response.
   'p_response',
   // Added with display names: the compound's name (pref_name, …); `name` stays the external id.
-  'display_name'] as const;
+  'display_name',
+  // Added with a lab's measurements: the compound's measured lines (0: predictions only; > 0: calibrated by them, measured values at those lines).
+  'measured_lines'] as const;
 
 type Mechanism = Map<number, { targets: string | null; target_pathway: string | null }>;
 
@@ -29,7 +31,7 @@ function values(r: RankedRow, mech: Mechanism): unknown[] {
   const m = mech.get(r.compoundId);
   return [r.rank, r.subgroup, r.compoundId, r.name, r.smiles, n(r.lnIc50), n(r.pIc50), n(r.lnIc50Low), n(r.lnIc50High), n(r.spread), r.members,
     n(r.selectivity), n(r.selectivityLow), n(r.selectivityHigh), n(r.domainScore), r.inDomain ? 1 : 0, r.qed, r.alerts.join(';'), n(r.desirability),
-    r.evidence, m?.targets ?? null, m?.target_pathway ?? null, n(r.pResponse), r.displayName];
+    r.evidence, m?.targets ?? null, m?.target_pathway ?? null, n(r.pResponse), r.displayName, r.measured ?? 0];
 }
 
 export async function writeRankedFile(store: Store, pool: ChemPool, args: { out: string; format?: 'csv' | 'sdf' | 'xlsx'; projectPath: string; overwrite?: boolean; result: Pick<ScreenResult, 'runId' | 'modelId' | 'modelSha256' | 'weights' | 'subgroups'>; rows: RankedRow[] }): Promise<{ rows: number; provenance: Record<string, unknown> }> {
@@ -43,7 +45,8 @@ export async function writeRankedFile(store: Store, pool: ChemPool, args: { out:
     ...encryptionNote(store.encrypted),
     units: { ln_ic50: 'natural log of IC50 in µM (lower = more potent)', pic50: '-log10(IC50 in M)', selectivity: 'complement mean minus subgroup mean, ln units (> 0: more potent in the subgroup)', domain_score: 'highest Tanimoto (Morgan r=2, 2048 bits) to a training drug',
       selectivity_low: 'calibrated 90 % interval of selectivity, ln units (empty for runs without one)', evidence: 'what the genotype dependence rests on: target, pathway, neighbour or structure',
-      p_response: 'probability that the subgroup mean IC50 is below 1 µM, from the calibrated interval of the evidence tier read as a normal distribution' },
+      p_response: 'probability that the subgroup mean IC50 is below 1 µM, from the calibrated interval of the evidence tier read as a normal distribution',
+      measured_lines: 'lab-measured cell lines of the compound (strata measure import): > 0 means its predictions are calibrated by them and the subgroup mean holds the measured values at those lines; 0 = predictions only' },
   };
   const mech = mechanismOf(store, args.rows.map((r) => r.compoundId));
   await writeAtomically(out, async (tmp) => {

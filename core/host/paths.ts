@@ -30,6 +30,7 @@ export function pathArguments(method: string, input: unknown): PathArguments {
   const inp = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
   if (method === 'library.import' && Array.isArray(inp.files)) return { read: inp.files.filter((f): f is string => typeof f === 'string'), write: [] };
   if (method === 'export.write' && typeof inp.out === 'string') return { read: [], write: [inp.out] };
+  if (method === 'measure.import' && typeof inp.file === 'string') return { read: [inp.file], write: [] };
   return { read: [], write: [] };
 }
 
@@ -38,6 +39,7 @@ export function withPathArguments(method: string, input: unknown, paths: PathArg
   const inp = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
   if (method === 'library.import') return { ...inp, files: paths.read };
   if (method === 'export.write') return { ...inp, out: paths.write[0] };
+  if (method === 'measure.import') return { ...inp, file: paths.read[0] };
   return input;
 }
 

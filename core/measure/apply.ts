@@ -27,10 +27,18 @@ export interface MeasuredSet {
 
 export function loadMeasuredSet(model: LoadedModel, file: string, level = 0.9): MeasuredSet {
   const mf = readMeasurements(file);
+  return { file: mf, ...measuredSetOf(model, mf.measurements, level) };
+}
+
+/** A measured set without a file: the measurements come from the caller (a project's stored ones). */
+export type MeasuredBasis = Omit<MeasuredSet, 'file'>;
+
+/** The calibration basis of `model` with `measurements` grouped per compound id (what `loadMeasuredSet` builds from a file). */
+export function measuredSetOf(model: LoadedModel, measurements: readonly { compoundId: string; sampleId: string; lnIc50: number }[], level = 0.9): MeasuredBasis {
   const mm = measureModel(model);
   const byCompound = new Map<string, MeasuredValue[]>();
   let notInBasis = 0;
-  for (const m of mf.measurements) {
+  for (const m of measurements) {
     const row = mm.row.get(m.sampleId);
     if (row === undefined) {
       notInBasis++;
@@ -61,7 +69,7 @@ export function loadMeasuredSet(model: LoadedModel, file: string, level = 0.9): 
     })(),
   };
   const referenceGenotypes = genotypeMatrix(model.manifest, view).matrix;
-  return { file: mf, mm, byCompound, referenceGenotypes, notInBasis, z: zFor(level) };
+  return { mm, byCompound, referenceGenotypes, notInBasis, z: zFor(level) };
 }
 
 export interface CalibratedRow {
@@ -76,7 +84,7 @@ export interface CalibratedRow {
  * Calibrates one compound: `prior` over the user's panel samples, `priorReference` over the basis lines
  * (the model's prediction on the reference panel), `sampleIds` the panel's sample ids.
  */
-export function calibrateCompound(set: MeasuredSet, measured: readonly MeasuredValue[], prior: ArrayLike<number>, priorReference: ArrayLike<number>, sampleIds: readonly string[]): CalibratedRow {
+export function calibrateCompound(set: Pick<MeasuredSet, 'mm' | 'z'>, measured: readonly MeasuredValue[], prior: ArrayLike<number>, priorReference: ArrayLike<number>, sampleIds: readonly string[]): CalibratedRow {
   const rows = Int32Array.from(sampleIds, (s) => set.mm.row.get(s) ?? -1);
   const c = calibrate(set.mm.basis, set.mm.hyper, prior, rows, measured, (line) => priorReference[line]);
   const mlines = new Set(measured.map((m) => m.line));

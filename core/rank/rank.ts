@@ -100,6 +100,8 @@ export interface CompoundProfile {
   inDomain: boolean;
   /** What the prediction's genotype dependence rests on (default 'structure'). */
   evidence?: EvidenceTier;
+  /** Lab-measured lines its predictions were calibrated by (default 0). */
+  measured?: number;
 }
 
 export interface ScoreSubgroupOptions {
@@ -311,6 +313,7 @@ export function rankSubgroup(opts: RankSubgroupOptions): RankedSubgroup {
       selectivityHigh: agg.selectivityHigh ? agg.selectivityHigh[i] : null,
       evidence: c.evidence ?? 'structure',
       pResponse: pResponseOfInterval(lnIc50, agg.low[i], agg.high[i]),
+      measured: c.measured ?? 0,
       domainScore: c.domainScore ?? NaN,
       inDomain: c.inDomain,
       qed: c.qed,

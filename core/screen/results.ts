@@ -26,7 +26,7 @@ function toRow(r: Record<string, unknown>, subgroup: string): RankedRow {
     lnIc50: ln, pIc50: 6 - ln / LN10, lnIc50Low: r.ln_ic50_low as number, lnIc50High: r.ln_ic50_high as number, spread: r.spread as number,
     members: r.members as number, selectivity: (r.selectivity as number | null) ?? NaN,
     selectivityLow: (r.selectivity_low as number | null | undefined) ?? null, selectivityHigh: (r.selectivity_high as number | null | undefined) ?? null,
-    evidence: (r.evidence as EvidenceTier | null | undefined) ?? 'structure', pResponse: pResponseOfInterval(ln, r.ln_ic50_low as number, r.ln_ic50_high as number), domainScore: r.domain_score as number,
+    evidence: (r.evidence as EvidenceTier | null | undefined) ?? 'structure', pResponse: pResponseOfInterval(ln, r.ln_ic50_low as number, r.ln_ic50_high as number), measured: (r.measured_lines as number | null | undefined) ?? 0, domainScore: r.domain_score as number,
     inDomain: r.in_domain === 1, qed: (r.QED as number | null) ?? null, alerts: (r.alerts as string) ? (r.alerts as string).split(';') : [],
     desirability: r.desirability as number, rank: r.rank as number,
   };

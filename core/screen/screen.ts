@@ -29,6 +29,8 @@ import type { GenotypeCatalogue } from '../api/contract.js';
 import { DESCRIPTOR_COLUMNS } from '../store/schema.js';
 import { completeRun, endRun, screenChunkRows, startRun } from '../store/screen.js';
 import { inlinePredictor, workerPredictor } from './predictor.js';
+import { allMeasurements } from '../store/measurements.js';
+import { applyCalibratedBounds, calibrateChunk, projectMeasured } from '../measure/calibrated.js';
 import type { ChunkResult } from './predictor.js';
 
 /**
@@ -83,7 +85,7 @@ export interface LibraryChunk {
 }
 
 /** Descriptor columns a model reads (those the project stores; a missing one is reported by compoundMatrix). */
-function modelDescriptorColumns(model: LoadedModel): string[] {
+export function modelDescriptorColumns(model: LoadedModel): string[] {
   const stored = new Set<string>(DESCRIPTOR_COLUMNS);
   const names = model.manifest.compoundFeatures.blocks.flatMap((b) => (b.kind === 'descriptors' ? b.names : []));
   return [...new Set(names)].filter((c) => stored.has(c) && c !== 'QED');
@@ -218,6 +220,9 @@ async function screenRun(ctx: ScreenContext, req: ScreenRequest, job: JobContext
   const parts: SubgroupAggregate[][] = groups.map(() => []);
   const profiles: CompoundProfile[] = [];
   const halfWidth = model.manifest.interval?.halfWidth ?? null;
+  // The lab's measurements of the screened structures: their predictions are calibrated by them.
+  const screened = new Set(ids);
+  const measured = projectMeasured(model, panel, new Map([...allMeasurements(store)].filter(([id]) => screened.has(id))));
   // The chunk whose predictions are under way; finished (aggregated, domain, profiles) once they arrive.
   let inFlight: { chunk: LibraryChunk; upto: number; result: Promise<ChunkResult> } | null = null;
   const finish = async (f: NonNullable<typeof inFlight>) => {
@@ -230,12 +235,15 @@ async function screenRun(ctx: ScreenContext, req: ScreenRequest, job: JobContext
     // The declared mechanism meets the predictions here (core/predict/declared.ts), before they are aggregated.
     const dom = domainScores(model, chunk.fps, n);
     const { evidence, halfWidths } = await applyDeclaredMechanism({ model, n, nSamples, samples: panel.samples, mechanism: chunk.mechanism, fingerprints: chunk.fps, domain: dom, genotypes: geno.matrix, predictions: out.subarray(0, n * nSamples) });
+    // Measured compounds: predictions calibrated by their measurements (the same step as `predict --measured`).
+    const calibrated = measured ? calibrateChunk(measured, chunk.ids, out, nSamples) : new Map();
     lap('mechanism');
     // The interval's constant half-width is applied inside the aggregation (same float32 bounds,
     // without two more chunk-sized arrays).
     aggregateManyFast({ nCompounds: n, nSamples, values: out.subarray(0, n * nSamples), halfWidth }, masks).forEach((a, gi) => {
       // A model with tier calibration: the subgroup mean and the selectivity get the intervals of each compound's tier.
       if (halfWidths) applyTierBounds(a, halfWidths);
+      if (measured) applyCalibratedBounds(measured, a, masks[gi], calibrated);
       parts[gi].push(a);
     });
     free.push({ x, out });
@@ -245,7 +253,7 @@ async function screenRun(ctx: ScreenContext, req: ScreenRequest, job: JobContext
         compoundId: chunk.ids[i], name: chunk.names[i], displayName: chunk.displayNames[i], smiles: chunk.smiles[i], qed: chunk.qed[i],
         // PAINS alerts stored with the compound; where they are not computed (null) the alert term is
         // left out of that compound's desirability (weight redistributed) rather than taken as clean.
-        alerts: chunk.alerts[i], ruleFailures: chunk.ruleFailures[i], domainScore: dom[i], inDomain: dom[i] >= threshold, evidence: evidence[i],
+        alerts: chunk.alerts[i], ruleFailures: chunk.ruleFailures[i], domainScore: dom[i], inDomain: dom[i] >= threshold, evidence: evidence[i], measured: calibrated.get(i)?.rows.length ?? 0,
       });
     }
     lap('domain');

@@ -83,14 +83,14 @@ function nanNull(v: number): number | null {
  */
 export function completeRun(store: Store, runId: number, rows: readonly RankedRow[], done: { compounds: number; seconds: number; provenance: { params: unknown; result: unknown } }): Promise<void> {
   return store.write((db) => {
-    const sql = (k: number) => `INSERT INTO screen_results(run_id, subgroup, compound_id, ln_ic50, ln_ic50_low, ln_ic50_high, spread, members, selectivity, domain_score, in_domain, alerts, desirability, rank, selectivity_low, selectivity_high, evidence)
-      VALUES ${Array.from({ length: k }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
+    const sql = (k: number) => `INSERT INTO screen_results(run_id, subgroup, compound_id, ln_ic50, ln_ic50_low, ln_ic50_high, spread, members, selectivity, domain_score, in_domain, alerts, desirability, rank, selectivity_low, selectivity_high, evidence, measured_lines)
+      VALUES ${Array.from({ length: k }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
     const many = db.prepare(sql(INSERT_ROWS));
     const one = db.prepare(sql(1));
     const values: unknown[] = [];
     const add = (r: RankedRow) => {
       values.push(runId, r.subgroup, r.compoundId, r.lnIc50, r.lnIc50Low, r.lnIc50High, nan(r.spread), r.members, nanNull(r.selectivity), r.domainScore, r.inDomain ? 1 : 0, r.alerts.join(';'), r.desirability, r.rank,
-        r.selectivityLow == null ? null : nanNull(r.selectivityLow), r.selectivityHigh == null ? null : nanNull(r.selectivityHigh), r.evidence ?? null);
+        r.selectivityLow == null ? null : nanNull(r.selectivityLow), r.selectivityHigh == null ? null : nanNull(r.selectivityHigh), r.evidence ?? null, r.measured ?? 0);
     };
     let i = 0;
     for (; i + INSERT_ROWS <= rows.length; i += INSERT_ROWS) {

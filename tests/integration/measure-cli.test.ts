@@ -91,3 +91,21 @@ test('strata predict --measured calibrates the measured compound only, leaves me
   assert.ok(Math.abs(Number(a375[2]) - (prior.get('X1/906793')! - 4)) < 1e-3, 'the echoed pair carries the measurement');
   assert.equal(p2.filter((x) => x[6] === '1').length, 2);
 });
+
+test('strata measure import stores a file in a project, reports bad rows by file and line, and is idempotent; suggest reads the stored lines', () => {
+  const fix = path.resolve(import.meta.dirname, '../fixtures/measure');
+  const project = path.join(tmp, 'lab.strata');
+  assert.equal(strata('import', path.join(fix, 'library.csv'), '--project', project, '-q').code, 0);
+  const first = strata('measure', 'import', path.join(fix, 'lab-measurements.csv'), '--project', project);
+  assert.equal(first.code, 0, first.err);
+  assert.match(first.out, /23 rows, 18 measurements stored \(2 compounds/);
+  assert.match(first.out, /lab-measurements\.csv line 7: compound "Dabrafenb" is not in the project \(closest: Dabrafenib\)/);
+  const again = strata('measure', 'import', path.join(fix, 'lab-measurements.csv'), '--project', project, '--json');
+  assert.equal(again.code, 0, again.err);
+  assert.equal(JSON.parse(again.out).skippedAsAlreadyImported, true);
+  const sug = strata('measure', 'suggest', '--project', project, '--compound', 'LAB-001', '--subgroup', 'BRAF_mut', '--k', '2', '--json');
+  assert.equal(sug.code, 0, sug.err);
+  const j = JSON.parse(sug.out);
+  assert.ok(j.measured >= 10);
+  assert.equal(j.lines.length, 2);
+});

@@ -284,12 +284,12 @@ describe('declared mechanism at import, annotation and export', () => {
     const h = lines[0].split(',');
     const sel = h.indexOf('selectivity');
     assert.deepEqual(h.slice(sel, sel + 3), ['selectivity', 'selectivity_low', 'selectivity_high'], 'the interval stands beside selectivity');
-    // The mechanism columns come after the original ones, then the probability of response, then the display name (each added later, at the end).
-    assert.deepEqual(h.slice(-5), ['evidence', 'targets', 'target_pathway', 'p_response', 'display_name']);
+    // The mechanism columns come after the original ones, then the probability of response, the display name and the measured lines (each added later, at the end).
+    assert.deepEqual(h.slice(-6), ['evidence', 'targets', 'target_pathway', 'p_response', 'display_name', 'measured_lines']);
     const sun = idOf(engine, 'Sunitinib');
     const line = lines.find((l) => l.split(',')[2] === String(sun));
     assert.ok(line, 'Sunitinib is ranked');
-    assert.match(line, new RegExp(`,"${rowOf(engine, sun).targets}",RTK signaling,(0(\\.\\d+)?|1|),[^,]*$`), line);
+    assert.match(line, new RegExp(`,"${rowOf(engine, sun).targets}",RTK signaling,(0(\\.\\d+)?|1|),[^,]*,0$`), line);
   });
 });
 

@@ -173,7 +173,8 @@ describe('display names', () => {
     const rows = parse(fs.readFileSync(ranked, 'utf8'), { columns: true }) as Record<string, string>[];
     const rh = fs.readFileSync(ranked, 'utf8').split('\n', 1)[0].split(',');
     assert.deepEqual(rh.slice(2, 5), ['compound_id', 'name', 'smiles'], 'existing columns stay where they were');
-    assert.equal(rh.at(-1), 'display_name');
+    // display_name was appended, then measured_lines (lab measurements) after it.
+    assert.deepEqual(rh.slice(-2), ['display_name', 'measured_lines']);
     const sel = rows.find((r) => r.name === 'CHEMBL1614701');
     assert.equal(sel?.display_name, 'SELUMETINIB');
   });
@@ -209,7 +210,7 @@ test('a project from before display names (schema 5) opens with display_name nul
 
   const engine = await createEngine({ projectFile: file, threads: 1 });
   try {
-    assert.equal(engine.db.pragma('user_version', { simple: true }), 6);
+    assert.equal(engine.db.pragma('user_version', { simple: true }), MIGRATIONS.at(-1)!.version);
     assert.equal(engine.db.prepare('SELECT count(*) FROM compounds').pluck().get(), count);
     assert.equal(engine.db.prepare('SELECT count(*) FROM compounds WHERE display_name IS NOT NULL').pluck().get(), 0);
     const plan = (engine.db.prepare('EXPLAIN QUERY PLAN SELECT id FROM compounds ORDER BY display_name COLLATE NOCASE LIMIT 5').all() as { detail: string }[]).map((r) => r.detail).join(' | ');

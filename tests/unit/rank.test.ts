@@ -313,6 +313,7 @@ describe('ranking', () => {
     selectivityHigh: null,
     evidence: 'structure',
     pResponse: null,
+    measured: 0,
     domainScore: 0.5,
     inDomain: true,
     qed: null,
@@ -433,7 +434,7 @@ function referenceRows(opts: { subgroup: string; compounds: CompoundProfile[]; a
     const d = desirability({ pIc50, selectivity: agg.selectivity[i], qed: c.qed, ruleFailures: c.ruleFailures, alerts: c.alerts ? c.alerts.length : null, domainScore: c.domainScore }, weights);
     return {
       compoundId: c.compoundId, name: c.name, displayName: c.displayName ?? null, smiles: c.smiles, subgroup: opts.subgroup, lnIc50, pIc50, lnIc50Low: agg.low[i], lnIc50High: agg.high[i], spread: agg.spread[i],
-      members: agg.members, selectivity: agg.selectivity[i], selectivityLow: null, selectivityHigh: null, evidence: 'structure', pResponse: pResponseOfInterval(lnIc50, agg.low[i], agg.high[i]), domainScore: c.domainScore ?? NaN, inDomain: c.inDomain, qed: c.qed, alerts: c.alerts ?? [], desirability: d.value, rank: 0,
+      members: agg.members, selectivity: agg.selectivity[i], selectivityLow: null, selectivityHigh: null, evidence: 'structure', pResponse: pResponseOfInterval(lnIc50, agg.low[i], agg.high[i]), measured: 0, domainScore: c.domainScore ?? NaN, inDomain: c.inDomain, qed: c.qed, alerts: c.alerts ?? [], desirability: d.value, rank: 0,
     };
   });
   return rankRows(rows, opts.rankBy ?? 'desirability');

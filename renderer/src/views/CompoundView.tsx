@@ -11,6 +11,7 @@ import { Structure } from '../components/Structure.js';
 import { basename, formatInt, formatNumber, formatValue } from '../lib/format.js';
 import { MechanismEditor } from '../components/MechanismEditor.js';
 import { evidenceText, selectivityWords } from '../lib/mechanism.js';
+import { MeasuredPanel } from '../components/MeasuredPanel.js';
 
 export function CompoundView({ id }: { id: number | null }) {
   const { navigate, runId, setQuery, query, dataVersion } = useApp();
@@ -134,6 +135,7 @@ export function CompoundView({ id }: { id: number | null }) {
             <MechanismEditor ids={[d.id]} targets={d.targets} pathway={d.targetPathway} />
           </div>
           {runId !== null && <Predictions compoundId={d.id} runId={runId} />}
+          <MeasuredPanel compoundId={d.id} />
           <div className="compound-tables">
             <div className="panel">
               <h3>Descriptors</h3>

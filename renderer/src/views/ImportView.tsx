@@ -15,6 +15,7 @@ import { PagedRows } from '../lib/paged-rows.js';
 import { basename, formatBytes, formatDuration, formatInt } from '../lib/format.js';
 import { toCsv } from '../lib/csv.js';
 import { uploadFile } from '../lib/transport.js';
+import { MeasureAttach } from '../components/MeasureAttach.js';
 
 export function ImportView() {
   const { api, shell, shellInfo, conn, bumpData, dataVersion, navigate } = useApp();
@@ -190,6 +191,11 @@ export function ImportView() {
               </li>
             ))}
           </ul>
+        </div>
+        <div className="panel" data-testid="import-measurements">
+          <h3>Lab measurements</h3>
+          <p className="muted small">Measured responses of the project's compounds on reference cell lines: stored with their source, shown on each compound's page, and used to calibrate its predictions.</p>
+          <MeasureAttach />
         </div>
       </div>
 
