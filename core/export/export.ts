@@ -15,6 +15,7 @@ import { logProvenance } from '../library/provenance.js';
 import { exportRows, propertiesOf, propertyNames, sourceHashes } from '../store/compounds.js';
 import type { ExportRow } from '../store/compounds.js';
 import { allMeasurements } from '../store/measurements.js';
+import { lineMeans } from '../measure/project.js';
 import type { Store } from '../store/store.js';
 import { DESCRIPTOR_TABLE_COLUMNS } from '../library/columns.js';
 import { APP_VERSION } from '../version.js';
@@ -66,9 +67,8 @@ export const MEASURED_EXPORT_COLUMNS = ['measured_lines', 'measured_ln_ic50'] as
 function measuredCells(store: Store): Map<number, [number, string]> {
   const out = new Map<number, [number, string]>();
   for (const [id, list] of allMeasurements(store)) {
-    const by = new Map<string, number[]>();
-    for (const m of list) by.set(m.sampleId, [...(by.get(m.sampleId) ?? []), m.lnIc50]);
-    out.set(id, [by.size, [...by].map(([s, v]) => `${s}=${(v.reduce((a, b) => a + b, 0) / v.length).toFixed(4)}`).join(';')]);
+    const means = lineMeans(list);
+    out.set(id, [means.size, [...means].map(([s, v]) => `${s}=${v.toFixed(4)}`).join(';')]);
   }
   return out;
 }

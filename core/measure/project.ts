@@ -97,6 +97,16 @@ export async function importMeasurementFile(store: Store, file: string, resolver
   return { file: name, sha256, rows: parsed.rows, stored: r.stored, skippedAsAlreadyImported: false, compounds, lines, issues };
 }
 
+/** The mean in ln of each line's replicates, in first-seen line order. */
+export function lineMeans(list: readonly { sampleId: string; lnIc50: number }[]): Map<string, number> {
+  const sums = new Map<string, [number, number]>();
+  for (const m of list) {
+    const t = sums.get(m.sampleId) ?? [0, 0];
+    sums.set(m.sampleId, [t[0] + m.lnIc50, t[1] + 1]);
+  }
+  return new Map([...sums].map(([s, [sum, n]]) => [s, sum / n]));
+}
+
 /**
  * One structure's measurements grouped by line: every replicate with its provenance, and their mean in ln
  * (what calibration uses; the noise of a mean of r replicates is the single-measurement noise / r).
