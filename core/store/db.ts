@@ -133,14 +133,8 @@ export function openProject(file: string, opts: OpenOptions = {}): Db {
   try {
     const hasTables = checkIdentity(db, file);
     if (hasTables && !memory && !opts.skipCheck && !readOnly) {
-      const problems = integrityProblems(db);
-      if (problems) {
-        throw new ApiError(
-          'CORRUPT',
-          `${file} failed its integrity check (${problems.slice(0, 3).join('; ')}): it is not opened for writing, so nothing more is lost. Open it read-only (strata --read-only, or "Open read-only") to export what can still be read, or restore a backup.`,
-          { problems, readOnlyOpen: true },
-        );
-      }
+      const problems = problemsOrFailure(db);
+      if (problems) throw corruptError(file, problems);
     }
     configure(db, readOnly);
     if (!readOnly) {
@@ -153,7 +147,32 @@ export function openProject(file: string, opts: OpenOptions = {}): Db {
   } catch (err) {
     db.close();
     if (err instanceof ApiError) throw err;
+    // Damage that stops the check itself (a b-tree page SQLite cannot parse) is damage all the same.
+    if (isCorrupt(err) && !readOnly) throw corruptError(file, [(err as Error).message]);
     throw new ApiError('BAD_FILE', `cannot open project file ${file}: ${(err as Error).message}`);
+  }
+}
+
+function isCorrupt(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('SQLITE_CORRUPT');
+}
+
+function corruptError(file: string, problems: string[]): ApiError {
+  return new ApiError(
+    'CORRUPT',
+    `${file} failed its integrity check (${problems.slice(0, 3).join('; ')}): it is not opened for writing, so nothing more is lost. Open it read-only (strata --read-only, or "Open read-only") to export what can still be read, or restore a backup.`,
+    { problems, readOnlyOpen: true },
+  );
+}
+
+/** `integrityProblems`, with a check that cannot even run reported as its problem. */
+function problemsOrFailure(db: Db): string[] | null {
+  try {
+    return integrityProblems(db);
+  } catch (err) {
+    if (isCorrupt(err)) return [(err as Error).message];
+    throw err;
   }
 }
 
@@ -195,7 +214,7 @@ export function openStore(file: string, opts: OpenOptions = {}): Store {
     if (readOnly) {
       writer.pragma('query_only = ON');
       // A read-only open still reports damage, so that what is shown can be weighed.
-      const problems = integrityProblems(writer);
+      const problems = problemsOrFailure(writer);
       if (problems) reason = `${reason}; the integrity check found problems: ${problems.slice(0, 3).join('; ')}`;
     } else {
       markInterrupted(writer);
