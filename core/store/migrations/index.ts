@@ -5,6 +5,7 @@ import { migration003 } from './003-search-alerts.js';
 import { migration004 } from './004-mechanism.js';
 import { migration005 } from './005-runs-interrupted.js';
 import { migration006 } from './006-display-name.js';
+import { migration008 } from './008-hitlists.js';
 
 export interface Migration {
   version: number;
@@ -13,6 +14,6 @@ export interface Migration {
 }
 
 /** Static, ordered list. Append only; never edit a released migration. */
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006];
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration008];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
