@@ -232,7 +232,8 @@ export function CompoundWork({ d }: { d: CompoundDetail }) {
 /** Every field of every record of the structure, with the record each came from (one click to that record). */
 export function RecordFields({ d }: { d: CompoundDetail }) {
   const { navigate } = useApp();
-  const records = new Set(d.fields.map((f) => f.compoundId));
+  // The record column is shown as soon as any field comes from another record than this one.
+  const fromOthers = d.fields.some((f) => f.compoundId !== d.id);
   if (!d.fields.length) return <p className="muted">The source records carried no fields.</p>;
   return (
     <table className="dense record-fields" data-testid="properties">
@@ -240,7 +241,7 @@ export function RecordFields({ d }: { d: CompoundDetail }) {
         <tr>
           <th>Field</th>
           <th>Value</th>
-          {records.size > 1 && <th title="The record (and file) the value comes from">Record</th>}
+          {fromOthers && <th title="The record (and file) the value comes from">Record</th>}
         </tr>
       </thead>
       <tbody>
@@ -248,7 +249,7 @@ export function RecordFields({ d }: { d: CompoundDetail }) {
           <tr key={`${f.name}:${f.compoundId}`} className={f.shown ? '' : 'muted'} data-testid="field-row" title={f.shown ? undefined : 'another record of this structure also has this field; filters and sorts use the first'}>
             <th>{f.name}</th>
             <td className="break">{f.value}</td>
-            {records.size > 1 && (
+            {fromOthers && (
               <td className="small">
                 {f.compoundId === d.id ? (
                   <span>this record</span>
