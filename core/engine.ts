@@ -33,10 +33,12 @@ import { getRun, runSubgroups, screenCompound, screenHeatmap, screenResults } fr
 import { writeRankedFile } from './export/ranked.js';
 import { prepareOutput, sidecarOf } from './export/output-guard.js';
 import { explainCompound } from './screen/explain.js';
-import { annotateCompounds, vocabularyInfo } from './library/mechanism.js';
+import { vocabularyInfo } from './library/mechanism.js';
 import { deleteMeasured, importMeasurementFile, measuredLines } from './measure/project.js';
 import { compareCompound, suggestForCompound } from './measure/compound.js';
 import { structureOf } from './store/measurements.js';
+import { listRuns, loadState, saveState, Worklists } from './library/worklists.js';
+import { tagCounts } from './store/worklists.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -97,6 +99,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const maintenance = new Maintenance(store, pool, jobs, changed);
   maintenance.backfilled().catch(() => undefined);
   const queryCtx = async (): Promise<QueryContext> => ({ store, pool, columns, cache, maintenance });
+  // Edits of this session, undoable; counts of queries on lists, tags or the mechanism are cached per query.
+  const worklists = new Worklists(store, () => cache.totals.clear());
 
   const modelsDir = opts.modelsDir ?? path.join(REPO_ROOT, 'models');
   const model = (id?: string) => findModel(modelsDir, id ?? DEFAULT_MODEL_ID);
@@ -156,13 +160,20 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       for await (const id of iterateIds(await queryCtx(), req, req.limit)) ids.push(id);
       return { ids };
     },
-    'compounds.annotate': async (req) => {
-      const r = await annotateCompounds(store, req);
-      // Counts of filters on the mechanism columns are cached per query; nothing else depends on them.
-      cache.totals.clear();
-      return r;
-    },
+    'compounds.annotate': (req) => worklists.annotate(req),
     'mechanism.vocabulary': () => vocabularyInfo(),
+    'compounds.tag': (req) => worklists.tag(req),
+    'tags.list': () => tagCounts(store),
+    'hitlists.list': () => worklists.lists(),
+    'hitlists.create': ({ name }) => worklists.create(name),
+    'hitlists.delete': ({ id }) => worklists.remove(id),
+    'hitlists.add': ({ id, ids }) => worklists.members(id, ids, true),
+    'hitlists.remove': ({ id, ids }) => worklists.members(id, ids, false),
+    'edits.list': () => worklists.list(),
+    'edits.undo': () => worklists.undo(),
+    'ui.saveState': ({ state }) => saveState(store, state),
+    'ui.loadState': ({ id }) => loadState(store, id),
+    'screen.runs': (req) => listRuns(store, req),
     'export.write': async (req: ApiInput<'export.write'>) => {
       // Refuse a bad output (the project, a SQLite file, an existing file without overwrite, ...)
       // now, as the call's error, rather than as a failed job.

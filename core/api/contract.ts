@@ -32,6 +32,12 @@ export interface CompoundQuery {
   includeDuplicates?: boolean;
   /** Quick search: case-insensitive substring of the display name, the external id, the declared targets or any text property. */
   search?: string;
+  /** Only the structures of this hit list (`hitlists.list` ids). */
+  hitList?: number;
+  /** Only the structures carrying this tag. */
+  tag?: string;
+  /** Only these compounds ("show selected only"). */
+  ids?: number[];
 }
 
 export interface PageRequest {
@@ -240,7 +246,50 @@ export interface CompoundDetail {
   unknownTargets: string[];
   /** False when the pathway is outside the training vocabulary (null when none is declared). */
   pathwayKnown: boolean | null;
+  /**
+   * Every source field of every record of the structure (first occurrence and duplicates), with the record it came
+   * from; `shown`: the value filters, sorts and the grid use (the first record carrying the field).
+   */
+  fields: { name: string; value: string; compoundId: number; file: string; record: number; shown: boolean }[];
+  /** Tags of the structure. */
+  tags: string[];
+  /** Hit lists holding the structure. */
+  hitLists: { id: number; name: string }[];
   svg: string;
+}
+
+/** A named hit list of the project; members are structures. */
+export interface HitList {
+  id: number;
+  name: string;
+  createdAt: string;
+  members: number;
+}
+
+/** A saved screening run (the same shape `screen.run` finishes with), newest first in `screen.runs`. */
+export interface RunInfo extends ScreenResult {
+  at: string;
+  status: 'running' | 'complete' | 'cancelled' | 'failed' | 'interrupted';
+}
+
+/**
+ * Where the UI was: view, library query, selection and run. Saved in the project under a short content id
+ * (`ui.saveState`), so a URL carries `?st=<id>`; the newest one is where a new tab or the desktop app opens.
+ */
+export interface UiState {
+  view: string;
+  compoundId?: number;
+  query: CompoundQuery;
+  selection: number[];
+  runId: number | null;
+}
+
+/** An edit `edits.undo` can take back (annotations, tags, hit-list membership), newest first. */
+export interface EditInfo {
+  seq: number;
+  at: string;
+  /** What it did, in words ("added 3 compounds to 'Leads'"). */
+  label: string;
 }
 
 // --- jobs ------------------------------------------------------------------------------------
@@ -566,6 +615,28 @@ export interface Api {
   'compounds.annotate': [AnnotateRequest, AnnotateResult];
   /** The training drugs' pathways and targets (suggestions for annotating). */
   'mechanism.vocabulary': [Record<string, never>, MechanismVocabularyInfo];
+  /** Add or remove tags on structures (each id stands for its structure); undoable. */
+  'compounds.tag': [{ ids: number[]; add?: string[]; remove?: string[] }, { added: number; removed: number }];
+  'tags.list': [Record<string, never>, { tag: string; count: number }[]];
+
+  'hitlists.list': [Record<string, never>, HitList[]];
+  /** EXISTS when the name is taken (case-insensitively). */
+  'hitlists.create': [{ name: string }, HitList];
+  /** Undoable: the list comes back with its members. */
+  'hitlists.delete': [{ id: number }, { deleted: boolean }];
+  /** Add (or remove) the structures of `ids`; `changed`: how many were not (were) members. Undoable. */
+  'hitlists.add': [{ id: number; ids: number[] }, { changed: number; members: number }];
+  'hitlists.remove': [{ id: number; ids: number[] }, { changed: number; members: number }];
+
+  /** The edits of this session that can be undone (the last 50), newest first. */
+  'edits.list': [Record<string, never>, EditInfo[]];
+  /** Undo the newest edit of this session; null when there is none. */
+  'edits.undo': [Record<string, never>, { undone: EditInfo | null }];
+
+  /** Save a view state; answers its short content id (the same state gives the same id). */
+  'ui.saveState': [{ state: UiState }, { id: string }];
+  /** A saved state by id, or the newest saved one without an id; null when there is none (or the id is unknown). */
+  'ui.loadState': [{ id?: string }, { id: string; state: UiState } | null];
 
   'export.write': [ExportRequest, { jobId: string }];
 
@@ -585,6 +656,8 @@ export interface Api {
   'models.rejected': [Record<string, never>, RejectedModel[]];
 
   'screen.run': [ScreenRequest, { jobId: string }];
+  /** Stored screening runs, newest first (complete ones unless `all`). */
+  'screen.runs': [{ all?: boolean; limit?: number }, RunInfo[]];
   'screen.results': [PageRequest & { runId: number; subgroup: string; sort?: { column: keyof RankedRow; dir: SortDir } }, Page<RankedRow>];
   'screen.heatmap': [{ runId: number; limit: number; metric: 'lnIc50' | 'selectivity' | 'desirability' }, { compounds: { id: number; name: string | null; displayName: string | null }[]; subgroups: string[]; values: (number | null)[][] }];
   /** One compound's ranked rows in every subgroup of a run (also beyond the stored top rows: recomputed if needed). */

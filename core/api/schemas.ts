@@ -27,6 +27,9 @@ export const compoundQuery = {
   }).strict().optional(),
   includeDuplicates: z.boolean().optional(),
   search: z.string().max(500).optional(),
+  hitList: z.number().int().positive().optional(),
+  tag: z.string().min(1).max(100).optional(),
+  ids: z.array(z.number().int().positive()).max(10_000_000).optional(),
 };
 const compoundQuerySchema = z.object(compoundQuery).strict();
 const weights = z.object({
@@ -34,6 +37,9 @@ const weights = z.object({
   rules: z.number().min(0), alerts: z.number().min(0), domain: z.number().min(0),
 }).partial().strict();
 const jobId = z.object({ jobId: z.string().min(1).max(100) }).strict();
+/** A tag: visible text, no control characters, trimmed. */
+const tagName = z.string().trim().min(1).max(100).regex(/^[^\p{Cc}]+$/u, 'a tag has no control characters');
+const membership = z.object({ id: z.number().int().positive(), ids: z.array(z.number().int().positive()).min(1).max(1_000_000) }).strict();
 
 export const inputSchemas = {
   'app.info': empty,
@@ -68,6 +74,29 @@ export const inputSchemas = {
     pathway: z.union([z.string().max(200), z.null()]).optional(),
   }).strict().refine((r) => r.targets !== undefined || r.pathway !== undefined, { message: 'give targets or pathway (null clears)' }),
   'mechanism.vocabulary': empty,
+  'compounds.tag': z.object({
+    ids: z.array(z.number().int().positive()).min(1).max(1_000_000),
+    add: z.array(tagName).max(50).optional(),
+    remove: z.array(tagName).max(50).optional(),
+  }).strict().refine((r) => (r.add?.length ?? 0) + (r.remove?.length ?? 0) > 0, { message: 'give tags to add or remove' }),
+  'tags.list': empty,
+  'hitlists.list': empty,
+  'hitlists.create': z.object({ name: z.string().trim().min(1).max(200) }).strict(),
+  'hitlists.delete': z.object({ id: z.number().int().positive() }).strict(),
+  'hitlists.add': membership,
+  'hitlists.remove': membership,
+  'edits.list': empty,
+  'edits.undo': empty,
+  'ui.saveState': z.object({
+    state: z.object({
+      view: z.string().min(1).max(40),
+      compoundId: z.number().int().positive().optional(),
+      query: compoundQuerySchema,
+      selection: z.array(z.number().int().positive()).max(1_000_000),
+      runId: z.number().int().positive().nullable(),
+    }).strict(),
+  }).strict(),
+  'ui.loadState': z.object({ id: z.string().regex(/^[0-9a-f]{6,64}$/).optional() }).strict(),
   'export.write': z.object({
     out: z.string().min(1).max(4096),
     format: z.enum(['csv', 'sdf', 'xlsx']).optional(),
@@ -93,6 +122,7 @@ export const inputSchemas = {
     weights: weights.optional(),
     query: compoundQuerySchema.optional(),
   }).strict(),
+  'screen.runs': z.object({ all: z.boolean().optional(), limit: z.number().int().min(1).max(1000).optional() }).strict(),
   'screen.results': z.object({
     ...page,
     runId: z.number().int().positive(),

@@ -3,6 +3,7 @@ import type { CompoundDetail, ImportIssue, Page, ProjectInfo, SourceInfo } from 
 import { ApiError } from '../api/errors.js';
 import type { ChemPool } from '../chem/pool.js';
 import { mechanismOf } from '../store/mechanism.js';
+import { hitListsOf, structureFields, tagsOf } from '../store/worklists.js';
 import { compoundProperties, compoundWithSource, descriptorRow, duplicatesOf, importIssues, projectCounts, provenanceRows } from '../store/project.js';
 import type { SourceRecord } from '../store/project.js';
 import { FLAG_COLUMNS, SCHEMA_VERSION } from '../store/schema.js';
@@ -73,6 +74,8 @@ export async function compoundDetail(store: Store, pool: ChemPool, id: number): 
     standardisation: (c.standardisation as string) ? (c.standardisation as string).split('; ') : [],
     source: { id: c.source_id as number, file: c.file as string, record: c.record_no as number, line: (c.line as number | null) ?? null },
     duplicateOf: (c.duplicate_of as number | null) ?? null, duplicates: duplicates.filter((x) => x !== id), descriptors, flags, alerts, properties,
-    targets, targetPathway, unknownTargets: unknownTargets(splitTargets(targets)), pathwayKnown: targetPathway ? normalisePathway(targetPathway).known : null, svg,
+    targets, targetPathway, unknownTargets: unknownTargets(splitTargets(targets)), pathwayKnown: targetPathway ? normalisePathway(targetPathway).known : null,
+    fields: structureFields(store, descId).map((f) => ({ name: f.name, value: f.value, compoundId: f.compound_id, file: f.file, record: f.record_no, shown: f.shown === 1 })),
+    tags: tagsOf(store, descId), hitLists: hitListsOf(store, descId), svg,
   };
 }

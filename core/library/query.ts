@@ -11,6 +11,7 @@ import { bulkTanimoto } from '../chem/similarity.js';
 import { FP_BYTES } from '../chem/types.js';
 import { compoundCount, compoundIds, compoundPage, descriptorColumnValues, descriptorRowIds, morganFingerprints, morganOf, propertiesOf } from '../store/compounds.js';
 import type { SqlFilter, SqlQuery } from '../store/compounds.js';
+import { structurePropertiesOf } from '../store/worklists.js';
 import { FLAG_COLUMNS, isDescriptorTableColumn, NUMERIC_COLUMNS } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import type { ColumnResolver, ResolvedColumn } from './columns.js';
@@ -118,8 +119,12 @@ async function buildQuery(ctx: QueryContext, q: CompoundQuery): Promise<Built> {
   const release = () => {
     for (const t of tokens.splice(0)) ctx.store.hitSets.release(t);
   };
-  const sql: SqlQuery = { filters, sort, includeDuplicates: !!q.includeDuplicates, search: q.search };
+  const sql: SqlQuery = { filters, sort, includeDuplicates: !!q.includeDuplicates, search: q.search, hitList: q.hitList, tag: q.tag };
   try {
+    if (q.ids) {
+      sql.only = ctx.store.hitSets.register(Int32Array.from(q.ids));
+      tokens.push(sql.only);
+    }
     if (q.substructure) {
       const hits = await substructureHits(ctx, q.substructure);
       sql.hits = ctx.store.hitSets.register(hits);
@@ -135,8 +140,8 @@ async function buildQuery(ctx: QueryContext, q: CompoundQuery): Promise<Built> {
     release();
     throw err;
   }
-  const countKey = JSON.stringify([q.filters ?? [], q.substructure ?? null, q.similarTo ?? null, !!q.includeDuplicates, q.search?.trim() || null]);
-  const simple = !q.includeDuplicates && !q.search?.trim() && !q.substructure && !q.similarTo && (q.filters ?? []).length > 0
+  const countKey = JSON.stringify([q.filters ?? [], q.substructure ?? null, q.similarTo ?? null, !!q.includeDuplicates, q.search?.trim() || null, q.hitList ?? null, q.tag ?? null, q.ids ?? null]);
+  const simple = !q.includeDuplicates && !q.search?.trim() && !q.substructure && !q.similarTo && q.hitList === undefined && q.tag === undefined && !q.ids && (q.filters ?? []).length > 0
     && filters.every((f, i) => f.ref.kind === 'descriptor' && isDescriptorTableColumn(q.filters![i].column) && f.op !== 'contains' && (f.value === undefined || typeof f.value === 'number'));
   return { sql, countKey, columnFilters: simple ? filters.map((f, i) => ({ ...q.filters![i], value: f.value })) : null, release };
 }
@@ -158,7 +163,8 @@ export async function queryCompounds(ctx: QueryContext, q: CompoundQuery & PageR
   const props = new Map<number, Record<string, string>>();
   if (ids.length) {
     const wanted = q.columns?.filter((c) => c.startsWith('prop:')).map((c) => c.slice(5));
-    for (const p of propertiesOf(ctx.store, ids)) {
+    // A structure row shows every field of its records (the first record carrying one); a duplicate row its own.
+    for (const p of q.includeDuplicates ? propertiesOf(ctx.store, ids) : structurePropertiesOf(ctx.store, ids)) {
       if (wanted && !wanted.includes(p.name)) continue;
       let m = props.get(p.compound_id);
       if (!m) props.set(p.compound_id, (m = {}));

@@ -34,6 +34,12 @@ export interface SqlQuery {
   includeDuplicates: boolean;
   /** Quick search: case-insensitive substring of display name, external id, targets or any text property. */
   search?: string;
+  /** Only structures in this hit list. */
+  hitList?: number;
+  /** Only structures carrying this tag. */
+  tag?: string;
+  /** Token of a registered id set: only these compounds (the selection, "show selected only"). */
+  only?: number;
 }
 
 /**
@@ -83,7 +89,11 @@ function build(q: SqlQuery): Built {
             throw new ApiError('INVALID_INPUT', `a query can use at most ${MAX_PROPERTY_COLUMNS} different prop: columns (SQLite joins at most 64 tables); narrow it in steps`);
           }
           aliases.set(ref.name, alias);
-          joins.push(`LEFT JOIN properties ${alias} ON ${alias}.compound_id = c.id AND ${alias}.name = ${sqlString(ref.name)}`);
+          // A structure row sees the field whichever of its records brought it (structure_props, migration 008);
+          // with duplicates listed, each record shows its own.
+          joins.push(q.includeDuplicates
+            ? `LEFT JOIN properties ${alias} ON ${alias}.compound_id = c.id AND ${alias}.name = ${sqlString(ref.name)}`
+            : `LEFT JOIN structure_props ${alias} ON ${alias}.structure_id = c.id AND ${alias}.name = ${sqlString(ref.name)}`);
         }
         return ref.numeric ? `${alias}.num` : `${alias}.value`;
       }
@@ -107,8 +117,20 @@ function build(q: SqlQuery): Built {
     // SQLite's LIKE is case-insensitive for ASCII; a property is text when it did not parse as a number.
     const like = `%${q.search.trim().replace(/[%_\\]/g, (m) => `\\${m}`)}%`;
     searchWhere.push(`(c.display_name LIKE ? ESCAPE '\\' OR c.name LIKE ? ESCAPE '\\' OR c.targets LIKE ? ESCAPE '\\'
-      OR EXISTS (SELECT 1 FROM properties ps WHERE ps.compound_id = c.id AND ps.num IS NULL AND ps.value LIKE ? ESCAPE '\\'))`);
+      OR EXISTS (SELECT 1 FROM ${q.includeDuplicates ? 'properties ps WHERE ps.compound_id' : 'structure_props ps WHERE ps.structure_id'} = c.id AND ps.num IS NULL AND ps.value LIKE ? ESCAPE '\\'))`);
     params.push(like, like, like, like);
+  }
+  if (q.hitList !== undefined) {
+    searchWhere.push(`EXISTS (SELECT 1 FROM hitlist_members hm WHERE hm.list_id = ? AND hm.compound_id = ${key})`);
+    params.push(q.hitList);
+  }
+  if (q.tag !== undefined) {
+    searchWhere.push(`EXISTS (SELECT 1 FROM compound_tags ct WHERE ct.tag = ? AND ct.compound_id = ${key})`);
+    params.push(q.tag);
+  }
+  if (q.only !== undefined) {
+    searchWhere.push(`strata_hit(?, ${q.includeDuplicates ? 'c.id' : 'd.compound_id'})`);
+    params.push(q.only);
   }
   if (q.hits !== undefined) {
     searchWhere.push(`strata_hit(?, ${key})`);

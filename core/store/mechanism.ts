@@ -2,8 +2,8 @@
  * The declared mechanism in SQL: what an import's notes are computed from, the notes themselves,
  * `compounds.annotate`'s update, and the stored targets/pathway of some compounds.
  */
-import { ApiError } from '../api/errors.js';
 import type { Store } from './store.js';
+import { structuresOf } from './worklists.js';
 
 export interface MechanismGroup { v: string; r: number; line: number | null; n: number }
 export interface MechanismConflict { r: number; line: number | null; t: string | null; p: string | null; fid: number; ft: string | null; fp: string | null }
@@ -43,18 +43,7 @@ const CHUNK = 500;
  */
 export function annotateStructures(store: Store, ids: readonly number[], set: { targets?: string | null; pathway?: string | null }): Promise<{ structures: number; changed: number }> {
   return store.write((db) => {
-    const structures = new Set<number>();
-    const missing: number[] = [];
-    for (let i = 0; i < ids.length; i += CHUNK) {
-      const part = ids.slice(i, i + CHUNK);
-      const got = db.prepare(`SELECT id, coalesce(duplicate_of, id) AS s FROM compounds WHERE id IN (${part.map(() => '?').join(',')})`).all(...part) as { id: number; s: number }[];
-      const found = new Set(got.map((g) => g.id));
-      for (const id of part) if (!found.has(id)) missing.push(id);
-      for (const g of got) structures.add(g.s);
-    }
-    if (missing.length) {
-      throw new ApiError('NOT_FOUND', `no compound with id ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ` and ${missing.length - 10} more` : ''}; nothing was annotated`, { missing: missing.slice(0, 1000) });
-    }
+    const s = structuresOf(db, ids, 'annotated');
     const sets: string[] = [];
     const values: (string | null)[] = [];
     if (set.targets !== undefined) {
@@ -65,7 +54,6 @@ export function annotateStructures(store: Store, ids: readonly number[], set: { 
       sets.push('target_pathway = ?');
       values.push(set.pathway);
     }
-    const s = [...structures];
     let changed = 0;
     for (let i = 0; i < s.length; i += CHUNK) {
       const part = s.slice(i, i + CHUNK);

@@ -133,3 +133,8 @@ export function screenChunkRows(store: Store, ids: readonly number[], columns: r
   return store.reader.prepare(`SELECT c.id, c.name, c.smiles, f.morgan, d.lipinski_pass, d.veber_pass, d.pains_alerts, d."QED"${cols}, c.targets, c.target_pathway, c.display_name
     FROM compounds c JOIN descriptors d ON d.compound_id = c.id JOIN fingerprints f ON f.compound_id = c.id WHERE c.id IN (${ph})`).raw().all(...ids) as unknown[][];
 }
+
+/** Stored runs, newest first: complete ones, or every run with `all`. */
+export function runRows(store: Store, all: boolean, limit: number): (RunRow & { seconds: number | null })[] {
+  return store.reader.prepare(`SELECT * FROM screen_runs ${all ? '' : "WHERE status = 'complete'"} ORDER BY id DESC LIMIT ?`).all(limit) as (RunRow & { seconds: number | null })[];
+}

@@ -12,6 +12,7 @@ import { RankingView } from './views/RankingView.js';
 import { CompoundView } from './views/CompoundView.js';
 import { ExportView } from './views/ExportView.js';
 import { UnlockView } from './views/UnlockView.js';
+import { UndoButton } from './components/HitLists.js';
 import { ApiCallError } from '../../core/api/client.js';
 
 // The plots view hosts the plot frame; split so the main bundle stays small.
@@ -54,6 +55,7 @@ export function App() {
         </span>
         {info.data && <span className="muted small">{formatInt(info.data.unique)} compounds</span>}
         <div className="spacer" />
+        <UndoButton />
         {running.map((j) => (
           <span className="job-chip" key={j.jobId} title={j.jobId} data-testid="running-job">
             {j.kind}: {j.stage} {j.total ? `${Math.floor((100 * j.done) / j.total)}%` : formatInt(j.done)}

@@ -1,6 +1,7 @@
 /**
  * Application-wide state: the API client, the shell, the current route, the library query shared
- * by Library/Plots/Export, the row selection shared by Library/Plots/Export, and the last screen run.
+ * by Library/Plots/Export, the row selection shared by Library/Plots/Export, and the chosen screen run.
+ * Query, selection, run and view are kept in the project and named in the URL (lib/persist.ts).
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { CompoundQuery, JobProgress, JobState } from '../../core/api/contract.js';
@@ -8,6 +9,7 @@ import type { ApiClient } from '../../core/api/client.js';
 import type { ShellClient, ShellInfo } from './lib/shell.js';
 import type { Connection } from './lib/transport.js';
 import { parseRoute, routeHash, type Route } from './lib/route.js';
+import { usePersistence } from './lib/persist.js';
 
 export interface AppState {
   api: ApiClient;
@@ -43,10 +45,7 @@ export function AppProvider(props: { api: ApiClient; shell: ShellClient; conn: C
   const [route, setRoute] = useState<Route>(() => parseRoute(window.location.hash));
   const [query, setQuery] = useState<CompoundQuery>({});
   const [selection, setSelectionState] = useState<ReadonlySet<number>>(new Set());
-  const [runId, setRunIdState] = useState<number | null>(() => {
-    const v = Number(sessionStorage.getItem('strata.runId'));
-    return Number.isInteger(v) && v > 0 ? v : null;
-  });
+  const [runId, setRunIdState] = useState<number | null>(null);
   const [dataVersion, setDataVersion] = useState(0);
   const [jobs, setJobs] = useState<ReadonlyMap<string, JobProgress>>(new Map());
 
@@ -93,16 +92,15 @@ export function AppProvider(props: { api: ApiClient; shell: ShellClient; conn: C
     else setRoute(r);
   }, []);
   const setSelection = useCallback((ids: Iterable<number>) => setSelectionState(new Set(ids)), []);
-  const setRunId = useCallback((id: number | null) => {
-    setRunIdState(id);
-    if (id === null) sessionStorage.removeItem('strata.runId');
-    else sessionStorage.setItem('strata.runId', String(id));
-  }, []);
+  const setRunId = useCallback((id: number | null) => setRunIdState(id), []);
   const bumpData = useCallback(() => setDataVersion((v) => v + 1), []);
+
+  const restored = usePersistence({ api, route, query, selection, runId, setQuery, setSelection, setRunId, setRoute });
 
   const value = useMemo<AppState>(
     () => ({ api, shell, conn, shellInfo, route, navigate, query, setQuery, selection, setSelection, runId, setRunId, dataVersion, bumpData, jobs }),
     [api, shell, conn, shellInfo, route, navigate, query, selection, setSelection, runId, setRunId, dataVersion, bumpData, jobs],
   );
-  return <Ctx.Provider value={value}>{props.children}</Ctx.Provider>;
+  // Views start from the restored state (a first query of the empty one would only be thrown away).
+  return <Ctx.Provider value={value}>{restored ? props.children : null}</Ctx.Provider>;
 }

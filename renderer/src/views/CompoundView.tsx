@@ -3,8 +3,10 @@
  * fields, and, after a ranking run, its predictions across subgroups and an explanation.
  */
 import { useEffect, useMemo, useState } from 'react';
-import type { ColumnInfo, ScreenResult } from '../../../core/api/contract.js';
+import type { ColumnInfo } from '../../../core/api/contract.js';
 import { useApp } from '../state.js';
+import { useRunInfo } from '../lib/persist.js';
+import { CompoundWork, RecordFields } from '../components/HitLists.js';
 import { useCall } from '../hooks.js';
 import { ErrorBox } from '../components/ErrorBox.js';
 import { Structure } from '../components/Structure.js';
@@ -130,6 +132,7 @@ export function CompoundView({ id }: { id: number | null }) {
               </div>
             </div>
           </div>
+          <CompoundWork d={d} />
           <div className="panel" data-testid="mechanism-panel">
             <h3>Declared mechanism</h3>
             <MechanismEditor ids={[d.id]} targets={d.targets} pathway={d.targetPathway} />
@@ -155,20 +158,8 @@ export function CompoundView({ id }: { id: number | null }) {
               </table>
             </div>
             <div className="panel">
-              <h3>Source fields</h3>
-              {Object.keys(d.properties).length === 0 && <p className="muted">The source record carried no fields.</p>}
-              {Object.keys(d.properties).length > 0 && (
-                <table className="dense kv" data-testid="properties">
-                  <tbody>
-                    {Object.entries(d.properties).map(([k, v]) => (
-                      <tr key={k}>
-                        <th>{k}</th>
-                        <td className="break">{v}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              )}
+              <h3>Source fields{d.duplicates.length > 0 || d.duplicateOf !== null ? ' of every record of this structure' : ''}</h3>
+              <RecordFields d={d} />
             </div>
           </div>
         </>
@@ -177,20 +168,13 @@ export function CompoundView({ id }: { id: number | null }) {
   );
 }
 
-function storedRun(): ScreenResult | null {
-  try {
-    return JSON.parse(sessionStorage.getItem('strata.screen') ?? 'null') as ScreenResult | null;
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Predictions of the last run for this compound in each of its subgroups (screen.compound), with
  * intervals, and the explanation from screen.explain.
  */
 function Predictions({ compoundId, runId }: { compoundId: number; runId: number }) {
-  const run = storedRun();
+  const { api } = useApp();
+  const run = useRunInfo(api, runId);
   const subgroups = run?.runId === runId ? run.subgroups.map((s) => s.rule) : [];
   const first = subgroups[0] ?? '';
   const [subgroup, setSubgroup] = useState(first);

@@ -7,8 +7,9 @@
  */
 import { useEffect, useState } from 'react';
 import { ApiCallError } from '../../../core/api/client.js';
-import type { ExportRequest, ExportResult, ScreenResult } from '../../../core/api/contract.js';
+import type { ExportRequest, ExportResult } from '../../../core/api/contract.js';
 import { useApp } from '../state.js';
+import { useRunInfo } from '../lib/persist.js';
 import { useCall, useJob } from '../hooks.js';
 import { JobPanel } from '../components/JobPanel.js';
 import { ErrorBox } from '../components/ErrorBox.js';
@@ -37,13 +38,7 @@ export function ExportView() {
   const [jobId, setJobId] = useState<string | null>(null);
   const [startError, setStartError] = useState<Error | null>(null);
   const job = useJob(jobId);
-  const run = (() => {
-    try {
-      return JSON.parse(sessionStorage.getItem('strata.screen') ?? 'null') as ScreenResult | null;
-    } catch {
-      return null;
-    }
-  })();
+  const run = useRunInfo(api, runId);
   const [rankSubgroup, setRankSubgroup] = useState('');
 
   useEffect(() => {

@@ -14,6 +14,7 @@ import { FilterBuilder } from '../components/FilterBuilder.js';
 import { ColumnChooser } from '../components/ColumnChooser.js';
 import { ErrorBox } from '../components/ErrorBox.js';
 import { MechanismEditor } from '../components/MechanismEditor.js';
+import { HitListBar } from '../components/HitLists.js';
 
 /** Rows reachable by scrolling before paging: keeps the scroll height well under browser limits. */
 const WINDOW = 100_000;
@@ -211,6 +212,7 @@ export function LibraryView() {
         </div>
       </div>
       {filtersOpen && <FilterBuilder columns={columns} filters={query.filters ?? []} onApply={(filters) => setQuery({ ...query, filters: filters.length ? filters : undefined })} />}
+      <HitListBar />
       <ActiveQuery query={query} setQuery={setQuery} columns={columns} />
       <ErrorBox error={cols.error ?? source.error} title="Query failed" />
       {stale && !source.error && (
@@ -353,6 +355,7 @@ function ActiveQuery(props: { query: CompoundQuery; setQuery(q: CompoundQuery): 
   const { query, setQuery } = props;
   const label = (k: string) => props.columns.find((c) => c.key === k)?.label ?? k;
   const chips: { key: string; text: string; clear(): void }[] = [];
+  if (query.tag) chips.push({ key: 'tag', text: `tagged “${query.tag}”`, clear: () => setQuery({ ...query, tag: undefined }) });
   if (query.search) chips.push({ key: 'search', text: `matches “${query.search}”`, clear: () => setQuery({ ...query, search: undefined }) });
   if (query.substructure) chips.push({ key: 'sub', text: `contains ${query.substructure}`, clear: () => setQuery({ ...query, substructure: undefined }) });
   if (query.similarTo) {

@@ -6,6 +6,7 @@
 import { useMemo, useState } from 'react';
 import type { ColumnInfo, CompoundRow } from '../../../core/api/contract.js';
 import { useApp } from '../state.js';
+import { AddToHitList } from '../components/HitLists.js';
 import { useCall } from '../hooks.js';
 import { ErrorBox } from '../components/ErrorBox.js';
 import { PlotFrame } from '../components/PlotFrame.js';
@@ -122,6 +123,7 @@ export function PlotsView() {
               <button type="button" onClick={() => navigate({ view: 'export' })}>
                 Export selection…
               </button>
+              <AddToHitList ids={selected} testId="plot-add-to-list" />
               <button type="button" className="link" onClick={() => setSelection([])}>
                 Clear
               </button>

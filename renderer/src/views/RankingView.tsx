@@ -14,6 +14,8 @@ import { VirtualTable, type Column } from '../components/VirtualTable.js';
 import { PagedRows } from '../lib/paged-rows.js';
 import { compoundLabel, compoundTitle, formatInt, formatNumber, ic50uM } from '../lib/format.js';
 import { EVIDENCE_SHORT, evidenceText, selectivityWords } from '../lib/mechanism.js';
+import { useRunInfo } from '../lib/persist.js';
+import { AddToHitList, RunPicker } from '../components/HitLists.js';
 
 /** "Rank by" choices: the stored rank (desirability), or a column of the ranked rows the API sorts by. */
 const RANK_BY: { value: string; label: string; sort: { column: keyof RankedRow; dir: SortDir } | null }[] = [
@@ -32,18 +34,8 @@ const WEIGHT_LABELS: [keyof DesirabilityWeights, string, string][] = [
   ['alerts', 'Alerts', 'structural alerts (penalty)'],
   ['domain', 'Domain', 'similarity to training drugs'],
 ];
-const STORE = 'strata.screen';
-
-function loadStored(): ScreenResult | null {
-  try {
-    return JSON.parse(sessionStorage.getItem(STORE) ?? 'null') as ScreenResult | null;
-  } catch {
-    return null;
-  }
-}
-
 export function RankingView() {
-  const { api, query, setRunId } = useApp();
+  const { api, query, runId, setRunId } = useApp();
   const subgroups = useCall('subgroups.list', {});
   const models = useCall('models.list', {});
   const [chosen, setChosen] = useState<string[]>([]);
@@ -52,14 +44,18 @@ export function RankingView() {
   const [useQuery, setUseQuery] = useState(false);
   const [jobId, setJobId] = useState<string | null>(null);
   const [startError, setStartError] = useState<Error | null>(null);
-  const [result, setResult] = useState<ScreenResult | null>(loadStored);
+  const [result, setResult] = useState<ScreenResult | null>(null);
   const job = useJob(jobId);
+  // The chosen run (kept in the project and the URL; the newest stored one in a new tab).
+  const stored = useRunInfo(api, runId);
+  useEffect(() => {
+    if (stored && stored.runId !== result?.runId) setResult(stored);
+  }, [stored]);
 
   useEffect(() => {
     if (job.final?.status === 'done' && job.final.result) {
       const r = job.final.result as ScreenResult;
       setResult(r);
-      sessionStorage.setItem(STORE, JSON.stringify(r));
       setRunId(r.runId);
     }
   }, [job.final, setRunId]);
@@ -238,6 +234,8 @@ function RankResults({ result }: { result: ScreenResult }) {
           <span className="muted small">
             model {result.modelId} ({result.modelSha256.slice(0, 10)}…) · {formatInt(result.compounds)} compounds · {result.seconds.toFixed(1)} s
           </span>
+          <RunPicker />
+          {selection.size > 0 && <AddToHitList ids={[...selection]} testId="rank-add-to-list" />}
         </div>
         <div className="tabs" role="tablist">
           {result.subgroups.map((s) => (
