@@ -190,7 +190,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
           job.progress('export', 0, rows.length);
           const previews = runSubgroups(run).filter((g) => labels.includes(g.label)).map((g) => ({ rule: g.rule, normalised: g.rule, members: g.members, complement: 0, total: 0, warning: null }));
           const r = await writeRankedFile(store, await ctx.pool(), { out: req.out, format: req.format, projectPath: projectFile, overwrite: req.overwrite, rows,
-            result: { runId, modelId: run.model_id, modelSha256: run.model_sha256, weights: JSON.parse(run.weights), subgroups: previews } });
+            result: { runId, modelId: run.model_id, modelSha256: run.model_sha256, weights: JSON.parse(run.weights), responseThresholdUm: run.response_threshold_um, subgroups: previews } });
           job.progress('export', rows.length, rows.length);
           await logProvenance(store, 'export.write', { out: req.out, ranking: req.ranking, ids: req.ids?.length }, { rows: r.rows });
           return { out: req.out, rows: r.rows, format: req.format ?? path.extname(req.out).slice(1), provenance: r.provenance };

@@ -86,10 +86,14 @@ export function httpTransport(baseUrl: string, token: string): Transport {
   };
   return {
     async invoke(method, input) {
+      const body = JSON.stringify(input ?? {});
       const res = await fetch(`${baseUrl}/api/${method}`, {
         method: 'POST',
         headers: { ...headers, 'content-type': 'application/json' },
-        body: JSON.stringify(input ?? {}),
+        body,
+        // A small request outlives the page that sent it (the view state saved as a tab reloads or closes);
+        // browsers cap keepalive bodies at 64 KiB, so large ones go without.
+        keepalive: body.length < 48_000,
       });
       const text = await res.text();
       try {

@@ -390,6 +390,8 @@ export interface ScreenRequest {
   modelId?: string;
   weights?: Partial<DesirabilityWeights>;
   query?: CompoundQuery;
+  /** Threshold of `pResponse`, IC50 in µM (default 1). */
+  responseThresholdUm?: number;
 }
 
 export type EvidenceTier = 'target' | 'pathway' | 'neighbour' | 'structure';
@@ -423,8 +425,9 @@ export interface RankedRow {
    */
   evidence: EvidenceTier;
   /**
-   * Probability that the subgroup mean ln IC50 is below ln 1 µM (IC50 < 1 µM), from the calibrated interval of
-   * the row's evidence tier read as a normal distribution; null without an interval.
+   * Probability that the subgroup mean IC50 is below the run's threshold (`responseThresholdUm`, default 1 µM):
+   * from the model's empirical residual distribution of the row's evidence tier (`probability.json`), else the
+   * calibrated interval read as a normal distribution; null without either.
    */
   pResponse: number | null;
   /**
@@ -450,6 +453,8 @@ export interface ScreenResult {
   subgroups: SubgroupPreview[];
   compounds: number;
   seconds: number;
+  /** Threshold of the rows' `pResponse` (IC50, µM). */
+  responseThresholdUm: number;
   /**
    * Milliseconds per stage of the screening thread — ids, load, features, wait (for a chunk's
    * predictions), aggregate, domain, rank, store: they add up to `seconds` — and `onnx`, the

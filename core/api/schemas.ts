@@ -121,6 +121,8 @@ export const inputSchemas = {
     modelId: z.string().min(1).max(200).optional(),
     weights: weights.optional(),
     query: compoundQuerySchema.optional(),
+    /** IC50 threshold of pResponse, µM. */
+    responseThresholdUm: z.number().positive().finite().max(1e9).optional(),
   }).strict(),
   'screen.runs': z.object({ all: z.boolean().optional(), limit: z.number().int().min(1).max(1000).optional() }).strict(),
   'screen.results': z.object({

@@ -20,6 +20,7 @@ import { safeForTerminal, safeJson } from './terminal.js';
 import { prepareOutput, sidecarOf } from '../export/output-guard.js';
 import { ApiError } from '../api/errors.js';
 import { registerShard } from './shard.js';
+import { RESPONSE_THRESHOLD_HELP, responseThreshold } from './options.js';
 import { newPassphrase, PASSPHRASE_ENV, passphraseFor } from './passphrase.js';
 import { convertProject } from '../store/convert.js';
 import type { ScreenOutput } from '../screen/screen.js';
@@ -343,6 +344,7 @@ export function buildProgram(out: { code: number }): Command {
     .option('--top <n>', 'rows per subgroup in the output (default: all)', (v) => Number.parseInt(v, 10))
     .option('--weights <k=v,...>', 'desirability weights, e.g. potency=1,selectivity=1,qed=0.5,rules=0.25,alerts=0.5,domain=0.5')
     .option('--filter <expr>', 'screen only compounds matching a filter (repeatable)', collect)
+    .option('--response-threshold <uM>', RESPONSE_THRESHOLD_HELP, responseThreshold)
     .option('-o, --out <file>', 'ranked output (.csv, .sdf or .xlsx), with a .provenance.json sidecar')
     .option('--force', 'replace the output file if it exists')
     .option('--json', 'machine-readable summary')
@@ -351,7 +353,7 @@ export function buildProgram(out: { code: number }): Command {
       if (o.out) await checkOut(o.out, o.project, !!o.force);
       await withEngine(o.project, async (s) => {
         const weights = o.weights ? parseWeights(o.weights) : undefined;
-        const state = await runJob(s, () => s.engine.startScreen({ subgroups: o.subgroup, modelId: o.model, weights, query: o.filter ? { filters: (o.filter as string[]).map(parseFilter) } : undefined }), !!o.quiet);
+        const state = await runJob(s, () => s.engine.startScreen({ subgroups: o.subgroup, modelId: o.model, weights, responseThresholdUm: o.responseThreshold, query: o.filter ? { filters: (o.filter as string[]).map(parseFilter) } : undefined }), !!o.quiet);
         if (state.status !== 'done') throw new CliError(`screen ${state.status}: ${state.error?.message ?? ''}`, state.status === 'cancelled' ? 130 : 1);
         const out = state.result as ScreenOutput;
         if (o.out) {
@@ -381,6 +383,7 @@ export function buildProgram(out: { code: number }): Command {
     .option('--id-column <name>', 'identifier column of a CSV/TSV')
     .option('--measured <file>', 'a lab\'s measurements (compound_id, sample_id, value, unit; see `strata measure check`): predictions of measured compounds are calibrated by them, and the measured pairs are left out')
     .option('--echo-measured', 'with --measured: also write the measured pairs, with a trailing `measured` column (1 = the lab\'s measurement, 0 = prediction)')
+    .option('--response-threshold <uM>', RESPONSE_THRESHOLD_HELP, responseThreshold)
     .option('--force', 'replace the output file if it exists')
     .option('--targets-column <name>', 'column or SDF field with the declared targets (default: detected as for import)')
     .option('--pathway-column <name>', 'column or SDF field with the declared target pathway (default: detected as for import)')
@@ -391,7 +394,7 @@ export function buildProgram(out: { code: number }): Command {
       const { predictFile } = await import('../screen/predict-file.js');
       await withScratchEngine(async (s) => {
         const printer = new ProgressPrinter(process.stderr, !!o.quiet);
-        const r = await predictFile(s.engine, { compounds: o.compounds, panel: o.panel, out: o.out, modelId: o.model, smilesColumn: o.smilesColumn, idColumn: o.idColumn, panelSamples: o.samples, genome: o.genome, vcfSamples: o.vcfSample, targetsColumn: o.targetsColumn, pathwayColumn: o.pathwayColumn, measured: o.measured, echoMeasured: !!o.echoMeasured },
+        const r = await predictFile(s.engine, { compounds: o.compounds, panel: o.panel, out: o.out, modelId: o.model, smilesColumn: o.smilesColumn, idColumn: o.idColumn, panelSamples: o.samples, genome: o.genome, vcfSamples: o.vcfSample, targetsColumn: o.targetsColumn, pathwayColumn: o.pathwayColumn, measured: o.measured, echoMeasured: !!o.echoMeasured, responseThresholdUm: o.responseThreshold },
           (stage, done, total) => printer.update({ jobId: 'predict', kind: 'screen', stage, done, total, rate: 0, etaSeconds: null }));
         printer.done();
         print(!!o.json, r, () => [`wrote ${num(r.rows)} predictions (${num(r.compounds)} compounds × ${num(r.samples)} samples${r.rows < r.compounds * r.samples ? ', measured pairs left out' : ''}) to ${o.out}`,

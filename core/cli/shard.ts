@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { ShardError, EXIT } from '../shard/errors.js';
 import { passphraseFor } from './passphrase.js';
+import { RESPONSE_THRESHOLD_HELP, responseThreshold } from './options.js';
 
 function collect(v: string, prev: string[] = []): string[] {
   return [...prev, v];
@@ -73,13 +74,14 @@ export function registerShard(program: Command, out: { code: number }, CliErrorC
     .option('-m, --model <id>', 'model id (default: the shipped model)')
     .option('--top <k>', 'K: rows per subgroup each shard keeps for the merge (default 100)', int('--top'))
     .option('--weights <k=v,...>', 'desirability weights')
+    .option('--response-threshold <uM>', RESPONSE_THRESHOLD_HELP, responseThreshold)
     .option('--descriptors <set>', 'descriptors kept in the shard files: all (default) or model (those the model reads)')
     .option('--tasks <n>', 'array tasks (default: one per shard; fewer: each task runs shards t, t+n, …)', int('--tasks'))
     .option('--smiles-column <name>').option('--id-column <name>').option('--format <fmt>', 'sdf|smi|csv|tsv')
     .option('--json')
     .action(async (o) => guard(async () => {
       const { planShards } = await import('../shard/manifest.js');
-      const r = await planShards({ inputs: o.input, work: o.work, shardSize: o.shardSize, subgroups: o.subgroup, modelId: o.model, top: o.top, weights: o.weights ? weights(o.weights) : undefined,
+      const r = await planShards({ inputs: o.input, work: o.work, shardSize: o.shardSize, subgroups: o.subgroup, modelId: o.model, top: o.top, weights: o.weights ? weights(o.weights) : undefined, responseThresholdUm: o.responseThreshold,
         descriptors: o.descriptors, tasks: o.tasks, smilesColumn: o.smilesColumn, idColumn: o.idColumn, format: o.format }, (msg) => process.stderr.write(`${msg}\n`));
       const m = r.manifest;
       print(!!o.json, { runId: m.runId, paramsHash: m.paramsHash, shards: m.shards.length, tasks: m.tasks, created: r.created }, () =>

@@ -10,6 +10,7 @@ import { sourceHashes } from '../store/compounds.js';
 import { mechanismOf } from '../store/mechanism.js';
 import type { Store } from '../store/store.js';
 import { APP_VERSION } from '../version.js';
+import { DEFAULT_THRESHOLD_UM } from '../predict/probability.js';
 import { csvField, sdfLine } from './export.js';
 import { encryptionNote, prepareOutput, sidecarOf, writeAtomically, writeTextAtomically } from './output-guard.js';
 
@@ -34,18 +35,18 @@ function values(r: RankedRow, mech: Mechanism): unknown[] {
     r.evidence, m?.targets ?? null, m?.target_pathway ?? null, n(r.pResponse), r.displayName, r.measured ?? 0];
 }
 
-export async function writeRankedFile(store: Store, pool: ChemPool, args: { out: string; format?: 'csv' | 'sdf' | 'xlsx'; projectPath: string; overwrite?: boolean; result: Pick<ScreenResult, 'runId' | 'modelId' | 'modelSha256' | 'weights' | 'subgroups'>; rows: RankedRow[] }): Promise<{ rows: number; provenance: Record<string, unknown> }> {
+export async function writeRankedFile(store: Store, pool: ChemPool, args: { out: string; format?: 'csv' | 'sdf' | 'xlsx'; projectPath: string; overwrite?: boolean; result: Pick<ScreenResult, 'runId' | 'modelId' | 'modelSha256' | 'weights' | 'subgroups'> & { responseThresholdUm?: number | null }; rows: RankedRow[] }): Promise<{ rows: number; provenance: Record<string, unknown> }> {
   const { file: out, format } = await prepareOutput(args.out, { projectFile: args.projectPath, overwrite: args.overwrite, format: args.format, sidecars: [sidecarOf(path.resolve(args.out))] });
   const provenance = {
     generator: `Strata ${APP_VERSION}`, exportedAt: new Date().toISOString(), project: path.resolve(args.projectPath),
     inputs: sourceHashes(store),
     run: args.result.runId, model: { id: args.result.modelId, sha256: args.result.modelSha256 },
     subgroups: args.result.subgroups.map((g) => ({ rule: g.rule, members: g.members, complement: g.complement, warning: g.warning })),
-    weights: args.result.weights, rows: args.rows.length, format,
+    weights: args.result.weights, responseThresholdUm: args.result.responseThresholdUm ?? DEFAULT_THRESHOLD_UM, rows: args.rows.length, format,
     ...encryptionNote(store.encrypted),
     units: { ln_ic50: 'natural log of IC50 in µM (lower = more potent)', pic50: '-log10(IC50 in M)', selectivity: 'complement mean minus subgroup mean, ln units (> 0: more potent in the subgroup)', domain_score: 'highest Tanimoto (Morgan r=2, 2048 bits) to a training drug',
       selectivity_low: 'calibrated 90 % interval of selectivity, ln units (empty for runs without one)', evidence: 'what the genotype dependence rests on: target, pathway, neighbour or structure',
-      p_response: 'probability that the subgroup mean IC50 is below 1 µM, from the calibrated interval of the evidence tier read as a normal distribution',
+      p_response: `probability that the subgroup mean IC50 is below ${args.result.responseThresholdUm ?? DEFAULT_THRESHOLD_UM} µM (responseThresholdUm), from the model's out-of-fold residual distribution of the evidence tier (probability.json; a model without one: the calibrated interval read as a normal distribution; a compound with lab measurements: its measurement-calibrated interval read as a normal distribution)`,
       measured_lines: 'lab-measured cell lines of the compound (strata measure import): > 0 means its predictions are calibrated by them and the subgroup mean holds the measured values at those lines; 0 = predictions only' },
   };
   const mech = mechanismOf(store, args.rows.map((r) => r.compoundId));

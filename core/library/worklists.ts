@@ -2,6 +2,7 @@
  * Work that persists: hit lists, tags, saved view states, the stored runs as `ScreenResult`s, and the
  * session's undo log for edits (annotations, tags, hit-list membership). SQL lives in core/store/worklists.ts.
  */
+import { DEFAULT_THRESHOLD_UM } from '../predict/probability.js';
 import { createHash } from 'node:crypto';
 import type { AnnotateRequest, AnnotateResult, EditInfo, HitList, RunInfo, UiState } from '../api/contract.js';
 import { ApiError } from '../api/errors.js';
@@ -125,7 +126,7 @@ function runInfo(r: RunRow & { seconds: number | null }): RunInfo {
     weights: JSON.parse(r.weights) as RunInfo['weights'],
     // The shape screen.run finishes with: `rule` is the label the subgroup's rows are stored under.
     subgroups: groups.map((g) => ({ rule: g.label, normalised: g.rule, members: g.members, complement: 0, total: 0, warning: null })),
-    compounds: r.compounds, seconds: r.seconds ?? 0,
+    compounds: r.compounds, seconds: r.seconds ?? 0, responseThresholdUm: r.response_threshold_um ?? DEFAULT_THRESHOLD_UM,
   };
 }
 

@@ -141,6 +141,17 @@ export const manifestSchema = z
         sha256: z.string().regex(/^[0-9a-f]{64}$/, '64 lower-case hex digits'),
       })
       .optional(),
+    /**
+     * Probability of response (core/predict/probability.ts): empirical residual distributions per evidence tier in
+     * `file`, written by `evaluate --mechanism`. Optional: without it P(IC50 < threshold) reads the interval as a normal.
+     */
+    probability: z
+      .object({
+        method: z.enum(['empirical-residuals', 'stratified-residuals']),
+        file: z.string().min(1),
+        sha256: z.string().regex(/^[0-9a-f]{64}$/, '64 lower-case hex digits'),
+      })
+      .optional(),
     card: z.string().min(1).nullable(),
     /** Free-form provenance (data source, file checksums, counts, date). */
     training: z.record(z.string(), z.unknown()).optional(),

@@ -224,6 +224,11 @@ export async function loadModel(dirIn: string, opts: { threads?: number } = {}):
     const trSha = sha256Bytes(trBytes);
     if (trSha !== tr.sha256) throw refuse(dir, 'transfer.sha256', `manifest says ${tr.sha256}, ${tr.file} has ${trSha}`);
   }
+  const pr = manifest.probability;
+  if (pr) {
+    const prSha = sha256Bytes((await readModelFile(dir, pr.file, 'probability.file'))!);
+    if (prSha !== pr.sha256) throw refuse(dir, 'probability.sha256', `manifest says ${pr.sha256}, ${pr.file} has ${prSha}`);
+  }
   // A card is optional (a missing one is no card), but one that is there must be a regular file inside the folder.
   const cardBytes = manifest.card ? await readModelFile(dir, manifest.card, 'card', true) : null;
   const card = cardBytes ? cardBytes.toString('utf8') : null;

@@ -3,7 +3,7 @@
  * or desirability (larger first). Unknown values (NaN) sort last; ties — equal keys — are broken by
  * compound id ascending, so the same inputs always give the same order and ranks 1..n.
  */
-import { pResponseOfInterval } from '../predict/probability.js';
+import { pResponseOf, pResponseOfInterval, responseModel, type ResponseModel } from '../predict/probability.js';
 import type { DesirabilityWeights, EvidenceTier, RankedRow } from '../api/contract.js';
 import { ApiError } from '../api/errors.js';
 import type { SubgroupAggregate } from './aggregate.js';
@@ -112,7 +112,11 @@ export interface ScoreSubgroupOptions {
   weights?: Partial<DesirabilityWeights>;
   anchors?: DesirabilityAnchors;
   rankBy?: RankBy;
+  /** Threshold and calibration of `pResponse` (default: 1 µM, the interval read as a normal). */
+  response?: ResponseModel;
 }
+
+const DEFAULT_RESPONSE = responseModel(null);
 
 /**
  * What every subgroup of a screen shares: each compound's desirability inputs that do not depend on
@@ -274,6 +278,7 @@ export function rankSubgroup(opts: RankSubgroupOptions): RankedSubgroup {
     throw new ApiError('INVALID_INPUT', `scoreSubgroup: ${compounds.length} compounds but the aggregate covers ${agg.nCompounds}`);
   }
   const by = opts.rankBy ?? 'desirability';
+  const response = opts.response ?? DEFAULT_RESPONSE;
   if (!RANK_BY.includes(by)) throw new ApiError('INVALID_INPUT', `unknown ranking ${JSON.stringify(by)} (use ${RANK_BY.join(', ')})`);
   let prepared = opts.prepared;
   if (prepared && prepared.compounds !== compounds) throw new ApiError('INVALID_INPUT', 'rankSubgroup: prepared for other compounds');
@@ -312,7 +317,9 @@ export function rankSubgroup(opts: RankSubgroupOptions): RankedSubgroup {
       selectivityLow: agg.selectivityLow ? agg.selectivityLow[i] : null,
       selectivityHigh: agg.selectivityHigh ? agg.selectivityHigh[i] : null,
       evidence: c.evidence ?? 'structure',
-      pResponse: pResponseOfInterval(lnIc50, agg.low[i], agg.high[i]),
+      // A compound calibrated by lab measurements has its own posterior interval; the tier's out-of-fold residuals
+      // describe uncalibrated predictions only.
+      pResponse: c.measured ? pResponseOfInterval(lnIc50, agg.low[i], agg.high[i], response.thresholdLn) : pResponseOf(response, 'aggregate', c.evidence ?? 'structure', lnIc50, agg.low[i], agg.high[i]),
       measured: c.measured ?? 0,
       domainScore: c.domainScore ?? NaN,
       inDomain: c.inDomain,

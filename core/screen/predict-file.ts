@@ -1,7 +1,7 @@
 /**
  * `strata predict`: compounds from any file `import` reads × samples of a genotype panel → one CSV row
- * per pair: `compound_id,sample_id,ln_ic50_pred,ln_ic50_low,ln_ic50_high,domain_score` (a stable
- * header scripts depend on; nothing is stored in a project).
+ * per pair: `compound_id,sample_id,ln_ic50_pred,ln_ic50_low,ln_ic50_high,domain_score[,measured],p_response` (a
+ * stable header scripts depend on: new columns are appended; nothing is stored in a project).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,7 +16,8 @@ import { compoundMatrix, genotypeMatrix, predictMatrix } from '../predict/infer.
 import type { CompoundRecord } from '../predict/infer.js';
 import { loadAnyPanel } from '../genotype/index.js';
 import { APP_VERSION } from '../version.js';
-import { domainScores } from './screen.js';
+import { domainScores, runResponse } from './screen.js';
+import { pResponseOf, pResponseOfInterval } from '../predict/probability.js';
 import { MechanismFields } from '../library/mechanism.js';
 import { unknownTargets } from '../mechanism/targets.js';
 import { applyDeclaredMechanism, declaredMechanism } from '../predict/declared.js';
@@ -82,12 +83,15 @@ export interface PredictFileArgs {
   pathwayColumn?: string;
   /** A lab's measurements (core/measure/read.ts): compounds with measured lines get calibrated predictions. */
   measured?: string;
-  /** Also write the measured pairs (value = the measurement), with a trailing `measured` column (1/0). */
+  /** Also write the measured pairs (value = the measurement), with a `measured` column (1/0). */
   echoMeasured?: boolean;
+  /** Threshold of `p_response` = P(IC50 < threshold), µM (default 1). */
+  responseThresholdUm?: number;
 }
 
 export async function predictFile(engine: Engine, args: PredictFileArgs, onProgress?: (stage: string, done: number, total: number | null) => void) {
   const model = await engine.model(args.modelId);
+  const response = runResponse(model, args.responseThresholdUm);
   const pool = await engine.pool();
   // A panel CSV is read as it is; VCF, MAF and copy-number files go through `strata panel import`'s conversion.
   const { panel } = await loadAnyPanel([args.panel], { samples: args.panelSamples, genome: args.genome, vcfSamples: args.vcfSamples, featureOrder: model.manifest.genotypeFeatures.features.filter((f) => f.source === 'feature').map((f) => f.name) });
@@ -118,7 +122,8 @@ export async function predictFile(engine: Engine, args: PredictFileArgs, onProgr
   }
   const calibratedIds = new Set<string>();
   const echo = !!(measuredSet && args.echoMeasured);
-  await write(`${[...PREDICT_HEADER, ...(echo ? ['measured'] : [])].join(',')}\n`);
+  await write(`${[...PREDICT_HEADER, ...(echo ? ['measured'] : []), 'p_response'].join(',')}\n`);
+  const pText = (v: number | null) => (v == null || !Number.isFinite(v) ? '' : v.toFixed(4));
   const failures: { record: number; line: number; reason: string }[] = [];
   let compounds = 0;
   let rows = 0;
@@ -158,7 +163,7 @@ export async function predictFile(engine: Engine, args: PredictFileArgs, onProgr
     const p = await predictMatrix(model, x, recs.length, geno.matrix, nS, { bounds: false });
     // The declared mechanism meets the predictions here (core/predict/declared.ts), before they are written.
     const dom = domainScores(model, fps, recs.length);
-    const { halfWidths } = await applyDeclaredMechanism({ model, n: recs.length, nSamples: nS, samples: panel.samples, mechanism, fingerprints: fps.subarray(0, recs.length * FP_BYTES), domain: dom, genotypes: geno.matrix, predictions: p.mean });
+    const { halfWidths, evidence } = await applyDeclaredMechanism({ model, n: recs.length, nSamples: nS, samples: panel.samples, mechanism, fingerprints: fps.subarray(0, recs.length * FP_BYTES), domain: dom, genotypes: geno.matrix, predictions: p.mean });
     const calibrated = measuredSet ? await calibrateBatch(measuredSet, { model, ids, x, mechanism, fps, domain: dom, nS, prior: p.mean, sampleIds: panel.samples }) : new Map<number, CalibratedRow>();
     let text = '';
     let written = 0;
@@ -170,14 +175,17 @@ export async function predictFile(engine: Engine, args: PredictFileArgs, onProgr
         if (c) {
           // Measured pairs are the lab's data, not predictions: left out unless asked for, then flagged.
           if (c.measured[s] && !echo) continue;
-          text += `${csvField(ids[i])},${csvField(panel.samples[s])},${c.mean[s].toFixed(4)},${c.low[s].toFixed(4)},${c.high[s].toFixed(4)},${dom[i].toFixed(4)}${echo ? `,${c.measured[s]}` : ''}\n`;
+          // A measured pair has no probability (it is the lab's value); a calibrated prediction's is read from its posterior interval.
+          const pr = c.measured[s] ? '' : pText(pResponseOfInterval(c.mean[s], c.low[s], c.high[s], response.thresholdLn));
+          text += `${csvField(ids[i])},${csvField(panel.samples[s])},${c.mean[s].toFixed(4)},${c.low[s].toFixed(4)},${c.high[s].toFixed(4)},${dom[i].toFixed(4)}${echo ? `,${c.measured[s]}` : ''},${pr}\n`;
           written++;
           continue;
         }
         const v = p.mean[k];
         // The interval of the compound's evidence tier when the model calibrates per tier, else the model's constant one.
         const w = halfWidths ? halfWidths[i].pair : hw;
-        text += `${csvField(ids[i])},${csvField(panel.samples[s])},${v.toFixed(4)},${w === undefined ? '' : Math.fround(v - w).toFixed(4)},${w === undefined ? '' : Math.fround(v + w).toFixed(4)},${dom[i].toFixed(4)}${echo ? ',0' : ''}\n`;
+        const pr = pText(pResponseOf(response, 'pair', evidence[i] ?? 'structure', v, v - (w ?? NaN), v + (w ?? NaN)));
+        text += `${csvField(ids[i])},${csvField(panel.samples[s])},${v.toFixed(4)},${w === undefined ? '' : Math.fround(v - w).toFixed(4)},${w === undefined ? '' : Math.fround(v + w).toFixed(4)},${dom[i].toFixed(4)}${echo ? ',0' : ''},${pr}\n`;
         written++;
       }
     }
@@ -219,7 +227,8 @@ export async function predictFile(engine: Engine, args: PredictFileArgs, onProgr
   }
   const provenance = {
     generator: `Strata ${APP_VERSION}`, at: new Date().toISOString(), compounds: path.resolve(args.compounds), panel: path.resolve(args.panel),
-    model: { id: model.manifest.id, sha256: model.sha256 }, units: 'ln IC50 in µM', interval: model.manifest.interval ?? null, mechanism: mech, measured: measuredInfo, warnings, failures,
+    model: { id: model.manifest.id, sha256: model.sha256 }, units: 'ln IC50 in µM', interval: model.manifest.interval ?? null,
+    pResponse: { thresholdUm: response.thresholdUm, method: response.calibration ? `${model.manifest.probability?.file} (${response.calibration.method} residuals per evidence tier)` : 'interval read as a normal distribution', measuredPairs: 'empty (a measurement, not a prediction)', calibratedPairs: 'posterior interval read as a normal distribution' }, mechanism: mech, measured: measuredInfo, warnings, failures,
   };
   fs.writeFileSync(`${args.out}.provenance.json`, `${JSON.stringify(provenance, null, 2)}\n`);
   for (const f of failures.slice(0, 20)) process.stderr.write(`${args.compounds} record ${f.record} (line ${f.line}): ${f.reason}\n`);

@@ -19,6 +19,12 @@ export function runSubgroups(run: RunRow): { label: string; rule: string; member
   return JSON.parse(run.subgroups) as { label: string; rule: string; members: number }[];
 }
 
+/** The stored probability; runs from before migration 009 have none: the interval read as a normal at 1 µM, as then. */
+function storedPResponse(r: Record<string, unknown>): number | null {
+  if (typeof r.p_response === 'number') return r.p_response;
+  return pResponseOfInterval(r.ln_ic50 as number, r.ln_ic50_low as number, r.ln_ic50_high as number);
+}
+
 function toRow(r: Record<string, unknown>, subgroup: string): RankedRow {
   const ln = r.ln_ic50 as number;
   return {
@@ -26,7 +32,7 @@ function toRow(r: Record<string, unknown>, subgroup: string): RankedRow {
     lnIc50: ln, pIc50: 6 - ln / LN10, lnIc50Low: r.ln_ic50_low as number, lnIc50High: r.ln_ic50_high as number, spread: r.spread as number,
     members: r.members as number, selectivity: (r.selectivity as number | null) ?? NaN,
     selectivityLow: (r.selectivity_low as number | null | undefined) ?? null, selectivityHigh: (r.selectivity_high as number | null | undefined) ?? null,
-    evidence: (r.evidence as EvidenceTier | null | undefined) ?? 'structure', pResponse: pResponseOfInterval(ln, r.ln_ic50_low as number, r.ln_ic50_high as number), measured: (r.measured_lines as number | null | undefined) ?? 0, domainScore: r.domain_score as number,
+    evidence: (r.evidence as EvidenceTier | null | undefined) ?? 'structure', pResponse: storedPResponse(r), measured: (r.measured_lines as number | null | undefined) ?? 0, domainScore: r.domain_score as number,
     inDomain: r.in_domain === 1, qed: (r.QED as number | null) ?? null, alerts: (r.alerts as string) ? (r.alerts as string).split(';') : [],
     desirability: r.desirability as number, rank: r.rank as number,
   };

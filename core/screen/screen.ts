@@ -20,6 +20,7 @@ import type { CompoundRecord } from '../predict/infer.js';
 import type { LoadedModel } from '../predict/registry.js';
 import { applyDeclaredMechanism, declaredMechanism } from '../predict/declared.js';
 import type { DeclaredMechanism } from '../predict/declared.js';
+import { DEFAULT_THRESHOLD_UM, modelResponse, type ResponseModel } from '../predict/probability.js';
 import { applyTierBounds } from './transfer.js';
 import { aggregateManyFast, concatAggregates, prepareCompounds, rankSubgroup, resolveWeights } from '../rank/index.js';
 import type { CompoundProfile, RankedSubgroup, SubgroupAggregate } from '../rank/index.js';
@@ -157,29 +158,38 @@ export interface ScreenOutput {
   rankings: Map<string, RankedSubgroup>;
 }
 
+/** The response model of a run: the model's calibration and the requested threshold (checked). */
+export function runResponse(model: LoadedModel, thresholdUm: number | undefined): ResponseModel {
+  if (thresholdUm !== undefined && (typeof thresholdUm !== 'number' || !(thresholdUm > 0) || !Number.isFinite(thresholdUm))) {
+    throw new ApiError('INVALID_INPUT', `response threshold ${JSON.stringify(thresholdUm)}: give an IC50 in µM > 0 (default ${DEFAULT_THRESHOLD_UM})`);
+  }
+  return modelResponse(model, thresholdUm ?? DEFAULT_THRESHOLD_UM);
+}
+
 export async function runScreen(ctx: ScreenContext, req: ScreenRequest, job: JobContext): Promise<ScreenOutput> {
   const groups = resolveGroups(ctx, req.subgroups);
   const weights: DesirabilityWeights = resolveWeights(req.weights);
+  const response = runResponse(ctx.model, req.responseThresholdUm);
   // The run is recorded as running (owned by this process) before the work starts: a killed screen
   // leaves a row that the next open marks interrupted, instead of no trace.
   const store = ctx.query.store;
   const runId = await startRun(store, {
     modelId: ctx.model.manifest.id, modelSha256: ctx.model.sha256, weights, query: req.query ?? {},
-    subgroups: groups.map((g) => ({ label: g.label, rule: g.rule, members: g.preview.members })),
+    subgroups: groups.map((g) => ({ label: g.label, rule: g.rule, members: g.preview.members })), responseThresholdUm: response.thresholdUm,
   });
   try {
-    return await screenRun(ctx, req, job, { runId, groups, weights });
+    return await screenRun(ctx, req, job, { runId, groups, weights, response });
   } catch (err) {
     await endRun(store, runId, job.signal.aborted || (err as ApiError).code === 'CANCELLED' ? 'cancelled' : 'failed').catch(() => undefined);
     throw err;
   }
 }
 
-async function screenRun(ctx: ScreenContext, req: ScreenRequest, job: JobContext, run: { runId: number; groups: ResolvedGroup[]; weights: DesirabilityWeights }): Promise<ScreenOutput> {
+async function screenRun(ctx: ScreenContext, req: ScreenRequest, job: JobContext, run: { runId: number; groups: ResolvedGroup[]; weights: DesirabilityWeights; response: ResponseModel }): Promise<ScreenOutput> {
   const t0 = performance.now();
   const { model, panel } = ctx;
   const store = ctx.query.store;
-  const { runId, groups, weights } = run;
+  const { runId, groups, weights, response } = run;
   const geno = genotypeMatrix(model.manifest, panel);
   const nSamples = panel.samples.length;
   const threshold = model.manifest.applicabilityDomain?.threshold ?? 0.3;
@@ -285,7 +295,7 @@ async function screenRun(ctx: ScreenContext, req: ScreenRequest, job: JobContext
   const rankings = new Map<string, RankedSubgroup>();
   const prepared = prepareCompounds(profiles, weights);
   const top: { label: string; ranking: RankedSubgroup; rows: RankedRow[] }[] = groups.map((g, gi) => {
-    const ranking = rankSubgroup({ subgroup: g.label, compounds: profiles, aggregate: concatAggregates(parts[gi]), prepared });
+    const ranking = rankSubgroup({ subgroup: g.label, compounds: profiles, aggregate: concatAggregates(parts[gi]), prepared, response });
     parts[gi] = [];
     rankings.set(g.label, ranking);
     return { label: g.label, ranking, rows: ranking.rows(STORED_PER_SUBGROUP) };
@@ -295,11 +305,12 @@ async function screenRun(ctx: ScreenContext, req: ScreenRequest, job: JobContext
   // Rows, completion and provenance in one transaction (core/store/screen.ts).
   await completeRun(store, runId, top.flatMap((t) => t.rows), {
     compounds: profiles.length, seconds,
-    provenance: { params: { ...req, weights }, result: { runId, compounds: profiles.length, modelSha256: model.sha256, seconds } },
+    provenance: { params: { ...req, weights, responseThresholdUm: response.thresholdUm, responseCalibration: response.calibration ? `${model.manifest.probability?.file} (${response.calibration.method})` : 'interval read as a normal' }, result: { runId, compounds: profiles.length, modelSha256: model.sha256, seconds } },
   });
   lap('store');
   const result: ScreenResult = {
     runId, modelId: model.manifest.id, modelSha256: model.sha256, weights, subgroups: groups.map((g) => ({ ...g.preview, rule: g.label })), compounds: profiles.length, seconds, timings,
+    responseThresholdUm: response.thresholdUm,
   };
   return { result, rankings };
 }

@@ -17,6 +17,7 @@ import type { LibraryFormat } from '../ingest/index.js';
 import { resolveWeights } from '../rank/index.js';
 import { defaultGenotypesDir } from '../subgroups/index.js';
 import { sha256File } from '../util/hash.js';
+import { DEFAULT_THRESHOLD_UM } from '../predict/probability.js';
 import { APP_VERSION } from '../version.js';
 import { describeInput, planPlainSlices, prepGzipSlices } from './slice.js';
 import type { InputInfo, SliceSpec } from './slice.js';
@@ -39,6 +40,8 @@ export interface ShardParams {
   panel: Record<string, string>;
   subgroups: { entry: string; label: string; rule: string; members: number }[];
   weights: DesirabilityWeights;
+  /** Threshold of p_response (IC50, µM); absent in plans from before it (1 µM). */
+  responseThresholdUm?: number;
   top: number;
   shardSize: number;
   read: { smilesColumn: string | null; idColumn: string | null; format: LibraryFormat | null };
@@ -67,6 +70,7 @@ export interface PlanRequest {
   modelId?: string;
   top?: number;
   weights?: Partial<DesirabilityWeights>;
+  responseThresholdUm?: number;
   descriptors?: DescriptorSet;
   tasks?: number;
   smilesColumn?: string;
@@ -137,6 +141,8 @@ export async function planShards(req: PlanRequest, onProgress?: (msg: string) =>
   if (req.subgroups.length === 0) throw new ShardError('no --subgroup given: a screen needs at least one subgroup rule', EXIT.USAGE);
   const top = req.top ?? 100;
   if (!Number.isInteger(top) || top < 1) throw new ShardError(`--top must be a whole number ≥ 1 (got ${req.top})`, EXIT.USAGE);
+  const t = req.responseThresholdUm;
+  if (t !== undefined && !(Number.isFinite(t) && t > 0)) throw new ShardError(`--response-threshold must be an IC50 in µM > 0 (got ${t})`, EXIT.USAGE);
   const work = path.resolve(req.work);
   fs.mkdirSync(work, { recursive: true });
 
@@ -170,6 +176,7 @@ export async function planShards(req: PlanRequest, onProgress?: (msg: string) =>
         panel,
         subgroups,
         weights: resolveWeights(req.weights),
+        responseThresholdUm: req.responseThresholdUm ?? DEFAULT_THRESHOLD_UM,
         top,
         shardSize: req.shardSize,
         read: { smilesColumn: req.smilesColumn ?? null, idColumn: req.idColumn ?? null, format: req.format ?? null },

@@ -20,6 +20,7 @@ import { createClient } from '../api/client.js';
 import { createEngine } from '../engine.js';
 import { writeRankedFile } from '../export/ranked.js';
 import { APP_VERSION } from '../version.js';
+import { DEFAULT_THRESHOLD_UM } from '../predict/probability.js';
 import { EXIT, ShardError } from './errors.js';
 import { readManifest, writeAtomic } from './manifest.js';
 import type { Manifest } from './manifest.js';
@@ -121,7 +122,7 @@ function provenance(m: Manifest, rows: number, top: number, format: string): Rec
     generator: `Strata ${APP_VERSION}`, exportedAt: new Date().toISOString(), sharded: { runId: m.runId, paramsHash: m.paramsHash, shards: m.shards.length, tasks: m.tasks },
     inputs: m.inputs.map((i) => ({ name: i.name, sha256: i.sha256, size: i.size })), model: { id: m.params.model.id, sha256: m.params.model.sha256 },
     rdkitVersion: m.params.rdkitVersion, standardisation: m.params.standardisation,
-    subgroups: m.params.subgroups.map((g) => ({ rule: g.rule, members: g.members })), weights: m.params.weights, top, rows, format,
+    subgroups: m.params.subgroups.map((g) => ({ rule: g.rule, members: g.members })), weights: m.params.weights, responseThresholdUm: m.params.responseThresholdUm ?? DEFAULT_THRESHOLD_UM, top, rows, format,
     compoundIds: 'the ids one `strata import` of the inputs, in this order, into a new project assigns (duplicates across shards: first occurrence)',
     units: { ln_ic50: 'natural log of IC50 in µM (lower = more potent)', pic50: '-log10(IC50 in M)', selectivity: 'complement mean minus subgroup mean, ln units (> 0: more potent in the subgroup)', domain_score: 'highest Tanimoto (Morgan r=2, 2048 bits) to a training drug' },
   };
@@ -145,7 +146,7 @@ async function writeMerged(m: Manifest, work: string, req: MergeRequest, rows: R
       try {
         await writeRankedFile(engine.store, await engine.pool(), {
           out, projectPath: path.join(work, 'manifest.json'), rows,
-          result: { runId: 0, modelId: m.params.model.id, modelSha256: m.params.model.sha256, weights: m.params.weights, subgroups: m.params.subgroups.map((g) => ({ rule: g.rule, normalised: g.rule, members: g.members, complement: 0, total: 0, warning: null })) },
+          result: { runId: 0, modelId: m.params.model.id, modelSha256: m.params.model.sha256, weights: m.params.weights, responseThresholdUm: m.params.responseThresholdUm ?? DEFAULT_THRESHOLD_UM, subgroups: m.params.subgroups.map((g) => ({ rule: g.rule, normalised: g.rule, members: g.members, complement: 0, total: 0, warning: null })) },
         });
       } finally {
         await engine.close();
@@ -177,7 +178,7 @@ async function loadIntoProject(m: Manifest, work: string, req: MergeRequest, row
     const api = createClient(engine.dispatcher);
     const imp = await api.call('job.wait', { jobId: (await api.call('library.import', { files: [file], smilesColumn: 'smiles', idColumn: 'id' })).jobId });
     if (imp.status !== 'done') throw new ShardError(`loading the hits into ${req.project}: ${imp.error?.message ?? imp.status}`, EXIT.RETRYABLE);
-    const scr = await api.call('job.wait', { jobId: (await api.call('screen.run', { subgroups: m.params.subgroups.map((g) => g.rule), modelId: m.params.model.id, weights: m.params.weights })).jobId });
+    const scr = await api.call('job.wait', { jobId: (await api.call('screen.run', { subgroups: m.params.subgroups.map((g) => g.rule), modelId: m.params.model.id, weights: m.params.weights, responseThresholdUm: m.params.responseThresholdUm })).jobId });
     if (scr.status !== 'done') throw new ShardError(`screening the hits in ${req.project}: ${scr.error?.message ?? scr.status}`, EXIT.RETRYABLE);
     const result = scr.result as { runId: number; compounds: number };
     return { file: path.resolve(req.project!), runId: result.runId, compounds: result.compounds };

@@ -234,7 +234,7 @@ async function processShard(m: Manifest, s: ShardSpec, work: string, tmp: string
     const compounds = summary.imported + summary.duplicates;
     let rankings: ScreenOutput['rankings'] = new Map();
     if (summary.imported > 0) {
-      const scr = await waitJob(api, (await engine.startScreen({ subgroups: p.subgroups.map((g) => g.rule), modelId: p.model.id, weights: p.weights })).jobId);
+      const scr = await waitJob(api, (await engine.startScreen({ subgroups: p.subgroups.map((g) => g.rule), modelId: p.model.id, weights: p.weights, responseThresholdUm: p.responseThresholdUm })).jobId);
       rankings = (scr.result as ScreenOutput).rankings;
       if (scr && (scr.result as ScreenOutput).result.modelSha256 !== p.model.sha256) {
         throw new ShardError(`shard ${s.index}: model ${p.model.id} has sha256 ${(scr.result as ScreenOutput).result.modelSha256.slice(0, 12)}… here, the plan used ${p.model.sha256.slice(0, 12)}…`, EXIT.BAD_INPUT);

@@ -14,6 +14,8 @@ export interface RunRow {
   subgroups: string;
   compounds: number;
   status: string;
+  /** µM; null for runs from before migration 009 (1 µM). */
+  response_threshold_um: number | null;
 }
 
 export function runRow(store: Store, runId: number): RunRow | undefined {
@@ -36,8 +38,9 @@ export const RANKED_SORT_SQL: ReadonlyMap<string, string> = new Map([
   ['domainScore', 'r.domain_score'], ['spread', 'r.spread'], ['compoundId', 'r.compound_id'], ['qed', 'd."QED"'],
   // The interval's lower bound: ranks by the selectivity the model is confident of (rows without an interval: last when descending).
   ['selectivityLow', 'r.selectivity_low'],
-  // P(IC50 < 1 µM) is monotone in (0 − mean) / half-width: the same order without computing the normal CDF.
-  ['pResponse', '(0 - r.ln_ic50) / NULLIF(r.ln_ic50_high - r.ln_ic50_low, 0)'],
+  // The stored probability; runs from before migration 009 have none, and their P(IC50 < 1 µM) (the interval read as
+  // a normal) is monotone in (0 − mean) / half-width: the same order without computing the normal CDF.
+  ['pResponse', 'coalesce(r.p_response, (0 - r.ln_ic50) / NULLIF(r.ln_ic50_high - r.ln_ic50_low, 0))'],
 ]);
 
 const METRIC_SQL = { lnIc50: 'ln_ic50', selectivity: 'selectivity', desirability: 'desirability' } as const;
@@ -56,9 +59,9 @@ export function compoundRankedRows(store: Store, runId: number, compoundId: numb
 }
 
 /** Records a run as started by this process: a kill leaves it `running`, and the next open marks it interrupted. */
-export function startRun(store: Store, r: { modelId: string; modelSha256: string; weights: unknown; query: unknown; subgroups: unknown }): Promise<number> {
-  return store.write((db) => Number(db.prepare(`INSERT INTO screen_runs(at, model_id, model_sha256, weights, query, subgroups, compounds, status, owner) VALUES (?, ?, ?, ?, ?, ?, 0, 'running', ?)`)
-    .run(new Date().toISOString(), r.modelId, r.modelSha256, JSON.stringify(r.weights), JSON.stringify(r.query), JSON.stringify(r.subgroups), thisOwner()).lastInsertRowid));
+export function startRun(store: Store, r: { modelId: string; modelSha256: string; weights: unknown; query: unknown; subgroups: unknown; responseThresholdUm: number }): Promise<number> {
+  return store.write((db) => Number(db.prepare(`INSERT INTO screen_runs(at, model_id, model_sha256, weights, query, subgroups, compounds, status, owner, response_threshold_um) VALUES (?, ?, ?, ?, ?, ?, 0, 'running', ?, ?)`)
+    .run(new Date().toISOString(), r.modelId, r.modelSha256, JSON.stringify(r.weights), JSON.stringify(r.query), JSON.stringify(r.subgroups), thisOwner(), r.responseThresholdUm).lastInsertRowid));
 }
 
 export function endRun(store: Store, runId: number, status: 'cancelled' | 'failed'): Promise<void> {
@@ -67,7 +70,7 @@ export function endRun(store: Store, runId: number, status: 'cancelled' | 'faile
   });
 }
 
-/** Rows per INSERT statement when storing results (17 values each: well under SQLite's 32,766 parameters). */
+/** Rows per INSERT statement when storing results (18 values each: well under SQLite's 32,766 parameters). */
 const INSERT_ROWS = 64;
 
 function nan(v: number): number {
@@ -83,14 +86,15 @@ function nanNull(v: number): number | null {
  */
 export function completeRun(store: Store, runId: number, rows: readonly RankedRow[], done: { compounds: number; seconds: number; provenance: { params: unknown; result: unknown } }): Promise<void> {
   return store.write((db) => {
-    const sql = (k: number) => `INSERT INTO screen_results(run_id, subgroup, compound_id, ln_ic50, ln_ic50_low, ln_ic50_high, spread, members, selectivity, domain_score, in_domain, alerts, desirability, rank, selectivity_low, selectivity_high, evidence, measured_lines)
-      VALUES ${Array.from({ length: k }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
+    const sql = (k: number) => `INSERT INTO screen_results(run_id, subgroup, compound_id, ln_ic50, ln_ic50_low, ln_ic50_high, spread, members, selectivity, domain_score, in_domain, alerts, desirability, rank, selectivity_low, selectivity_high, evidence, measured_lines, p_response)
+      VALUES ${Array.from({ length: k }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
     const many = db.prepare(sql(INSERT_ROWS));
     const one = db.prepare(sql(1));
     const values: unknown[] = [];
     const add = (r: RankedRow) => {
       values.push(runId, r.subgroup, r.compoundId, r.lnIc50, r.lnIc50Low, r.lnIc50High, nan(r.spread), r.members, nanNull(r.selectivity), r.domainScore, r.inDomain ? 1 : 0, r.alerts.join(';'), r.desirability, r.rank,
-        r.selectivityLow == null ? null : nanNull(r.selectivityLow), r.selectivityHigh == null ? null : nanNull(r.selectivityHigh), r.evidence ?? null, r.measured ?? 0);
+        r.selectivityLow == null ? null : nanNull(r.selectivityLow), r.selectivityHigh == null ? null : nanNull(r.selectivityHigh), r.evidence ?? null, r.measured ?? 0,
+        r.pResponse == null ? null : nanNull(r.pResponse));
     };
     let i = 0;
     for (; i + INSERT_ROWS <= rows.length; i += INSERT_ROWS) {

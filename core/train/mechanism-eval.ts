@@ -33,8 +33,8 @@ import {
   type TuneResult,
 } from './mechanism.js';
 import { pearson, regressionMetrics, rmse } from './metrics.js';
-import { DEFAULT_THRESHOLD_UM, reliability, thresholdLn, type Reliability } from '../predict/probability.js';
-import { normalCdf, zFor } from '../util/normal.js';
+import type { ProbabilityCalibrationFile } from '../predict/probability.js';
+import { probabilityCheck, renderProbability, unitsOf, type ProbabilityReport } from './probability-eval.js';
 import type { Prepared } from './prepare.js';
 import { evalSubgroups, type EvalSubgroup } from './subgroups.js';
 import type { TrainConfig } from './twotower.js';
@@ -93,12 +93,8 @@ export interface SplitMechanismReport {
   /** Mean within-subgroup Spearman (across unseen drugs) of predicted selectivity vs measured contrast. */
   selectivityRanking: Record<MechanismMode | 'twoTower', { subgroups: number; meanSpearman: number; perSubgroup: { name: string; drugs: number; spearman: number }[] }>;
   genotypeChecks: GenotypeCheckRow[];
-  /**
-   * Probability of response P(ln IC50 < ln threshold) per held-out pair: prediction plus a normal residual whose
-   * σ is the tier's conformal half-width from the other folds / z(level); the cell-line-mean baseline gets σ from
-   * its own residuals on the other folds. Reliability bins and Brier scores.
-   */
-  probability?: { thresholdUm: number; byPredictor: Record<MechanismMode | 'cellLineMean', Reliability> };
+  /** Probability of response P(ln IC50 < ln threshold), checked nested (core/train/probability-eval.ts). */
+  probability?: ProbabilityReport;
 }
 
 export interface MechanismReport {
@@ -174,7 +170,7 @@ export interface MechanismEvalOptions extends NestedOptions {
   log?: (msg: string) => void;
 }
 
-export async function evaluateMechanism(prep: Prepared, cfg: TrainConfig, K: number, opts: MechanismEvalOptions): Promise<{ report: MechanismReport; artifact: TransferArtifactFile }> {
+export async function evaluateMechanism(prep: Prepared, cfg: TrainConfig, K: number, opts: MechanismEvalOptions): Promise<{ report: MechanismReport; artifact: TransferArtifactFile; probability: ProbabilityCalibrationFile | null }> {
   const t0 = Date.now();
   const k = opts.k ?? 5;
   const seed = opts.seed ?? 1;
@@ -192,6 +188,7 @@ export async function evaluateMechanism(prep: Prepared, cfg: TrainConfig, K: num
   const splits: SplitMechanismReport[] = [];
   let shipped: MechanismReport['shipped'] = null;
   let shippedIntervals: TransferIntervals | null = null;
+  let shippedProbability: ProbabilityCalibrationFile | null = null;
 
   for (const split of opts.splits ?? (['unseen-drug', 'cluster'] as DrugSplit[])) {
     const drugFold = drugSplitFolds(prep, split, k, seed);
@@ -330,41 +327,15 @@ export async function evaluateMechanism(prep: Prepared, cfg: TrainConfig, K: num
         });
       coverage[mode] = { pair: rowsFor('pair'), aggregate: rowsFor('agg'), selectivity: rowsFor('sel') };
     }
-    // Probability of response, checked on the held-out pairs (each fold's σ from the other folds only).
-    const zl = zFor(level);
-    const thr = thresholdLn(DEFAULT_THRESHOLD_UM);
-    const byPredictor = {} as Record<MechanismMode | 'cellLineMean', Reliability>;
-    for (const key of [...MODES, 'cellLineMean'] as const) {
-      const ps: number[] = [];
-      const os: number[] = [];
-      const pred = key === 'cellLineMean' ? cellMeanPred : predOf.get(`${key}:measured`)!;
-      for (let f = 0; f < k; f++) {
-        let sigmaBase = NaN;
-        if (key === 'cellLineMean') {
-          const abs: number[] = [];
-          for (const d of allDrugs) {
-            if (drugFold[d] === f) continue;
-            for (let c = 0; c < C; c++) {
-              const p = pairIdx[d * C + c];
-              if (p >= 0) abs.push(Math.abs(pred[p] - Y[d * C + c]));
-            }
-          }
-          sigmaBase = conformalQuantile(abs, level) / zl;
-        }
-        for (const d of allDrugs) {
-          if (drugFold[d] !== f) continue;
-          const sigma = key === 'cellLineMean' ? sigmaBase : quantile(tierOf.get(key)![d], 'pair', f) / zl;
-          for (let c = 0; c < C; c++) {
-            const p = pairIdx[d * C + c];
-            if (p < 0) continue;
-            ps.push(normalCdf((thr - pred[p]) / sigma));
-            os.push(Y[d * C + c] < thr ? 1 : 0);
-          }
-        }
-      }
-      byPredictor[key] = reliability(ps, os);
-    }
-    const probability = { thresholdUm: DEFAULT_THRESHOLD_UM, byPredictor };
+    // Probability of response, checked on the held-out pairs and subgroup means (core/train/probability-eval.ts).
+    const probUnits = (pred: ArrayLike<number>, tier: (d: number) => EvidenceTier) =>
+      unitsOf(allDrugs, C, { fold: (d) => drugFold[d], tier, pred: (d, c) => (pairIdx[d * C + c] >= 0 ? pred[pairIdx[d * C + c]] : NaN), y: (d, c) => Y[d * C + c] }, sgs);
+    const { calibration: probabilityCalibration, ...probability } = probabilityCheck({
+      annotated: probUnits(predOf.get('annotated:measured')!, (d) => tierOf.get('annotated')![d]),
+      structure: probUnits(predOf.get('structure:measured')!, (d) => tierOf.get('structure')![d]),
+      cellLineMean: probUnits(cellMeanPred, () => 'structure'),
+    }, level);
+    if (split === 'unseen-drug') shippedProbability = probabilityCalibration;
 
     if (split === 'unseen-drug') {
       const table = (kind: 'pair' | 'agg' | 'sel'): TierTable => ({ target: quantile('target', kind, null), pathway: quantile('pathway', kind, null), neighbour: quantile('neighbour', kind, null), structure: quantile('structure', kind, null) });
@@ -451,7 +422,7 @@ export async function evaluateMechanism(prep: Prepared, cfg: TrainConfig, K: num
   if (!shipped) throw new Error('evaluateMechanism: the unseen-drug split is needed for the shipped parameters');
   const artifact = buildArtifact(prep, dd, hasPairs, shipped.params, shipped.intervals, { innerNpdp: shipped.innerNpdp, runnersUp: shipped.runnersUp });
   const report: MechanismReport = { format: 'strata-mechanism-evaluation/1', date: new Date().toISOString().slice(0, 10), seconds: (Date.now() - t0) / 1000, level, ensembleSize: K, innerMembers: opts.innerMembers ?? 1, ridgeAlpha: RIDGE_ALPHA, splits, shipped };
-  return { report, artifact };
+  return { report, artifact, probability: shippedProbability };
 }
 
 /** The shipped artifact: every training drug's profile, ridge form, mechanism; the tuned parameters and intervals. */
@@ -491,7 +462,9 @@ export function buildArtifact(prep: Prepared, dd: DenseData, hasPairs: Uint8Arra
   };
 }
 
-export function writeArtifact(dir: string, artifact: TransferArtifactFile, file = 'mechanism.json'): string {
+export const PROBABILITY_FILE = 'probability.json';
+
+export function writeArtifact(dir: string, artifact: TransferArtifactFile | ProbabilityCalibrationFile, file = 'mechanism.json'): string {
   const text = `${JSON.stringify(artifact)}\n`;
   writeFileSync(join(dir, file), text);
   return createHash('sha256').update(text).digest('hex');
@@ -553,14 +526,7 @@ export function renderMechanism(r: MechanismReport): string {
     }
     const sr = s.selectivityRanking;
     L.push('', `Selectivity ranking: mean within-subgroup Spearman, across unseen drugs, of predicted selectivity (rest − subgroup) vs the measured contrast — two-tower ${f3(sr.twoTower.meanSpearman)}, structure only ${f3(sr.structure.meanSpearman)}, annotated ${f3(sr.annotated.meanSpearman)} (${sr.annotated.subgroups} subgroups).`, '');
-    if (s.probability) {
-      const pr = s.probability;
-      const b = pr.byPredictor;
-      L.push(`Probability of response, P(ln IC50 < ln ${pr.thresholdUm} µM) per held-out pair (normal residual, σ = the tier's cross-fitted 90 % half-width / 1.645): Brier score annotated ${f3(b.annotated.brier)}, structure only ${f3(b.structure.brier)}, cell-line-mean baseline ${f3(b.cellLineMean.brier)}, base rate ${f3(b.annotated.brierBaseRate)} (${(b.annotated.baseRate * 100).toFixed(1)} % of ${b.annotated.n} pairs respond). Reliability (annotated; predicted probability bin: mean predicted → observed frequency, pairs):`, '');
-      L.push('| bin | pairs | mean predicted | observed |', '|---|---|---|---|');
-      for (const bin of b.annotated.bins) if (bin.n) L.push(`| ${bin.lo.toFixed(1)}–${bin.hi.toFixed(1)} | ${bin.n} | ${f3(bin.meanP)} | ${f3(bin.observed)} |`);
-      L.push('');
-    }
+    if (s.probability && 'checks' in s.probability) L.push(renderProbability(s.probability));
     if (s.genotypeChecks.length) {
       L.push('Genotype checks (mean ln IC50 of marker-positive minus negative lines, drug held out):', '');
       L.push('| drug | targets | marker | positive lines | measured | two-tower | structure only | annotated | tier |', '|---|---|---|---|---|---|---|---|---|');
@@ -616,7 +582,7 @@ export async function runMechanismEvaluation(o: MechanismCommandOptions): Promis
   if (!tc) throw new Error(`evaluate --mechanism: ${o.modelDir}/model.json has no training.config`);
   const cfg = { ...SHIPPED_CONFIG, ...tc };
   const prep = await loadPrepared(o.dataDir);
-  const { report, artifact } = await evaluateMechanism(prep, cfg, o.members ?? manifest.ensemble.size, {
+  const { report, artifact, probability } = await evaluateMechanism(prep, cfg, o.members ?? manifest.ensemble.size, {
     cacheDir: o.cacheDir,
     k: o.folds,
     seed: o.seed,
@@ -627,13 +593,16 @@ export async function runMechanismEvaluation(o: MechanismCommandOptions): Promis
     progress: (p) => o.log?.(`${p.stage}: ${p.done}/${p.total ?? '?'}`),
   });
   const sha = writeArtifact(o.modelDir, artifact);
+  // The probability calibration (null when the normal reading of the interval did best: ranked rows then use it).
+  const probSha = probability ? writeArtifact(o.modelDir, probability, PROBABILITY_FILE) : null;
   const manifestPath = join(o.modelDir, 'model.json');
   const raw = JSON.parse(readFileSync(manifestPath, 'utf8')) as Record<string, unknown>;
   const ordered: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(raw)) {
-    if (key === 'transfer') continue;
+    if (key === 'transfer' || key === 'probability') continue;
     ordered[key] = v;
     if (key === 'model') ordered.transfer = { method: 'mechanism-kernel-transfer', file: 'mechanism.json', sha256: sha };
+    if (key === 'model' && probability && probSha) ordered.probability = { method: `${probability.method}-residuals`, file: PROBABILITY_FILE, sha256: probSha };
   }
   writeFileSync(manifestPath, `${JSON.stringify(ordered, null, 2)}\n`);
   writeFileSync(join(o.modelDir, 'mechanism-evaluation.json'), `${JSON.stringify(report, null, 2)}\n`);

@@ -71,7 +71,7 @@ test('predict --targets-column: read per compound, unknown targets warned, heade
   assert.equal(s.compounds, 3);
   assert.equal(s.mechanism.declared, 2);
   assert.deepEqual(s.mechanism.unknownTargets, { QQX42: 1 });
-  assert.equal((await readFile(out, 'utf8')).split('\n')[0], PREDICT_HEADER.join(','));
+  assert.equal((await readFile(out, 'utf8')).split('\n')[0], [...PREDICT_HEADER, 'p_response'].join(','));
 
   const bad = strata('predict', '--compounds', 'lib.csv', '--panel', 'panel.csv', '--out', path.join(dir, 'pred2.csv'), '--targets-column', 'mechanism', '-q');
   assert.notEqual(bad.code, 0);

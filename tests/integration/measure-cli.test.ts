@@ -73,7 +73,7 @@ test('strata predict --measured calibrates the measured compound only, leaves me
   assert.match(r.out, /1 compounds calibrated/);
   assert.match(r.out, /NOT-A-LINE/);
   const p1 = read('p1.csv');
-  assert.deepEqual(p1[0], [...PREDICT_HEADER], 'header unchanged');
+  assert.deepEqual(p1[0], [...PREDICT_HEADER, 'p_response'], 'existing columns unchanged, p_response appended');
   const got = new Map(p1.slice(1).map((x) => [`${x[0]}/${x[1]}`, x]));
   assert.ok(!got.has('X1/906793') && !got.has('X1/905949'), 'measured pairs are not written as predictions');
   for (const s of ['905956', '905939', '909751']) {
@@ -85,7 +85,8 @@ test('strata predict --measured calibrates the measured compound only, leaves me
   const e = strata('predict', '-c', 'c.csv', '--panel', 'panel.csv', '-o', 'p2.csv', '--measured', 'm.csv', '--echo-measured', '-q');
   assert.equal(e.code, 0, e.err);
   const p2 = read('p2.csv');
-  assert.deepEqual(p2[0], [...PREDICT_HEADER, 'measured']);
+  assert.deepEqual(p2[0], [...PREDICT_HEADER, 'measured', 'p_response']);
+  assert.equal(p2.find((x) => x[0] === 'X1' && x[1] === '906793')![7], '', 'a measured pair has no probability');
   const a375 = p2.find((x) => x[0] === 'X1' && x[1] === '906793')!;
   assert.equal(a375[6], '1');
   assert.ok(Math.abs(Number(a375[2]) - (prior.get('X1/906793')! - 4)) < 1e-3, 'the echoed pair carries the measurement');

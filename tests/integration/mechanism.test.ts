@@ -321,7 +321,7 @@ describe('strata predict reads the mechanism columns of its compounds file', () 
     fs.writeFileSync(panel, fs.readFileSync(path.join(DATA, 'gdsc_v17/genomic_features.csv'), 'utf8').split('\n').slice(0, 4).join('\n'));
     const out = path.join(tmpdir, 'pred.csv');
     const r = await predictFile(engine, { compounds: file, panel, out });
-    assert.equal(fs.readFileSync(out, 'utf8').split('\n')[0], PREDICT_HEADER.join(','));
+    assert.equal(fs.readFileSync(out, 'utf8').split('\n')[0], [...PREDICT_HEADER, 'p_response'].join(','));
     assert.equal(r.mechanism.declared, 2);
     assert.deepEqual(r.mechanism.unknownTargets, { QQQ9: 1 });
     assert.ok(r.warnings.some((w) => /target 'QQQ9' \(1 compound\) matches no training drug/.test(w)), r.warnings.join('\n'));

@@ -42,7 +42,7 @@ test('predict --panel VCF --samples sheet equals predict on the converted CSV', 
 
   const a = fs.readFileSync(direct, 'utf8').trim().split('\n');
   const b = fs.readFileSync(viaCsv, 'utf8').trim().split('\n');
-  assert.equal(a[0], PREDICT_HEADER.join(','));
+  assert.equal(a[0], [...PREDICT_HEADER, 'p_response'].join(','));
   assert.deepEqual(a.slice(1).map((l) => l.split(',').slice(0, 2).join(',')), ['dabrafenib,TUMOR_A', 'dabrafenib,TUMOR_B', 'dabrafenib,TUMOR_C', 'aspirin,TUMOR_A', 'aspirin,TUMOR_B', 'aspirin,TUMOR_C']);
   assert.deepEqual(a, b);
   // Genotype and tissue reach the model: the samples do not all get one number.

@@ -35,7 +35,7 @@ test('predict: a declared MEK inhibitor gets the BRAF-mutant effect and the targ
   const r = strata('predict', '--compounds', 'lib.csv', '--panel', 'panel.csv', '--out', out, '-q', '--json');
   assert.equal(r.code, 0, r.stderr);
   const text = await readFile(out, 'utf8');
-  assert.equal(text.split('\n')[0], PREDICT_HEADER.join(','));
+  assert.equal(text.split('\n')[0], [...PREDICT_HEADER, 'p_response'].join(','));
   const rows = parse(text, { columns: true }) as Record<string, string>[];
   const panel = parse(await readFile(path.join(dir, 'panel.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
   const braf = new Map(panel.map((p) => [p.COSMIC_ID, p.BRAF_mut === '1']));

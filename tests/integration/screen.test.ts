@@ -208,11 +208,25 @@ describe('screening with the shipped model', () => {
     const r = await predictFile(engine, { compounds: cpds, panel, out });
     assert.deepEqual([r.compounds, r.samples, r.failed], [2, 5, 1]);
     const lines = fs.readFileSync(out, 'utf8').trim().split('\n');
-    assert.equal(lines[0], PREDICT_HEADER.join(','));
+    assert.equal(lines[0], [...PREDICT_HEADER, 'p_response'].join(','));
+    assert.deepEqual(PREDICT_HEADER, ['compound_id', 'sample_id', 'ln_ic50_pred', 'ln_ic50_low', 'ln_ic50_high', 'domain_score'], 'existing columns keep their positions');
     assert.equal(lines.length, 1 + 2 * 5);
     const first = lines[1].split(',');
     assert.equal(first[0], 'aspirin');
     assert.ok(Number(first[3]) < Number(first[2]) && Number(first[2]) < Number(first[4]));
+    // p_response = P(IC50 < 1 µM): a probability, higher where the prediction is more potent (same compound, same tier).
+    const rows = lines.slice(1).map((l) => l.split(','));
+    for (const x of rows) assert.ok(Number(x[6]) > 0 && Number(x[6]) < 1, `p_response ${x[6]}`);
+    const aspirin = rows.filter((x) => x[0] === 'aspirin').sort((a, b) => Number(a[2]) - Number(b[2]));
+    for (let i = 1; i < aspirin.length; i++) assert.ok(Number(aspirin[i][6]) <= Number(aspirin[i - 1][6]), 'more potent, more probable');
+    // A higher threshold: every probability at least as high; the threshold is in the provenance.
+    const out10 = path.join(tmpdir, 'pred10.csv');
+    await predictFile(engine, { compounds: cpds, panel, out: out10, responseThresholdUm: 10 });
+    const rows10 = fs.readFileSync(out10, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    rows10.forEach((x, i) => assert.ok(Number(x[6]) >= Number(rows[i][6]) && x[2] === rows[i][2], `row ${i}: ${x[6]} vs ${rows[i][6]}`));
+    assert.ok(rows10.some((x, i) => Number(x[6]) > Number(rows[i][6]) + 0.01), 'the threshold moves the probabilities');
+    assert.equal(JSON.parse(fs.readFileSync(`${out10}.provenance.json`, 'utf8')).pResponse.thresholdUm, 10);
+    await assert.rejects(predictFile(engine, { compounds: cpds, panel, out: path.join(tmpdir, 'bad.csv'), responseThresholdUm: 0 }), /threshold 0: give an IC50 in µM > 0/);
   });
 });
 

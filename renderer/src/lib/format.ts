@@ -88,3 +88,13 @@ export function compoundLabel(c: { displayName?: string | null; name: string | n
 export function compoundTitle(c: { displayName?: string | null; name: string | null }, id: number): string {
   return [c.displayName, c.name, `#${id}`].filter((x, i, a) => x && a.indexOf(x) === i).join(' · ');
 }
+
+/** Header of a probability of response: "P(IC50 < 1 µM)" (the run's threshold; 1 µM for runs without one). */
+export function pResponseLabel(thresholdUm: number | null | undefined): string {
+  return `P(IC50 < ${formatNumber(thresholdUm ?? 1, 3)} µM)`;
+}
+
+/** A probability as a whole percentage, "–" when there is none. */
+export function formatProbability(p: number | null | undefined): string {
+  return p == null || !Number.isFinite(p) ? '–' : `${Math.round(p * 100)} %`;
+}

@@ -43,6 +43,8 @@ function replaceHash(r: Route): void {
 export function usePersistence(t: PersistTarget): boolean {
   const [restored, setRestored] = useState(false);
   const lastId = useRef<string | null>(null);
+  /** The state `lastId` names (the URL's `st` is only kept while it names the current state). */
+  const savedKey = useRef<string | null>(null);
   const live = useRef(t);
   live.current = t;
 
@@ -74,6 +76,7 @@ export function usePersistence(t: PersistTarget): boolean {
       if (cancelled) return;
       if (loaded) {
         lastId.current = loaded.id;
+        savedKey.current = JSON.stringify(loaded.state);
         apply(loaded.state, { ...start, st: loaded.id }, takeView);
       }
       if (!loaded?.state.runId) {
@@ -97,20 +100,33 @@ export function usePersistence(t: PersistTarget): boolean {
     if (!restored || !st || st === lastId.current) return;
     lastId.current = st;
     live.current.api.call('ui.loadState', { id: st }).then(
-      (l) => l && apply(l.state, t.route, false),
+      (l) => {
+        if (!l) return;
+        savedKey.current = JSON.stringify(l.state);
+        apply(l.state, t.route, false);
+      },
       () => undefined,
     );
   }, [restored, t.route.st]);
 
-  // Save after each change, then name the saved state in the URL.
+  // Save after each change, then name the saved state in the URL. Until it is saved the URL names no state,
+  // so a reload in between opens the project's newest one, and a save still waiting is sent as the page goes.
   const key = JSON.stringify(stateOf(t));
   useEffect(() => {
     if (!restored) return;
     const state = JSON.parse(key) as UiState;
-    const h = setTimeout(() => {
+    if (savedKey.current !== key) {
+      const url = parseRoute(window.location.hash);
+      if (url.st) replaceHash({ ...url, st: undefined });
+    }
+    let sent = false;
+    const save = () => {
+      if (sent) return;
+      sent = true;
       live.current.api.call('ui.saveState', { state }).then(
         ({ id }) => {
           lastId.current = id;
+          savedKey.current = key;
           const r = { ...live.current.route, st: id };
           if (JSON.stringify(stateOf(live.current)) !== key) return; // changed again meanwhile: the next save names it
           replaceHash(r);
@@ -118,8 +134,18 @@ export function usePersistence(t: PersistTarget): boolean {
         },
         () => undefined, // a read-only project keeps the URL as it is
       );
-    }, SAVE_DELAY_MS);
-    return () => clearTimeout(h);
+    };
+    const h = setTimeout(save, SAVE_DELAY_MS);
+    const onHide = () => {
+      if (document.visibilityState === 'hidden') save();
+    };
+    window.addEventListener('pagehide', save);
+    document.addEventListener('visibilitychange', onHide);
+    return () => {
+      clearTimeout(h);
+      window.removeEventListener('pagehide', save);
+      document.removeEventListener('visibilitychange', onHide);
+    };
   }, [restored, key]);
 
   return restored;

@@ -10,7 +10,7 @@ import { CompoundWork, RecordFields } from '../components/HitLists.js';
 import { useCall } from '../hooks.js';
 import { ErrorBox } from '../components/ErrorBox.js';
 import { Structure } from '../components/Structure.js';
-import { basename, formatInt, formatNumber, formatValue } from '../lib/format.js';
+import { basename, formatInt, formatNumber, formatProbability, formatValue, pResponseLabel } from '../lib/format.js';
 import { MechanismEditor } from '../components/MechanismEditor.js';
 import { evidenceText, selectivityWords } from '../lib/mechanism.js';
 import { MeasuredPanel } from '../components/MeasuredPanel.js';
@@ -197,6 +197,7 @@ function Predictions({ compoundId, runId }: { compoundId: number; runId: number 
                 <th className="num">interval</th>
                 <th className="num">pIC50</th>
                 <th className="num">Selectivity (Δ ln) [90 % interval]</th>
+                <th className="num" title="probability that the subgroup mean IC50 is below the run's threshold">{pResponseLabel(run?.runId === runId ? run.responseThresholdUm : null)}</th>
                 <th>Evidence</th>
                 <th className="num">Domain</th>
               </tr>
@@ -213,6 +214,7 @@ function Predictions({ compoundId, runId }: { compoundId: number; runId: number 
                     {selectivityWords(r).value}
                     {selectivityWords(r).verdict && <div className={`small ${selectivityWords(r).null ? 'muted' : ''}`}>{selectivityWords(r).verdict}</div>}
                   </td>
+                  <td className="num" data-testid="prediction-p-response">{formatProbability(r.pResponse)}</td>
                   <td className="small" title={evidenceText(r.evidence)} data-testid="prediction-evidence">{evidenceText(r.evidence)}</td>
                   <td className="num">{formatNumber(r.domainScore, 2)}{r.inDomain ? '' : ' (out)'}</td>
                 </tr>

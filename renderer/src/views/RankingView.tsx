@@ -12,7 +12,7 @@ import { ErrorBox } from '../components/ErrorBox.js';
 import { Structure } from '../components/Structure.js';
 import { VirtualTable, type Column } from '../components/VirtualTable.js';
 import { PagedRows } from '../lib/paged-rows.js';
-import { compoundLabel, compoundTitle, formatInt, formatNumber, ic50uM } from '../lib/format.js';
+import { compoundLabel, compoundTitle, formatInt, formatNumber, formatProbability, ic50uM, pResponseLabel } from '../lib/format.js';
 import { EVIDENCE_SHORT, evidenceText, selectivityWords } from '../lib/mechanism.js';
 import { useRunInfo } from '../lib/persist.js';
 import { AddToHitList, RunPicker } from '../components/HitLists.js';
@@ -23,7 +23,7 @@ const RANK_BY: { value: string; label: string; sort: { column: keyof RankedRow; 
   { value: 'selectivityLow', label: 'selectivity, lower bound of its interval', sort: { column: 'selectivityLow', dir: 'desc' } },
   { value: 'selectivity', label: 'selectivity (point estimate)', sort: { column: 'selectivity', dir: 'desc' } },
   { value: 'pIc50', label: 'potency (pIC50)', sort: { column: 'pIc50', dir: 'desc' } },
-  { value: 'pResponse', label: 'probability of response (IC50 < 1 µM)', sort: { column: 'pResponse', dir: 'desc' } },
+  { value: 'pResponse', label: 'probability of response', sort: { column: 'pResponse', dir: 'desc' } },
 ];
 
 const WEIGHT_LABELS: [keyof DesirabilityWeights, string, string][] = [
@@ -42,6 +42,7 @@ export function RankingView() {
   const [modelId, setModelId] = useState('');
   const [weights, setWeights] = useState<Partial<Record<keyof DesirabilityWeights, string>>>({});
   const [useQuery, setUseQuery] = useState(false);
+  const [threshold, setThreshold] = useState('');
   const [jobId, setJobId] = useState<string | null>(null);
   const [startError, setStartError] = useState<Error | null>(null);
   const [result, setResult] = useState<ScreenResult | null>(null);
@@ -62,6 +63,7 @@ export function RankingView() {
   useEffect(() => {
     // Start from the weights of the shown run, so "re-rank" edits them rather than starting blank.
     if (result) setWeights(Object.fromEntries(Object.entries(result.weights).map(([k, v]) => [k, String(v)])));
+    if (result?.responseThresholdUm) setThreshold(String(result.responseThresholdUm));
   }, [result]);
 
   const run = async () => {
@@ -76,6 +78,14 @@ export function RankingView() {
       return;
     }
     if (Object.keys(w).length) req.weights = w;
+    if (threshold.trim() !== '') {
+      const t = Number(threshold);
+      if (!Number.isFinite(t) || !(t > 0)) {
+        setStartError(new Error('the response threshold must be an IC50 in µM > 0'));
+        return;
+      }
+      req.responseThresholdUm = t;
+    }
     if (useQuery && Object.keys(query).length) req.query = query;
     try {
       const { jobId: id } = await api.call('screen.run', req);
@@ -119,6 +129,10 @@ export function RankingView() {
             </select>
             <label className="check">
               <input type="checkbox" checked={useQuery} onChange={(e) => setUseQuery(e.target.checked)} /> only compounds matching the library query
+            </label>
+            <label className="check threshold" title="P(response) = probability that the subgroup mean IC50 is below this concentration (default 1 µM, a usual cellular-potency cut for a lead)">
+              Response: IC50 &lt;
+              <input className="num tiny" inputMode="decimal" value={threshold} placeholder="1" onChange={(e) => setThreshold(e.target.value)} data-testid="rank-threshold" /> µM
             </label>
           </fieldset>
           <fieldset className="weights" data-testid="weights">
@@ -205,8 +219,8 @@ function RankResults({ result }: { result: ScreenResult }) {
       },
     },
     {
-      key: 'pResponse', label: 'P(resp.)', title: 'probability that the subgroup mean IC50 is below 1 µM, from the calibrated interval of the evidence tier', width: 84, align: 'right',
-      render: (r) => <span className="num" data-testid="rank-p-response">{r.pResponse == null ? '–' : `${Math.round(r.pResponse * 100)} %`}</span>,
+      key: 'pResponse', label: pResponseLabel(result.responseThresholdUm), title: `probability that the subgroup mean IC50 is below ${formatNumber(result.responseThresholdUm ?? 1, 3)} µM, from the model's out-of-fold errors in the row's evidence tier`, width: 140, align: 'right',
+      render: (r) => <span className="num" data-testid="rank-p-response">{formatProbability(r.pResponse)}</span>,
     },
     {
       key: 'evidence', label: 'Evidence', title: 'what the genotype dependence of the prediction rests on', width: 150, sortable: false,
