@@ -4,7 +4,6 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ApiInput } from './api/contract.js';
 import { ApiError } from './api/errors.js';
 import type { Dispatcher, Handlers } from './api/dispatch.js';
@@ -39,8 +38,10 @@ import { compareCompound, suggestForCompound } from './measure/compound.js';
 import { structureOf } from './store/measurements.js';
 import { listRuns, loadState, saveState, Worklists } from './library/worklists.js';
 import { tagCounts } from './store/worklists.js';
+import { APP_DIR, MODELS_DIR } from './paths.js';
 
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** The checkout (or packaged app) root: see core/paths.ts. */
+export const REPO_ROOT = APP_DIR;
 
 export interface EngineOptions {
   projectFile: string;
@@ -102,7 +103,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   // Edits of this session, undoable; counts of queries on lists, tags or the mechanism are cached per query.
   const worklists = new Worklists(store, () => cache.totals.clear());
 
-  const modelsDir = opts.modelsDir ?? path.join(REPO_ROOT, 'models');
+  const modelsDir = opts.modelsDir ?? MODELS_DIR;
   const model = (id?: string) => findModel(modelsDir, id ?? DEFAULT_MODEL_ID);
   const screenCtx = async (modelId?: string) => {
     const { panel, catalogue } = reference();

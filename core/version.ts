@@ -1,5 +1,6 @@
-import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { APP_DIR } from './paths.js';
 
-const require = createRequire(import.meta.url);
 /** The app version from package.json, recorded in provenance and export headers. */
-export const APP_VERSION: string = (require('../package.json') as { version: string }).version;
+export const APP_VERSION: string = (JSON.parse(readFileSync(path.join(APP_DIR, 'package.json'), 'utf8')) as { version: string }).version;

@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildNode } from '../scripts/build-node.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -12,6 +13,8 @@ function run(cmd, args) {
 }
 
 export async function buildShell({ renderer = true } = {}) {
+  const r = await buildNode({ root: ROOT });
+  process.stdout.write(`compiled ${r.files} engine and shell files into out/node in ${r.seconds.toFixed(2)} s\n`);
   if (renderer) run(process.execPath, [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'renderer/vite.config.ts']);
   const esbuild = await import('esbuild');
   await esbuild.build({

@@ -11,9 +11,9 @@ module.exports = {
   files: [
     'package.json',
     'bin/**/*',
-    'core/**/*',
-    'workers/**/*',
-    'electron/**/*',
+    // The compiled engine and shell (scripts/build-node.mjs): no TypeScript and no tsx at run time.
+    'out/node/**/*',
+    'electron/boot.mjs',
     'out/electron/**/*',
     'renderer/dist/**/*',
     '!**/*.test.ts',
@@ -28,7 +28,9 @@ module.exports = {
     '**/node_modules/better-sqlite3-multiple-ciphers/**',
     '**/node_modules/onnxruntime-node/**',
     '**/node_modules/@rdkit/rdkit/**',
-    'workers/**',
+    'out/node/workers/**',
+    'out/node/core/screen/predict.worker.js',
+    'out/node/core/train/train.worker.js',
   ],
   // Models and example/reference data stay plain files beside the app (process.resourcesPath).
   extraResources: [

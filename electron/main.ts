@@ -12,20 +12,20 @@ import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, type IpcM
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ApiResponse } from '../core/api/contract.js';
 import type { Dispatcher } from '../core/api/dispatch.js';
 import { createEngine } from '../core/engine.js';
 import { ProjectSession } from '../core/host/session.js';
 import { resolveStaticPath, staticHeaders } from '../core/host/static.js';
+import { APP_DIR } from '../core/paths.js';
 import { defaultExamplesDir, isShellMethod, listExamples, shellError, type ShellInfo } from '../core/host/shell.js';
 import { EVENT_CHANNEL, INVOKE_CHANNEL } from './bridge.js';
 import { PathGrants } from './path-grants.js';
 
 const SCHEME = 'strata';
 const ORIGIN = `${SCHEME}://app`;
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '..');
+// The checkout or app.asar, from the sources and the compiled build alike (core/paths.ts).
+const ROOT = APP_DIR;
 const RENDERER_DIR = path.join(ROOT, 'renderer', 'dist');
 const PRELOAD = path.join(ROOT, 'out', 'electron', 'preload.cjs');
 // Packaged: models/ and resources/ are extraResources beside app.asar; in a checkout, in the repo.

@@ -22,13 +22,13 @@
  * ≈ 0.4 s, once per thread.
  */
 import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Mol } from '@rdkit/rdkit';
 import type { Kit } from './rdkit.js';
 import { compileSmarts, matchSmarts, mayMatch, newContext, F, T, U } from './smarts.js';
 import type { CompiledSmarts, MatchContext } from './smarts.js';
 import * as sg from './smiles-graph.js';
 import type { MolGraph } from './smiles-graph.js';
+import { resourcePath } from '../paths.js';
 
 // Local bindings (see smarts.ts: imported names are getters under tsx's CommonJS path).
 const { DOUBLE, AROMATIC, totalHs } = sg;
@@ -68,7 +68,7 @@ export function loadAlerts(files: readonly string[] = DEFAULT_ALERT_SETS): Alert
   const out: Alert[] = [];
   const seen = new Set<string>();
   for (const f of files) {
-    const file = f.includes('/') ? f : fileURLToPath(new URL(`../../resources/alerts/${f}`, import.meta.url));
+    const file = f.includes('/') ? f : resourcePath('alerts', f);
     let doc: AlertSetFile;
     try {
       doc = JSON.parse(fs.readFileSync(file, 'utf8')) as AlertSetFile;

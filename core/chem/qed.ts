@@ -17,6 +17,7 @@ import type { MolGraph } from './smiles-graph.js';
 import { qedAromaticRings } from './smiles-graph.js';
 import { compileSmarts, countAtomMatches, matchSmarts, mayMatch, newContext, T, U } from './smarts.js';
 import type { CompiledSmarts, MatchContext } from './smarts.js';
+import { resourcePath } from '../paths.js';
 
 export interface QedProperties {
   MW: number;
@@ -72,15 +73,15 @@ interface QedPatternFile {
 
 /** The pattern file shipped in resources/alerts (RDKit's lists, verbatim). */
 export function loadQedPatterns(): QedPatternFile {
-  const url = new URL('../../resources/alerts/qed.json', import.meta.url);
+  const url = resourcePath('alerts', 'qed.json');
   let doc: QedPatternFile;
   try {
     doc = JSON.parse(fs.readFileSync(url, 'utf8')) as QedPatternFile;
   } catch (err) {
-    throw new Error(`cannot read QED patterns ${url.pathname}: ${(err as Error).message}`, { cause: err });
+    throw new Error(`cannot read QED patterns ${url}: ${(err as Error).message}`, { cause: err });
   }
   if (!Array.isArray(doc.acceptors) || doc.acceptors.length !== 11 || !Array.isArray(doc.alerts) || doc.alerts.length !== 116) {
-    throw new Error(`${url.pathname}: expected 11 acceptor and 116 alert SMARTS`);
+    throw new Error(`${url}: expected 11 acceptor and 116 alert SMARTS`);
   }
   return doc;
 }

@@ -11,6 +11,7 @@ import { ApiCallError, createClient } from '../api/client.js';
 import type { ApiClient } from '../api/client.js';
 import type { Engine } from '../engine.js';
 import { createEngine, REPO_ROOT } from '../engine.js';
+import { MODELS_DIR } from '../paths.js';
 import { APP_VERSION } from '../version.js';
 import { registerPanelCommand } from './panel.js';
 import { registerMeasureCommand } from './measure.js';
@@ -424,7 +425,7 @@ export function buildProgram(out: { code: number }): Command {
   program.command('train')
     .description('train the efficacy model on GDSC-format data (TypeScript trainer, ONNX export to <out>/<id>/)')
     .requiredOption('--data <dir>', 'directory with responses.csv, drugs.csv, genomic_features.csv, cell_lines.csv')
-    .option('--out <dir>', 'models directory', path.join(REPO_ROOT, 'models'))
+    .option('--out <dir>', 'models directory', MODELS_DIR)
     .option('--id <id>', 'model id', 'gdsc-twotower-v1')
     .option('--seed <n>', 'random seed', int, 1)
     .option('--members <n>', 'ensemble size', int)
@@ -442,7 +443,7 @@ export function buildProgram(out: { code: number }): Command {
   program.command('evaluate')
     .description('cross-validate the model (random, unseen-drug, unseen-cell-line splits, baselines, subgroups, genotype checks, interval coverage) and regenerate its model card figures')
     .option('--data <dir>', 'GDSC-format data directory')
-    .option('--model-dir <dir>', 'model directory', path.join(REPO_ROOT, 'models', 'gdsc-twotower-v1'))
+    .option('--model-dir <dir>', 'model directory', path.join(MODELS_DIR, 'gdsc-twotower-v1'))
     .option('--seed <n>', 'random seed', int, 1)
     .option('--members <n>', 'ensemble size per fold (default: the model\'s)', int)
     .option('--folds <n>', 'cross-validation folds', int)

@@ -77,7 +77,8 @@ export function registerMeasureCommand(program: Command, withProject: WithProjec
     .action(async (o) => {
       const fs = await import('node:fs');
       const { findModel } = await import('../predict/registry.js');
-      const { REPO_ROOT, DEFAULT_MODEL_ID } = await import('../engine.js');
+      const { DEFAULT_MODEL_ID } = await import('../engine.js');
+      const { MODELS_DIR } = await import('../paths.js');
       const { measureModel } = await import('../measure/model.js');
       const { suggestFor } = await import('../measure/compound.js');
       const { lineResolver } = await import('../measure/lines.js');
@@ -104,7 +105,7 @@ export function registerMeasureCommand(program: Command, withProject: WithProjec
         });
         return;
       }
-      const model = await findModel(path.join(REPO_ROOT, 'models'), o.model ?? DEFAULT_MODEL_ID);
+      const model = await findModel(MODELS_DIR, o.model ?? DEFAULT_MODEL_ID);
       const mm = measureModel(model);
       const panel = loadReferencePanel();
       const resolver = lineResolver(panel);

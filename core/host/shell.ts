@@ -6,13 +6,13 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ApiResponse, ExampleFile } from '../api/contract.js';
+import { resourcePath } from '../paths.js';
 
 export type { ExampleFile, ShellInfo, ShellMethods } from '../api/contract.js';
 
-/** resources/examples next to this source tree (repo layout and packaged `resources/`). */
-export const defaultExamplesDir = fileURLToPath(new URL('../../resources/examples', import.meta.url));
+/** The shipped resources/examples (checkout, compiled build and packaged app alike). */
+export const defaultExamplesDir = resourcePath('examples');
 
 const EXAMPLE_EXT = /\.(sdf|sd|mol|smi|smiles|csv|tsv|txt)(\.gz)?$/i;
 /** Licence and readme files sit beside the examples; they are not libraries. */

@@ -15,7 +15,7 @@
  * and through a few synonyms ({@link PATHWAY_SYNONYMS}); an unknown pathway is kept as written and reported.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { resourcePath } from '../paths.js';
 
 export interface VocabularyEntry {
   name: string;
@@ -29,7 +29,7 @@ export interface MechanismVocabulary {
   targets: (VocabularyEntry & { key: string })[];
 }
 
-export const VOCABULARY_FILE = fileURLToPath(new URL('../../resources/mechanism/vocabulary.json', import.meta.url));
+export const VOCABULARY_FILE = resourcePath('mechanism', 'vocabulary.json');
 
 let vocabulary: MechanismVocabulary | null = null;
 /** The shipped vocabulary of the training drugs' pathways and targets, with counts. */

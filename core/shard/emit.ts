@@ -15,12 +15,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { EXIT, ShardError } from './errors.js';
 import { readManifest, writeAtomic } from './manifest.js';
 import type { Manifest } from './manifest.js';
 import { indexRanges } from './status.js';
+import { APP_DIR } from '../paths.js';
 
 export type EngineKind = 'slurm' | 'kubernetes' | 'aws-batch';
 export const ENGINES: readonly EngineKind[] = ['slurm', 'kubernetes', 'aws-batch'];
@@ -50,7 +50,7 @@ export interface EmitRequest {
 
 export const EMIT_FILES: Record<EngineKind, string> = { slurm: 'submit.slurm.sh', kubernetes: 'job.kubernetes.yaml', 'aws-batch': 'job.aws-batch.json' };
 
-const BIN = fileURLToPath(new URL('../../bin/strata.mjs', import.meta.url));
+const BIN = path.join(APP_DIR, 'bin', 'strata.mjs');
 
 export function defaultStrataCommand(): string[] {
   return [process.execPath, BIN];

@@ -4,22 +4,22 @@
  * install. See resources/genotypes/README.md for source and licence.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, sep } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { GenotypeCatalogue } from '../api/contract.js';
 import { ApiError } from '../api/errors.js';
 import { buildCatalogue, UNKNOWN_LABEL } from './catalogue.js';
 import { canonicalMsi, readPanelFile } from './panel.js';
 import type { GenotypePanel, PanelParseOptions } from './panel.js';
+import { resourcePath } from '../paths.js';
 
 export const REFERENCE_PANEL_NAME = 'GDSC v17';
 export const REFERENCE_FEATURES_FILE = 'gdsc_v17_genomic_features.csv.gz';
 export const REFERENCE_CELL_LINES_FILE = 'gdsc_v17_cell_lines.csv';
 
-/** resources/genotypes/ relative to this module (core/subgroups/ → ../../resources/genotypes). */
+/** The shipped resources/genotypes/ (with a trailing separator). */
 export function defaultGenotypesDir(): string {
-  return fileURLToPath(new URL('../../resources/genotypes/', import.meta.url));
+  return resourcePath('genotypes') + sep;
 }
 
 interface ReferenceData {
