@@ -136,7 +136,9 @@ test('a drawn compound is added to the project and shown on its page', async ({ 
   await page.setViewportSize({ width: 1024, height: 700 });
   await screenshot(page, 'editor-library-toolbar-1024');
   await draw(page, 'draw-compound', 'CC(=O)Nc1ccc(O)cc1');
-  await page.getByTestId('draw-compound-name').fill('drawn paracetamol');
+  // Typed key by key: Ketcher's shortcuts (n, o, c… pick atoms) must not take the name field's keys.
+  await page.getByTestId('draw-compound-name').pressSequentially('drawn paracetamol');
+  await expect(page.getByTestId('draw-compound-name')).toHaveValue('drawn paracetamol');
   await screenshot(page, 'editor-add-compound-1024');
   await page.getByTestId('structure-editor-use').click();
   await expect(page.getByTestId('view-compound')).toBeVisible();
@@ -144,6 +146,11 @@ test('a drawn compound is added to the project and shown on its page', async ({ 
   expect(await new CompoundPage(page).smiles()).toBe('CC(=O)Nc1ccc(O)cc1');
   await screenshot(page, 'editor-added-compound');
   await app.go('library');
+  await lib.expectTotal(total + 1);
+  // Once closed, Ketcher keeps no hold on the keyboard.
+  await page.getByTestId('quick-search').pressSequentially('paracetamol');
+  await lib.expectTotal(1);
+  await page.getByTestId('quick-search').fill('');
   await lib.expectTotal(total + 1);
   // The same structure again is stored, as a duplicate of the first (not counted as a new structure).
   const again = await apiCall<{ id: number; duplicateOf: number | null }>(page, served, 'compounds.add', { smiles: 'OC1=CC=C(NC(C)=O)C=C1' });

@@ -11,7 +11,7 @@
  * and the end-to-end tests put structures in through it.
  */
 import './ketcher-globals.js';
-import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { Editor } from 'ketcher-react';
 import type { Ketcher } from 'ketcher-core';
 import { StandaloneStructServiceProvider } from 'ketcher-standalone/dist/binaryWasm';
@@ -56,8 +56,6 @@ export default function StructureEditor(props: StructureEditorProps) {
   const [ready, setReady] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const closeRef = useRef(props.onClose);
-  closeRef.current = props.onClose;
 
   // Load the starting structure once Ketcher is up.
   useEffect(() => {
@@ -80,15 +78,6 @@ export default function StructureEditor(props: StructureEditorProps) {
   useEffect(() => () => {
     if (window.ketcher === ketcher) delete window.ketcher;
   }, [ketcher]);
-
-  // Escape closes the dialog unless Ketcher has a dialog of its own open (it handles Escape there).
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Escape' && !document.querySelector('.structure-editor .ReactModalPortal *, .structure-editor [role="dialog"]')) closeRef.current();
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, []);
 
   const use = async () => {
     if (!ketcher) return;
