@@ -13,6 +13,7 @@ import { exportCompounds } from './export/export.js';
 import { JobRegistry } from './jobs.js';
 import { ColumnResolver, propertyColumns } from './library/columns.js';
 import { importLibrary } from './library/import.js';
+import { addCompound } from './library/add.js';
 import { compoundDetail, importReport, projectInfo, provenanceLog } from './library/project.js';
 import { Maintenance } from './library/maintenance.js';
 import type { QueryContext } from './library/query.js';
@@ -160,6 +161,13 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       const ids: number[] = [];
       for await (const id of iterateIds(await queryCtx(), req, req.limit)) ids.push(id);
       return { ids };
+    },
+    'compounds.add': async (req) => {
+      try {
+        return await addCompound(store, await pool(), req);
+      } finally {
+        changed();
+      }
     },
     'compounds.annotate': (req) => worklists.annotate(req),
     'mechanism.vocabulary': () => vocabularyInfo(),

@@ -616,6 +616,12 @@ export interface Api {
   'compounds.get': [{ id: number }, CompoundDetail];
   'compounds.depict': [{ smiles: string; highlight?: string; width?: number; height?: number }, { svg: string }];
   'compounds.ids': [CompoundQuery & { limit?: number }, { ids: number[] }];
+  /**
+   * Add one compound by hand (the structure editor): standardised, described and stored as an imported record
+   * (a source of its own, path `(drawn)`); `name` is its display name. A structure already in the project is
+   * stored as a duplicate (`duplicateOf`: its first occurrence). INVALID_INPUT when RDKit cannot read the SMILES.
+   */
+  'compounds.add': [{ smiles: string; name?: string }, { id: number; duplicateOf: number | null }];
   /** Declare or clear targets/pathway of one compound or a selection; logged in provenance. */
   'compounds.annotate': [AnnotateRequest, AnnotateResult];
   /** The training drugs' pathways and targets (suggestions for annotating). */

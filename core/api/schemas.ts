@@ -68,6 +68,7 @@ export const inputSchemas = {
     height: z.number().int().min(50).max(2000).optional(),
   }).strict(),
   'compounds.ids': z.object({ ...compoundQuery, limit: z.number().int().min(1).max(10_000_000).optional() }).strict(),
+  'compounds.add': z.object({ smiles: z.string().trim().min(1).max(5_000), name: z.string().trim().max(500).optional() }).strict(),
   'compounds.annotate': z.object({
     ids: z.array(z.number().int().positive()).min(1).max(10_000_000),
     targets: z.union([z.string().max(2_000), z.array(z.string().min(1).max(200)).max(100), z.null()]).optional(),

@@ -8,11 +8,13 @@ import path from 'node:path';
 /**
  * CSP of the application pages. No 'unsafe-eval': the one library that needs it (plotly's WebGL
  * traces compile shaders' glue with `Function`) runs in `plot.html`, a sandboxed frame with its own
- * policy and no network access.
+ * policy and no network access. 'wasm-unsafe-eval' lets the structure editor's worker compile
+ * Indigo's WebAssembly (a file of this build); it allows no JavaScript eval.
  */
 export const APP_CSP = [
   "default-src 'self'",
-  "script-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "worker-src 'self'",
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data: blob:",
   "font-src 'self' data:",

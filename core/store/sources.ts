@@ -72,6 +72,11 @@ export function sourceCounts(store: Store, sourceId: number): SourceRow | undefi
   return store.reader.prepare('SELECT id, status, last_record, n_read, n_imported, n_duplicates, n_failed, owner, imported_at FROM sources WHERE id = ?').get(sourceId) as SourceRow | undefined;
 }
 
+/** The compound stored for a source's record (and its first occurrence when it is a duplicate). */
+export function recordCompound(store: Store, sourceId: number, recordNo: number): { id: number; duplicate_of: number | null } | undefined {
+  return store.reader.prepare('SELECT id, duplicate_of FROM compounds WHERE source_id = ? AND record_no = ?').get(sourceId, recordNo) as { id: number; duplicate_of: number | null } | undefined;
+}
+
 /** `read`: size and sha256 of the bytes read, when the reader got to the end of the file. */
 export function finishSource(store: Store, sourceId: number, status: 'complete' | 'cancelled' | 'failed', read: { size: number; sha256: string } | null = null): Promise<void> {
   return store.write((db) => {

@@ -15,6 +15,7 @@ import { ColumnChooser } from '../components/ColumnChooser.js';
 import { ErrorBox } from '../components/ErrorBox.js';
 import { MechanismEditor } from '../components/MechanismEditor.js';
 import { HitListBar } from '../components/HitLists.js';
+import { DrawCompoundButton, DrawQueryButton } from '../components/DrawStructure.js';
 
 /** Rows reachable by scrolling before paging: keeps the scroll height well under browser limits. */
 const WINDOW = 100_000;
@@ -329,10 +330,12 @@ function SearchBar(props: { query: CompoundQuery; setQuery(q: CompoundQuery): vo
     <>
       <form className="toolbar-group" onSubmit={runSub}>
         <input className="mono wide" placeholder="Substructure (SMARTS or SMILES)" value={smarts} onChange={(e) => setSmarts(e.target.value)} data-testid="smarts-input" aria-label="Substructure SMARTS" />
+        <DrawQueryButton value={smarts} output="smarts" title="Draw a substructure query" testId="draw-smarts" onUse={setSmarts} />
         <button type="submit" data-testid="smarts-search">Search</button>
       </form>
       <form className="toolbar-group" onSubmit={runSim}>
         <input className="mono" placeholder="Similar to SMILES" value={simSmiles} onChange={(e) => setSimSmiles(e.target.value)} data-testid="similarity-input" aria-label="Similarity query SMILES" />
+        <DrawQueryButton value={simSmiles} output="smiles" title="Draw a similarity query" testId="draw-similarity" onUse={setSimSmiles} />
         <label className="compact" title="Minimum Tanimoto similarity">
           ≥ <input className="num tiny" value={threshold} onChange={(e) => setThreshold(e.target.value)} data-testid="similarity-threshold" aria-label="Similarity threshold" />
         </label>
@@ -347,6 +350,9 @@ function SearchBar(props: { query: CompoundQuery; setQuery(q: CompoundQuery): vo
           to selected
         </button>
       </form>
+      <div className="toolbar-group">
+        <DrawCompoundButton />
+      </div>
     </>
   );
 }
