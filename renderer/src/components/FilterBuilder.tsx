@@ -61,7 +61,10 @@ export function FilterBuilder(props: { columns: ColumnInfo[]; filters: Filter[];
   const { columns } = props;
   const [drafts, setDrafts] = useState<Draft[]>(() => props.filters.map(toDraft));
   const [error, setError] = useState<string | null>(null);
-  useEffect(() => setDrafts(props.filters.map(toDraft)), [props.filters]);
+  // Reset the drafts only when the applied filters really change: a parent re-render that passes an equal
+  // (or a fresh empty) array must not wipe rows the user is still editing.
+  const appliedKey = JSON.stringify(props.filters);
+  useEffect(() => setDrafts((JSON.parse(appliedKey) as Filter[]).map(toDraft)), [appliedKey]);
 
   const filterable = columns.filter((c) => c.key !== 'smiles');
   const update = (i: number, patch: Partial<Draft>) => setDrafts((ds) => ds.map((d, j) => (j === i ? { ...d, ...patch } : d)));
@@ -152,7 +155,7 @@ export function FilterBuilder(props: { columns: ColumnInfo[]; filters: Filter[];
         );
       })}
       <div className="filter-actions">
-        <button type="button" data-testid="filter-add" onClick={add}>
+        <button type="button" data-testid="filter-add" onClick={add} disabled={filterable.length === 0} title={filterable.length === 0 ? 'Loading the columns…' : undefined}>
           + Add filter
         </button>
         <button type="submit" className="primary" data-testid="filter-apply">
