@@ -36,6 +36,7 @@ import { explainCompound } from './screen/explain.js';
 import { vocabularyInfo } from './library/mechanism.js';
 import { deleteMeasured, importMeasurementFile, measuredLines } from './measure/project.js';
 import { compareCompound, suggestForCompound } from './measure/compound.js';
+import { predictSelection } from './screen/panel-selection.js';
 import { structureOf } from './store/measurements.js';
 import { listRuns, loadState, saveState, Worklists } from './library/worklists.js';
 import { tagCounts } from './store/worklists.js';
@@ -259,6 +260,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     },
     'measure.compare': async (req) => compareCompound(await screenCtx(req.modelId), req),
     'measure.suggest': async (req) => suggestForCompound(await screenCtx(req.modelId), req),
+    'panel.predict': async (req) => predictSelection({ model, pool }, store, await pool(), req),
   };
 
   const dispatcher = createDispatcher(handlers, events);

@@ -685,6 +685,31 @@ export interface Api {
   'measure.compare': [{ compoundId: number; modelId?: string; subgroups?: string[] }, MeasuredComparison];
   /** Which lines to measure next for a compound (given what is measured), with the expected interval width after. */
   'measure.suggest': [MeasureSuggestRequest, MeasureSuggestion];
+  /** Compounds of the project × the samples of a lab's own panel (CSV, VCF, MAF, .seg), as `strata predict` gives them. */
+  'panel.predict': [PanelPredictRequest, PanelPrediction];
+}
+
+/** `panel.predict`: a panel file (read as `strata predict --panel` reads it) and up to 200 compounds. */
+export interface PanelPredictRequest {
+  file: string;
+  compoundIds: number[];
+  /** Sample sheet (sample, tissue, MSI) for a VCF/MAF panel. */
+  samples?: string;
+  modelId?: string;
+  /** Threshold of `pResponse` = P(IC50 < threshold), µM (default 1). */
+  responseThresholdUm?: number;
+}
+
+export interface PanelPrediction {
+  /** The panel's samples, in file order. */
+  samples: string[];
+  /** One per compound × sample: ln IC50 (µM) with its interval, the applicability-domain score and P(IC50 < threshold). */
+  predictions: { compoundId: number; name: string | null; sampleId: string; lnIc50: number; low: number | null; high: number | null; domainScore: number; pResponse: number | null }[];
+  /** What the panel conversion and the prediction reported (unknown genes, unmapped features, unknown targets …). */
+  warnings: string[];
+  failed: number;
+  modelId: string;
+  responseThresholdUm: number;
 }
 
 export type ApiMethod = keyof Api;

@@ -151,4 +151,11 @@ export const inputSchemas = {
     available: z.array(z.string().min(1).max(200)).min(1).max(10_000).optional(),
     modelId: z.string().min(1).max(200).optional(),
   }).strict(),
+  'panel.predict': z.object({
+    file: z.string().min(1).max(4096),
+    compoundIds: z.array(z.number().int().positive()).min(1).max(200),
+    samples: z.string().min(1).max(4096).optional(),
+    modelId: z.string().min(1).max(200).optional(),
+    responseThresholdUm: z.number().positive().finite().max(1e9).optional(),
+  }).strict(),
 } satisfies Record<ApiMethod, z.ZodType>;

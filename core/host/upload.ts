@@ -13,8 +13,11 @@ import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
-/** Names a compound library may have (the importer also detects gzip by content). */
-const LIBRARY_NAME = /\.(sdf|sd|mol|smi|smiles|csv|tsv|txt)(\.gz)?$/i;
+/**
+ * Names an upload may have: a compound library or a measurements table (the importer also detects gzip by
+ * content), or a lab's genotype panel for panel.predict (VCF, MAF, .seg copy-number segments).
+ */
+const UPLOAD_NAME = /\.(sdf|sd|mol|smi|smiles|csv|tsv|txt|vcf|maf|seg)(\.gz)?$/i;
 
 export class UploadError extends Error {
   constructor(readonly status: number, message: string) {
@@ -26,8 +29,8 @@ export class UploadError extends Error {
 export function uploadName(given: string | null): string {
   const base = path.basename(String(given ?? '').replace(/\\/g, '/')).normalize('NFC');
   const clean = base.replace(/[^\w.+-]+/g, '_').replace(/^[._]+/, '').slice(-200);
-  if (!clean || !LIBRARY_NAME.test(clean)) {
-    throw new UploadError(400, `upload '${String(given ?? '').slice(0, 100)}': the name must end in .sdf, .sd, .mol, .smi, .smiles, .csv, .tsv or .txt (optionally .gz)`);
+  if (!clean || !UPLOAD_NAME.test(clean)) {
+    throw new UploadError(400, `upload '${String(given ?? '').slice(0, 100)}': the name must end in .sdf, .sd, .mol, .smi, .smiles, .csv, .tsv, .txt, .vcf, .maf or .seg (optionally .gz)`);
   }
   return clean;
 }

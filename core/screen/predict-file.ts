@@ -89,13 +89,15 @@ export interface PredictFileArgs {
   responseThresholdUm?: number;
 }
 
-export async function predictFile(engine: Engine, args: PredictFileArgs, onProgress?: (stage: string, done: number, total: number | null) => void) {
+export async function predictFile(engine: Pick<Engine, 'model' | 'pool'>, args: PredictFileArgs, onProgress?: (stage: string, done: number, total: number | null) => void) {
   const model = await engine.model(args.modelId);
   const response = runResponse(model, args.responseThresholdUm);
   const pool = await engine.pool();
   // A panel CSV is read as it is; VCF, MAF and copy-number files go through `strata panel import`'s conversion.
   const { panel } = await loadAnyPanel([args.panel], { samples: args.panelSamples, genome: args.genome, vcfSamples: args.vcfSamples, featureOrder: model.manifest.genotypeFeatures.features.filter((f) => f.source === 'feature').map((f) => f.name) });
-  const warnings = panel.warnings.map((w) => `${path.basename(args.panel)}: ${w.message}`);
+  // Every note names the panel file, once (the panel reader's own notes already do).
+  const panelName = path.basename(args.panel);
+  const warnings = panel.warnings.map((w) => (w.message.startsWith(`${panelName}:`) ? w.message : `${panelName}: ${w.message}`));
   const geno = genotypeMatrix(model.manifest, panel);
   if (panel.samples.length === 0) throw new ApiError('BAD_FILE', `${args.panel}: the panel has no samples`);
   const reader = await openLibrary(args.compounds, { smilesColumn: args.smilesColumn, idColumn: args.idColumn });

@@ -14,6 +14,7 @@ import { basename, formatInt, formatNumber, formatProbability, formatValue, pRes
 import { MechanismEditor } from '../components/MechanismEditor.js';
 import { evidenceText, selectivityWords } from '../lib/mechanism.js';
 import { MeasuredPanel } from '../components/MeasuredPanel.js';
+import { PanelPredict } from '../components/PanelPredict.js';
 
 export function CompoundView({ id }: { id: number | null }) {
   const { navigate, runId, setQuery, query, dataVersion } = useApp();
@@ -139,6 +140,7 @@ export function CompoundView({ id }: { id: number | null }) {
           </div>
           {runId !== null && <Predictions compoundId={d.id} runId={runId} />}
           <MeasuredPanel compoundId={d.id} />
+          <PanelPredict compoundId={d.id} />
           <div className="compound-tables">
             <div className="panel">
               <h3>Descriptors</h3>
