@@ -423,19 +423,42 @@ export function buildProgram(out: { code: number }): Command {
   const int = (v: string) => Number.parseInt(v, 10);
 
   program.command('train')
-    .description('train the efficacy model on GDSC-format data (TypeScript trainer, ONNX export to <out>/<id>/)')
-    .requiredOption('--data <dir>', 'directory with responses.csv, drugs.csv, genomic_features.csv, cell_lines.csv')
+    .description('train the efficacy model on GDSC-format data (TypeScript trainer, ONNX export to <out>/<id>/); or, with --measurements, a lab\'s own model: the base model extended with the lab\'s measured compounds, cross-validated grouped by compound')
+    .option('--data <dir>', 'directory with responses.csv, drugs.csv, genomic_features.csv, cell_lines.csv')
+    .option('--measurements <file>', 'a lab\'s assay table (compound_id, sample_id, value, unit; as `strata measure check` reads it): fit a lab model on --base')
+    .option('--compounds <file>', 'with --measurements: the structures of the measured compounds (any format `import` reads; ids in the id column, targets/pathway columns picked up)')
+    .option('--base <id>', 'with --measurements: the model to extend (default: the shipped model)')
+    .option('--smiles-column <name>', 'with --measurements: structure column of --compounds')
+    .option('--id-column <name>', 'with --measurements: identifier column of --compounds')
+    .option('--targets-column <name>', 'with --measurements: column with the declared targets (default: detected)')
+    .option('--pathway-column <name>', 'with --measurements: column with the declared target pathway (default: detected)')
+    .option('--force', 'with --measurements: replace <out>/<id> if it exists')
+    .option('--json', 'with --measurements: machine-readable summary')
     .option('--out <dir>', 'models directory', MODELS_DIR)
-    .option('--id <id>', 'model id', 'gdsc-twotower-v1')
+    .option('--id <id>', 'model id (default gdsc-twotower-v1; required with --measurements)')
     .option('--seed <n>', 'random seed', int, 1)
     .option('--members <n>', 'ensemble size', int)
     .option('--folds <n>', 'unseen-drug folds used to calibrate the interval', int)
     .option('--threads <n>', 'training threads', int)
     .option('--config <json>', 'training configuration overrides (JSON)')
     .action(async (o) => {
+      if (o.measurements) {
+        if (!o.compounds) throw new CliError('--measurements needs --compounds <file with the measured compounds\' structures>');
+        if (!o.id) throw new CliError('--measurements needs --id <new model id>');
+        const { trainLabModel } = await import('../measure/lab-model.js');
+        await withScratchEngine(async (s) => {
+          const r = await trainLabModel(s.engine, { measurements: o.measurements, compounds: o.compounds, baseId: o.base, id: o.id, outDir: o.out, folds: o.folds, smilesColumn: o.smilesColumn, idColumn: o.idColumn, targetsColumn: o.targetsColumn, pathwayColumn: o.pathwayColumn, force: !!o.force }, (m) => printErr(`${m}\n`));
+          const f = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '–');
+          print(!!o.json, r, () => [`wrote ${r.dir}: ${r.base} + ${r.compounds} lab compounds (${r.pairs} measured pairs on ${r.lines} lines)`,
+            `cross-validation grouped by compound (${r.folds} folds), held-out pairs: RMSE ${f(r.cv.base.rmse)} → ${f(r.cv.lab.rmse)}, Pearson ${f(r.cv.base.pearson)} → ${f(r.cv.lab.pearson)}, potency MAE ${f(r.cv.base.potencyMae)} → ${f(r.cv.lab.potencyMae)}, 90 % coverage ${f(r.cv.base.coverage)} → ${f(r.cv.lab.coverage)} (base → lab)`,
+            ...r.warnings.map((w) => `warning: ${w}`)].join('\n'));
+        });
+        return;
+      }
+      if (!o.data) throw new CliError('--data <dir with the GDSC csv files> is required (or --measurements for a lab model)');
       const { train } = await import('../train/train.js');
       const { printer, on } = trainProgress();
-      const r = await train({ dataDir: o.data, outDir: o.out, id: o.id, seed: o.seed, ensembleSize: o.members, calibrationFolds: o.folds, threads: o.threads, config: o.config ? JSON.parse(o.config) : undefined }, on);
+      const r = await train({ dataDir: o.data, outDir: o.out, id: o.id ?? 'gdsc-twotower-v1', seed: o.seed, ensembleSize: o.members, calibrationFolds: o.folds, threads: o.threads, config: o.config ? JSON.parse(o.config) : undefined }, on);
       printer.done();
       process.stdout.write(`${JSON.stringify({ dir: r.dir, seconds: r.seconds, calibration: r.calibration }, null, 2)}\n`);
     });
