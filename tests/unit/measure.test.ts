@@ -7,7 +7,7 @@ import { parseUnit, toLnIc50 } from '../../core/measure/units.js';
 import { lineResolver } from '../../core/measure/lines.js';
 import { parseMeasurements, readMeasurements } from '../../core/measure/read.js';
 import { calibrate, contrastVariance, doubleCentre, profileBasis, suggestLines, type CalibrationHyper } from '../../core/measure/calibrate.js';
-import { evaluateMeasured } from '../../core/measure/evaluate.js';
+import { evaluateMeasured, evaluateSelectivity } from '../../core/measure/evaluate.js';
 import { zFor } from '../../core/util/normal.js';
 import { loadGdsc } from '../../core/train/data.js';
 
@@ -151,4 +151,15 @@ test('on GDSC drugs held out of training, measured lines raise genotype skill an
   }
   assert.ok(by.get(30)!.halfWidth < by.get(3)!.halfWidth && by.get(3)!.halfWidth < by.get(0)!.halfWidth, 'intervals narrow as K grows');
   assert.ok(Math.abs(zFor(0.9) - 1.6449) < 1e-3);
+});
+
+test('on held-out GDSC drugs, lines suggested for a subgroup beat random ones on its selectivity error and interval width, and the interval stays calibrated', { skip: !existsSync(GDSC) && `${GDSC} not present` }, () => {
+  const data = loadGdsc(GDSC);
+  const opts = { folds: 3, ks: [10], seed: 3, subgroups: ['BRAF_mut'] };
+  const [random] = evaluateSelectivity(data, { ...opts, choose: 'random' });
+  const [suggested] = evaluateSelectivity(data, { ...opts, choose: 'suggest' });
+  assert.ok(random.drugs > 150 && suggested.drugs === random.drugs, `${random.drugs} drugs`);
+  assert.ok(suggested.mae < random.mae, `MAE suggested ${suggested.mae} vs random ${random.mae}`);
+  assert.ok(suggested.medianHalfWidth < random.medianHalfWidth, `half-width suggested ${suggested.medianHalfWidth} vs random ${random.medianHalfWidth}`);
+  for (const r of [random, suggested]) assert.ok(r.coverage > 0.8 && r.coverage < 0.97, `${r.subgroup} coverage ${r.coverage}`);
 });
