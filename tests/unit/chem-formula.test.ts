@@ -25,7 +25,7 @@ function exampleSmiles(n: number): { name: string; smiles: string }[] {
     const cells = l.split(',');
     const smiles = cells[cells.length - 1];
     // Neutral, one component, no isotopes: there the InChI formula layer is the plain Hill formula.
-    if (!smiles || smiles.includes('.') || /[+\-]\]|\[\d/.test(smiles)) continue;
+    if (!smiles || smiles.includes('.') || /[+-]\]|\[\d/.test(smiles)) continue;
     out.push({ name: cells[3], smiles });
     if (out.length === n) break;
   }
