@@ -7,7 +7,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Page } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
 import { test, expect, screenshot, apiCall, ROOT } from './fixtures.js';
 import { AppShell } from './pages/app-shell.js';
 import { ImportPage } from './pages/import-page.js';
@@ -26,13 +26,18 @@ function writeDrugs(dir: string): string {
   return file;
 }
 
-/** Screenshots at both sizes and both colour schemes; returns to light at 1440×900. */
-async function shots(page: Page, name: string): Promise<void> {
+/** Screenshots at both sizes and both colour schemes (then scrolled to `detail`, if given); returns to light at 1440×900. */
+async function shots(page: Page, name: string, detail?: Locator): Promise<void> {
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
     for (const [w, h] of [[1440, 900], [1024, 700]]) {
       await page.setViewportSize({ width: w, height: h });
+      await page.locator('.content').evaluate((e) => e.scrollTo(0, 0));
       await screenshot(page, `numbers-${name}-${w}-${scheme}`);
+      if (detail) {
+        await detail.scrollIntoViewIfNeeded();
+        await screenshot(page, `numbers-${name}-detail-${w}-${scheme}`);
+      }
     }
   }
   await page.emulateMedia({ colorScheme: 'light' });
@@ -138,7 +143,7 @@ test('compound identifiers and formats, AND/OR/NOT rules, presets, overwrite con
   await page.getByTestId('heatmap-metric').selectOption('selectivity');
   await expect(page.getByTestId('heatmap-legend')).toContainText('Δ pIC50');
   await expect(page.getByTestId('heatmap-compound').filter({ hasText: /vemurafenib/i })).toHaveCount(1);
-  await shots(page, 'ranking');
+  await shots(page, 'ranking', page.getByTestId('heatmap'));
 
   // --- Compound page after the run: predictions in nM/µM, the genotype effects with a header and units.
   await page.goto(`${served.url}#/compound/${id}`);
@@ -147,7 +152,7 @@ test('compound identifiers and formats, AND/OR/NOT rules, presets, overwrite con
   await expect(effects.locator('thead')).toContainText('Effect on pIC50');
   await expect(effects.locator('thead')).toContainText('Δ log10');
   await expect(effects.getByTestId('genotype-effect').first()).toHaveText(/^[+−]?\d+\.\d\d$/);
-  await shots(page, 'compound');
+  await shots(page, 'compound', page.getByTestId('explanation'));
 
   // Dark mode really changes the palette (and depictions keep their white card).
   await page.emulateMedia({ colorScheme: 'dark' });

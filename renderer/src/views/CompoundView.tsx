@@ -213,8 +213,8 @@ function Predictions({ compoundId, runId }: { compoundId: number; runId: number 
                 <tr key={r.subgroup}>
                   <td>{r.subgroup}</td>
                   <td className="num">{formatInt(r.rank)}</td>
-                  <td className="num" title={`ln IC50 (µM) ${formatNumber(r.lnIc50)}`} data-testid="prediction-ic50">{formatIc50(r.lnIc50)}</td>
-                  <td className="num">[{formatIc50(r.lnIc50Low)} – {formatIc50(r.lnIc50High)}]</td>
+                  <td className="num nowrap" title={`ln IC50 (µM) ${formatNumber(r.lnIc50)}`} data-testid="prediction-ic50">{formatIc50(r.lnIc50)}</td>
+                  <td className="num nowrap">[{formatIc50(r.lnIc50Low)} – {formatIc50(r.lnIc50High)}]</td>
                   <td className="num">{formatLog10(r.pIc50)}</td>
                   <SelectivityCell r={r} />
                   <td className="num" data-testid="prediction-p-response">{formatProbability(r.pResponse)}</td>
@@ -258,7 +258,7 @@ function Predictions({ compoundId, runId }: { compoundId: number; runId: number 
                       <tr key={n.drug}>
                         <td>{n.drug}</td>
                         <td className="num">{formatColumn('tanimoto', n.similarity)}</td>
-                        <td className="num" title={n.measuredLnIc50 === null ? undefined : `ln IC50 (µM) ${formatNumber(n.measuredLnIc50)}`}>{formatIc50(n.measuredLnIc50)}</td>
+                        <td className="num nowrap" title={n.measuredLnIc50 === null ? undefined : `ln IC50 (µM) ${formatNumber(n.measuredLnIc50)}`}>{formatIc50(n.measuredLnIc50)}</td>
                         <td className="num">{n.measuredLnIc50 === null ? '' : formatLog10(pIc50FromLn(n.measuredLnIc50))}</td>
                         <td className="num">{formatInt(n.members)}</td>
                       </tr>
@@ -271,12 +271,12 @@ function Predictions({ compoundId, runId }: { compoundId: number; runId: number 
                     <tr>
                       <th title="genotype feature of the reference panel, common in this subgroup">Feature</th>
                       <th
-                        className="num"
+                        className="num nowrap"
                         title={`change of the predicted pIC50 over the member cell lines carrying the feature, with the feature vs with it switched off. ${DELTA_PIC50_HELP} Positive: the feature makes the compound more potent.`}
                       >
                         Effect on pIC50 <span className="unit">Δ log10</span>
                       </th>
-                      <th className="num" title="the same effect as a fold change of the IC50">IC50 fold</th>
+                      <th className="num nowrap" title="the same effect as a fold change of the IC50">IC50 fold</th>
                     </tr>
                   </thead>
                   <tbody>
@@ -286,8 +286,8 @@ function Predictions({ compoundId, runId }: { compoundId: number; runId: number 
                       return (
                         <tr key={g.feature}>
                           <td className="mono">{g.feature}</td>
-                          <td className={`num ${d > 0 ? 'pos' : d < 0 ? 'neg' : ''}`} data-testid="genotype-effect">{d > 0 ? '+' : ''}{formatLog10(d)}</td>
-                          <td className="num muted">{foldText(g.effect)}</td>
+                          <td className={`num nowrap ${d > 0 ? 'pos' : d < 0 ? 'neg' : ''}`} data-testid="genotype-effect">{d > 0 ? '+' : ''}{formatLog10(d)}</td>
+                          <td className="num muted nowrap">{foldText(g.effect)}</td>
                         </tr>
                       );
                     })}
@@ -318,7 +318,7 @@ function Formula({ text }: { text: string }) {
 function foldText(dLn: number): string {
   const f = Math.exp(Math.abs(dLn));
   if (!Number.isFinite(f) || f < 1.005) return '–';
-  return `${formatNumber(f, 2)}× ${dLn < 0 ? 'lower' : 'higher'}`;
+  return `${formatFixed(f, 2)}× ${dLn < 0 ? 'lower' : 'higher'}`;
 }
 
 /** Selectivity in Δ pIC50 (log10): the stored value is complement minus subgroup mean ln IC50, divided by ln 10. */

@@ -194,11 +194,11 @@ function RankResults({ result }: { result: ScreenResult }) {
     { key: '_structure', label: 'Structure', width: 150, sortable: false, render: (r) => <Structure smiles={r.smiles} width={142} height={74} /> },
     { key: 'name', label: 'Name', width: 140, render: (r) => <span className="ellipsis" title={compoundTitle(r, r.compoundId)} data-testid="ranked-name">{compoundLabel(r, r.compoundId)}</span> },
     {
-      key: 'pIc50', label: 'pIC50', unit: 'log10', title: 'pIC50 = −log10(IC50 / M), mean over member cell lines: 6 = 1 µM, 9 = 1 nM; higher is more potent', width: 84, align: 'right',
+      key: 'pIc50', label: 'pIC50', unit: 'log10', title: 'pIC50 = −log10(IC50 / M), mean over member cell lines: 6 = 1 µM, 9 = 1 nM; higher is more potent', width: 104, align: 'right',
       render: (r) => <span className="num" data-testid="rank-pic50">{formatLog10(r.pIc50)}</span>,
     },
     {
-      key: 'lnIc50', label: 'IC50', title: 'predicted IC50 with its interval, in nM below 1 µM, µM up to 1000 µM, mM above', width: 180, align: 'right',
+      key: 'lnIc50', label: 'IC50', title: 'predicted IC50 with its interval, in nM below 1 µM, µM up to 1000 µM, mM above', width: 164, align: 'right',
       render: (r) => (
         <span className="num" title={`ln IC50 (µM) ${formatNumber(r.lnIc50)} [${formatNumber(r.lnIc50Low)}, ${formatNumber(r.lnIc50High)}]`} data-testid="rank-ic50">
           {formatIc50(r.lnIc50)} <span className="muted small block">[{formatIc50(r.lnIc50Low)} – {formatIc50(r.lnIc50High)}]</span>
@@ -206,7 +206,7 @@ function RankResults({ result }: { result: ScreenResult }) {
       ),
     },
     {
-      key: 'spread', label: 'SD', unit: 'log10', title: 'standard deviation of the predicted log10 IC50 across member cell lines (0.3 ≈ a 2-fold spread)', width: 72, align: 'right',
+      key: 'spread', label: 'SD', unit: 'log10', title: 'standard deviation of the predicted log10 IC50 across member cell lines (0.3 ≈ a 2-fold spread)', width: 90, align: 'right',
       render: (r) => <span className="num">{formatLog10(lnToLog10(r.spread))}</span>,
     },
     {
@@ -230,7 +230,7 @@ function RankResults({ result }: { result: ScreenResult }) {
       render: (r) => <span className={`small ${r.evidence === 'structure' ? 'muted' : ''}`} title={evidenceText(r.evidence)} data-testid="rank-evidence">{EVIDENCE_SHORT[r.evidence] ?? EVIDENCE_SHORT.structure}</span>,
     },
     {
-      key: 'domainScore', label: 'Domain', unit: 'Tanimoto', title: 'highest Tanimoto similarity (0..1) to a training drug; flagged when outside the applicability domain', width: 100, align: 'right',
+      key: 'domainScore', label: 'Domain', unit: 'Tanimoto', title: 'highest Tanimoto similarity (0..1) to a training drug; flagged when outside the applicability domain', width: 128, align: 'right',
       render: (r) => (
         <span className="num">
           {formatColumn('domainScore', r.domainScore)} {r.inDomain ? <span className="flag-yes">in</span> : <span className="flag-no" title="outside the applicability domain">out</span>}
