@@ -24,7 +24,7 @@ import { deleteSubgroup, saveSubgroup, subgroupRows, subgroupRule } from './stor
 import { runModelId } from './store/screen.js';
 import type { Store } from './store/store.js';
 import { APP_VERSION } from './version.js';
-import { defaultGenotypesDir, loadReferencePanel, previewSubgroup, referenceCatalogue } from './subgroups/index.js';
+import { defaultGenotypesDir, loadReferencePanel, PRESET_SUBGROUPS, previewSubgroup, referenceCatalogue } from './subgroups/index.js';
 import { logProvenance } from './library/provenance.js';
 import { findModel, listModels } from './predict/registry.js';
 import type { LoadedModel } from './predict/registry.js';
@@ -216,6 +216,13 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'job.wait': ({ jobId }) => jobs.wait(jobId),
     'subgroups.catalogue': () => reference().catalogue,
     'subgroups.list': () => listSubgroups(),
+    'subgroups.presets': () => {
+      const { panel, catalogue } = reference();
+      return PRESET_SUBGROUPS.map((p) => {
+        const v = previewSubgroup(p.rule, catalogue, panel);
+        return { ...p, members: v.members, warning: v.warning };
+      });
+    },
     'subgroups.preview': ({ rule }) => {
       const { panel, catalogue } = reference();
       const saved = subgroupRule(store, rule);

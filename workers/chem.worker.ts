@@ -47,6 +47,8 @@ async function init() {
         }
         case 'molblocks':
           return engine.molblocks(task.smiles);
+        case 'identifiers':
+          return engine.identifiers(task.smiles);
         case 'masked': {
           const r = engine.atomMaskedFingerprints(task.smiles);
           return transfer(r, [r.fps.buffer]);

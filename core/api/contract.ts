@@ -256,6 +256,11 @@ export interface CompoundDetail {
   /** Hit lists holding the structure. */
   hitLists: { id: number; name: string }[];
   svg: string;
+  /** Molecular formula of the standardised parent, Hill order with a charge suffix (e.g. "C23H18ClF2N3O3S"); null if RDKit cannot read it. */
+  formula: string | null;
+  /** Standard InChI and InChIKey of the standardised parent (RDKit's InChI); null where none can be made. */
+  inchi: string | null;
+  inchiKey: string | null;
 }
 
 /** A named hit list of the project; members are structures. */
@@ -332,13 +337,16 @@ export interface GenotypeFeature {
   /** Fraction of reference cell lines carrying it, 0..1. */
   prevalence: number;
   count: number;
+  /** Position in the curated driver-gene list (core/subgroups/display.ts; 0 = first), null for other features. */
+  driverRank: number | null;
 }
 
 export interface GenotypeCatalogue {
   panel: string;
   cellLines: number;
   features: GenotypeFeature[];
-  tissues: { name: string; count: number }[];
+  /** `name` as rules write it (`large_intestine`), `label` as a person reads it ("Large intestine"). */
+  tissues: { name: string; count: number; label: string }[];
   msi: { name: string; count: number }[];
 }
 
@@ -346,6 +354,16 @@ export interface SubgroupDef {
   name: string;
   rule: string;
   createdAt?: string;
+}
+
+/** A ready-made subgroup (a driver mutation in a tissue) with its member count in the reference panel. */
+export interface SubgroupPreset {
+  name: string;
+  rule: string;
+  /** Why the pair is of interest (the therapy it goes with). */
+  note: string;
+  members: number;
+  warning: string | null;
 }
 
 export interface SubgroupPreview {
@@ -658,6 +676,8 @@ export interface Api {
 
   'subgroups.catalogue': [Record<string, never>, GenotypeCatalogue];
   'subgroups.list': [Record<string, never>, SubgroupDef[]];
+  /** Preset subgroups (common driver × tissue pairs) with their member counts in the reference panel. */
+  'subgroups.presets': [Record<string, never>, SubgroupPreset[]];
   'subgroups.preview': [{ rule: string }, SubgroupPreview];
   'subgroups.save': [SubgroupDef, SubgroupDef];
   'subgroups.delete': [{ name: string }, { deleted: boolean }];

@@ -112,6 +112,7 @@ export const inputSchemas = {
   'job.wait': jobId,
   'subgroups.catalogue': empty,
   'subgroups.list': empty,
+  'subgroups.presets': empty,
   'subgroups.preview': z.object({ rule: z.string().min(1).max(10_000) }).strict(),
   'subgroups.save': z.object({ name: z.string().min(1).max(200), rule: z.string().min(1).max(10_000), createdAt: z.string().optional() }).strict(),
   'subgroups.delete': z.object({ name: z.string().min(1).max(200) }).strict(),

@@ -13,6 +13,7 @@
  */
 import fs from 'node:fs';
 import type { Mol } from '@rdkit/rdkit';
+import { formulaFromJson } from './formula.js';
 import { QedCalculator } from './qed.js';
 import type { QedRdkitFallback } from './qed.js';
 import { Kit, isWasmFailure } from './rdkit.js';
@@ -626,6 +627,28 @@ export class ChemEngine {
       }
       return { nAtoms: g.n, fps };
     } finally {
+      this.refreshStats();
+    }
+  }
+
+  /**
+   * Molecular formula (Hill order, core/chem/formula.ts), standard InChI and InChIKey of a structure (RDKit's
+   * InChI; null where RDKit cannot make one). Throws when RDKit cannot parse the SMILES.
+   */
+  identifiers(smiles: string): { formula: string; inchi: string | null; inchiKey: string | null } {
+    const kit = this.kit;
+    guardInput(smiles, false);
+    let mol: Mol | null = null;
+    try {
+      kit.clearLog();
+      mol = kit.track(kit.R.get_mol(smiles));
+      if (!mol) throw new Error(`cannot read '${smiles}': ${kit.logMessage() || 'RDKit could not parse it'}`);
+      const { formula } = formulaFromJson(mol.get_json());
+      const inchi = mol.get_inchi() || null;
+      const inchiKey = inchi ? kit.R.get_inchikey_for_inchi(inchi) || null : null;
+      return { formula, inchi, inchiKey };
+    } finally {
+      kit.free(mol);
       this.refreshStats();
     }
   }

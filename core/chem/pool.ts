@@ -115,6 +115,11 @@ export class ChemPool {
     return this.run<string[]>({ op: 'molblocks', smiles }, signal);
   }
 
+  /** Molecular formula, standard InChI and InChIKey of one structure (rejects for a SMILES RDKit cannot parse). */
+  identifiers(smiles: string, signal?: AbortSignal): Promise<{ formula: string; inchi: string | null; inchiKey: string | null }> {
+    return this.run({ op: 'identifiers', smiles }, signal);
+  }
+
   /**
    * Morgan fingerprints (FP_BYTES each, back to back) of the molecule with each atom in turn replaced by a
    * dummy atom, in the atom order of `smiles` — for atom-contribution maps. Rejects for unparsable SMILES.

@@ -22,6 +22,7 @@ export type WorkerTask =
   | { op: 'screenfp'; smiles: string[] }
   | { op: 'alerts'; smiles: string[] }
   | { op: 'molblocks'; smiles: string[] }
+  | { op: 'identifiers'; smiles: string }
   | { op: 'masked'; smiles: string }
   | { op: 'version' };
 

@@ -329,7 +329,7 @@ export function buildProgram(out: { code: number }): Command {
         print(!!o.json, { catalogue, saved }, () => [
           `reference panel ${catalogue.panel}: ${catalogue.cellLines} cell lines, ${catalogue.features.length} genotype features`,
           'saved subgroups:', ...(saved.length ? saved.map((g) => `  ${g.name}: ${g.rule}`) : ['  (none)']),
-          'tissues:', ...catalogue.tissues.map((t) => `  ${t.name} (${t.count})`),
+          'tissues:', ...catalogue.tissues.map((t) => `  ${t.name} (${t.count})${t.label && t.label !== t.name ? ` — ${t.label}` : ''}`),
           'MSI:', ...catalogue.msi.map((t) => `  ${t.name} (${t.count})`),
           'features (prevalence, most common first):',
           ...[...catalogue.features].sort((a, b) => b.prevalence - a.prevalence).map((f) => `  ${f.name}\t${f.kind}\t${(100 * f.prevalence).toFixed(1)}% (${f.count})`),

@@ -12,21 +12,51 @@ import type { Store } from '../store/store.js';
 
 export { DESCRIPTOR_TABLE_COLUMNS, NUMERIC_COLUMNS };
 
+/** Readable name, unit and description per descriptor column; the description ends with RDKit's own name. */
 const DESCRIPTOR_LABELS: Record<string, [string, string?, string?]> = {
-  exactmw: ['Exact MW', 'Da', 'monoisotopic mass'],
-  amw: ['MW', 'Da', 'average molecular weight'],
-  lipinskiHBA: ['HBA (Lipinski)', undefined, 'N + O count'],
-  lipinskiHBD: ['HBD (Lipinski)', undefined, 'NH + OH count'],
-  NumRotatableBonds: ['Rotatable bonds'],
-  NumHBD: ['HBD', undefined, 'H-bond donors (RDKit definition)'],
-  NumHBA: ['HBA', undefined, 'H-bond acceptors (RDKit definition)'],
-  NumHeavyAtoms: ['Heavy atoms'],
+  exactmw: ['Exact mass', 'Da', 'monoisotopic mass'],
+  amw: ['Molecular weight', 'Da', 'average molecular weight'],
+  lipinskiHBA: ['H-bond acceptors (Lipinski)', undefined, 'N + O count (Lipinski\'s definition)'],
+  lipinskiHBD: ['H-bond donors (Lipinski)', undefined, 'NH + OH count (Lipinski\'s definition)'],
+  NumRotatableBonds: ['Rotatable bonds', undefined, 'rotatable bonds (RDKit default: strict)'],
+  NumHBD: ['H-bond donors', undefined, 'H-bond donors (RDKit definition)'],
+  NumHBA: ['H-bond acceptors', undefined, 'H-bond acceptors (RDKit definition)'],
+  NumHeavyAtoms: ['Heavy atoms', undefined, 'non-hydrogen atoms'],
   NumAtoms: ['Atoms', undefined, 'including hydrogens'],
+  NumHeteroatoms: ['Heteroatoms', undefined, 'atoms other than C and H'],
+  NumAmideBonds: ['Amide bonds'],
+  FractionCSP3: ['Fraction sp3 carbons (Fsp3)', undefined, 'sp3 carbons / all carbons, 0..1'],
+  NumRings: ['Rings', undefined, 'smallest set of smallest rings'],
+  NumAromaticRings: ['Aromatic rings'],
+  NumAliphaticRings: ['Aliphatic rings'],
+  NumSaturatedRings: ['Saturated rings'],
+  NumHeterocycles: ['Heterocycles'],
+  NumAromaticHeterocycles: ['Aromatic heterocycles'],
+  NumSaturatedHeterocycles: ['Saturated heterocycles'],
+  NumAliphaticHeterocycles: ['Aliphatic heterocycles'],
+  NumSpiroAtoms: ['Spiro atoms'],
+  NumBridgeheadAtoms: ['Bridgehead atoms'],
+  NumAtomStereoCenters: ['Stereocentres', undefined, 'tetrahedral stereocentres, assigned or not'],
+  NumUnspecifiedAtomStereoCenters: ['Unassigned stereocentres', undefined, 'stereocentres without a specified configuration'],
+  labuteASA: ['Labute ASA', 'Å²', 'approximate surface area (Labute 2000)'],
   tpsa: ['TPSA', 'Å²', 'topological polar surface area (Ertl, N and O only)'],
-  CrippenClogP: ['cLogP', undefined, 'Wildman–Crippen logP'],
-  CrippenMR: ['MR', undefined, 'Wildman–Crippen molar refractivity'],
-  labuteASA: ['Labute ASA', 'Å²'],
-  FractionCSP3: ['Fsp3'],
+  CrippenClogP: ['cLogP (Crippen)', undefined, 'Wildman–Crippen logP (octanol/water, log10)'],
+  CrippenMR: ['Molar refractivity (Crippen)', undefined, 'Wildman–Crippen molar refractivity'],
+  chi0v: ['Chi0v connectivity index', undefined, 'Kier–Hall valence connectivity index, order 0'],
+  chi1v: ['Chi1v connectivity index', undefined, 'Kier–Hall valence connectivity index, order 1'],
+  chi2v: ['Chi2v connectivity index', undefined, 'Kier–Hall valence connectivity index, order 2'],
+  chi3v: ['Chi3v connectivity index', undefined, 'Kier–Hall valence connectivity index, order 3'],
+  chi4v: ['Chi4v connectivity index', undefined, 'Kier–Hall valence connectivity index, order 4'],
+  chi0n: ['Chi0n connectivity index', undefined, 'Kier–Hall connectivity index (valence, H-suppressed), order 0'],
+  chi1n: ['Chi1n connectivity index', undefined, 'Kier–Hall connectivity index (valence, H-suppressed), order 1'],
+  chi2n: ['Chi2n connectivity index', undefined, 'Kier–Hall connectivity index (valence, H-suppressed), order 2'],
+  chi3n: ['Chi3n connectivity index', undefined, 'Kier–Hall connectivity index (valence, H-suppressed), order 3'],
+  chi4n: ['Chi4n connectivity index', undefined, 'Kier–Hall connectivity index (valence, H-suppressed), order 4'],
+  hallKierAlpha: ['Hall–Kier alpha', undefined, 'Hall–Kier shape correction for atom sizes'],
+  kappa1: ['Kier shape κ1', undefined, 'Kier first-order shape index'],
+  kappa2: ['Kier shape κ2', undefined, 'Kier second-order shape index'],
+  kappa3: ['Kier shape κ3', undefined, 'Kier third-order shape index'],
+  Phi: ['Kier flexibility Φ', undefined, 'Kier molecular flexibility index, κ1·κ2 / heavy atoms'],
   QED: ['QED', undefined, 'quantitative estimate of drug-likeness (Bickerton 2012, RDKit definition), 0..1'],
   lipinski_violations: ['Ro5 violations', undefined, 'MW > 500, cLogP > 5, HBD > 5, HBA > 10 (HBD/HBA as RDKit NumHBD/NumHBA)'],
   pains_alerts: ['PAINS alerts', undefined, 'number of PAINS substructure filters (Baell & Holloway 2010, RDKit FilterCatalog A/B/C) the parent matches'],
@@ -55,7 +85,8 @@ const CORE_BY_KEY = new Map([...CORE_COLUMNS, ...MECHANISM_COLUMNS].map((c) => [
 
 export const DESCRIPTOR_COLUMN_INFO: ColumnInfo[] = NUMERIC_COLUMNS.map((key) => {
   const [label, unit, description] = Object.hasOwn(DESCRIPTOR_LABELS, key) ? DESCRIPTOR_LABELS[key] : [key];
-  return { key, label, kind: 'descriptor', type: 'number', unit, description };
+  // The column's key (RDKit's name, what filters and exports use) closes every description.
+  return { key, label, kind: 'descriptor', type: 'number', unit, description: description ? `${description} (RDKit: ${key})` : `RDKit: ${key}` };
 });
 export const FLAG_COLUMN_INFO: ColumnInfo[] = FLAG_COLUMNS.map((key) => ({
   key, label: FLAG_LABELS[key][0], kind: 'flag', type: 'boolean', description: FLAG_LABELS[key][1],

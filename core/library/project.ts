@@ -62,7 +62,10 @@ export async function compoundDetail(store: Store, pool: ChemPool, id: number): 
   const properties: Record<string, string> = {};
   for (const p of compoundProperties(store, id)) properties[p.name] = p.value;
   const duplicates = duplicatesOf(store, descId);
-  const svg = await pool.depict(c.smiles as string, { width: 360, height: 280 });
+  const [svg, ids] = await Promise.all([
+    pool.depict(c.smiles as string, { width: 360, height: 280 }),
+    pool.identifiers(c.smiles as string).catch(() => ({ formula: null, inchi: null, inchiKey: null })),
+  ]);
   // The mechanism of the structure: a duplicate shows (and screening uses) its first occurrence's.
   const mech = (descId === id ? c : mechanismOf(store, [descId]).get(descId)) as { targets: string | null; target_pathway: string | null };
   const targets = mech.targets ?? null;
@@ -77,5 +80,6 @@ export async function compoundDetail(store: Store, pool: ChemPool, id: number): 
     targets, targetPathway, unknownTargets: unknownTargets(splitTargets(targets)), pathwayKnown: targetPathway ? normalisePathway(targetPathway).known : null,
     fields: structureFields(store, descId).map((f) => ({ name: f.name, value: f.value, compoundId: f.compound_id, file: f.file, record: f.record_no, shown: f.shown === 1 })),
     tags: tagsOf(store, descId), hitLists: hitListsOf(store, descId), svg,
+    formula: ids.formula, inchi: ids.inchi, inchiKey: ids.inchiKey,
   };
 }

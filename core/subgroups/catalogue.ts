@@ -5,6 +5,7 @@
  */
 import type { GenotypeCatalogue, GenotypeFeature } from '../api/contract.js';
 import type { GenotypePanel } from './panel.js';
+import { driverRank, tissueLabel } from './display.js';
 
 export type FeatureKind = GenotypeFeature['kind'];
 
@@ -72,12 +73,13 @@ export function buildCatalogue(panel: GenotypePanel, name = panel.name): Genotyp
     genes: featureGenes(f),
     prevalence: nS > 0 ? counts[i] / nS : 0,
     count: counts[i],
+    driverRank: driverRank(f),
   }));
   return {
     panel: name,
     cellLines: nS,
     features,
-    tissues: panel.hasTissue ? countLabels(panel.tissue) : [],
+    tissues: panel.hasTissue ? countLabels(panel.tissue).map((t) => ({ ...t, label: tissueLabel(t.name) })) : [],
     msi: panel.hasMsi ? countLabels(panel.msi) : [],
   };
 }

@@ -1,6 +1,7 @@
 /** Genotype catalogue, panels, subgroup rules and previews. */
 export { buildCatalogue, featureGenes, featureKind, segmentIds, UNKNOWN_LABEL } from './catalogue.js';
 export type { FeatureKind } from './catalogue.js';
+export { DRIVER_GENES, driverRank, PRESET_SUBGROUPS, tissueLabel } from './display.js';
 export { canonicalMsi, csvRecords, featureColumn, parsePanelCsv, readPanelFile } from './panel.js';
 export type { GenotypePanel, PanelParseOptions, PanelWarning } from './panel.js';
 export {

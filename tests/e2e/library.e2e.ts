@@ -43,7 +43,7 @@ test('sort by clicking a header, both directions', async ({ page, served }) => {
 test('filter builder: a range on a descriptor and a flag', async ({ page, served }) => {
   const { lib, unique } = await importLibrary(page, served);
   await lib.addFilter('amw', 'between', '250', '400');
-  await expect(page.getByTestId('active-query')).toContainText('MW between 250–400');
+  await expect(page.getByTestId('active-query')).toContainText('Molecular weight between 250–400');
   await expect(async () => {
     const total = await lib.total();
     expect(total).toBeLessThan(unique);

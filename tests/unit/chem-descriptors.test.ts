@@ -12,6 +12,7 @@ import { ChemEngine } from '../../core/chem/engine.js';
 import { DESCRIPTOR_NAMES, FP_BYTES } from '../../core/chem/types.js';
 import type { ChemBatchOutput } from '../../core/chem/types.js';
 import { Kit } from '../../core/chem/rdkit.js';
+import { formulaFromJson } from '../../core/chem/formula.js';
 import type { Mol } from '@rdkit/rdkit';
 
 const REF = path.resolve(import.meta.dirname, '../../../shared/data/reference');
@@ -165,35 +166,10 @@ class Matcher {
   }
 }
 
-/**
- * Hill-order molecular formula with PubChem's charge suffix ("C9H17NO4", "C7H5O2-", "AsHO4-2") from RDKit's
- * own atom list (commonchem JSON: element, implicit H, charge per atom; drawn H atoms count as H).
- */
+/** Hill-order molecular formula with PubChem's charge suffix: the engine's (core/chem/formula.ts), from RDKit's atom list. */
 function hillFormula(mol: Mol): { formula: string; counts: Map<string, number> } {
-  const j = JSON.parse(mol.get_json()) as {
-    defaults: { atom: { z: number; impHs: number; chg: number } };
-    molecules: { atoms: { z?: number; impHs?: number; chg?: number }[] }[];
-  };
-  const counts = new Map<string, number>();
-  const add = (el: string, n: number) => n && counts.set(el, (counts.get(el) ?? 0) + n);
-  let charge = 0;
-  for (const m of j.molecules) {
-    for (const a of m.atoms) {
-      const z = a.z ?? j.defaults.atom.z;
-      const sym = ELEMENTS[z];
-      assert.ok(sym, `element ${z} is not in this test's table`);
-      add(sym, 1);
-      add('H', a.impHs ?? j.defaults.atom.impHs);
-      charge += a.chg ?? j.defaults.atom.chg;
-    }
-  }
-  const els = [...counts.keys()].sort();
-  const order = counts.has('C') ? ['C', ...(counts.has('H') ? ['H'] : []), ...els.filter((e) => e !== 'C' && e !== 'H')] : els;
-  let formula = order.map((e) => e + (counts.get(e)! > 1 ? counts.get(e) : '')).join('');
-  if (charge) formula += (charge > 0 ? '+' : '-') + (Math.abs(charge) > 1 ? Math.abs(charge) : '');
-  return { formula, counts };
+  return formulaFromJson(mol.get_json());
 }
-const ELEMENTS: Record<number, string> = { 1: 'H', 5: 'B', 6: 'C', 7: 'N', 8: 'O', 9: 'F', 11: 'Na', 12: 'Mg', 14: 'Si', 15: 'P', 16: 'S', 17: 'Cl', 19: 'K', 20: 'Ca', 26: 'Fe', 29: 'Cu', 30: 'Zn', 33: 'As', 34: 'Se', 35: 'Br', 53: 'I' };
 
 /**
  * Standard atomic weights behind PubChem's MW in this dump (IUPAC 2005: H 1.00794, C 12.0107, …). RDKit uses

@@ -16,10 +16,47 @@ export function formatNumber(v: number | null | undefined, digits = 4): string {
   return (s.startsWith('-') && Number(s) === 0 ? s.slice(1) : s).replace('-', '−');
 }
 
-export function formatValue(v: number | string | boolean | null | undefined, type?: 'number' | 'text' | 'boolean'): string {
+/** Fixed decimals, U+2212 minus, never "-0"; exponent from 1e9 on. */
+export function formatFixed(v: number | null | undefined, decimals: number): string {
+  if (v === null || v === undefined || Number.isNaN(v)) return '';
+  if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞';
+  if (Math.abs(v) >= 1e9) return v.toExponential(2).replace('-', '−');
+  const s = v.toFixed(decimals);
+  return (s.startsWith('-') && Number(s) === 0 ? s.slice(1) : s).replace('-', '−');
+}
+
+/**
+ * Decimals shown per column key (descriptor keys are RDKit's names). One format per column, in every view:
+ * masses and surface areas to 0.1, logP and the topological indices to 0.01, QED and similarities to 0.001,
+ * counts as integers. Columns not listed fall back to `formatNumber` (4 significant digits).
+ */
+export const COLUMN_DECIMALS: Readonly<Record<string, number>> = {
+  exactmw: 4, amw: 1, tpsa: 1, labuteASA: 1, CrippenMR: 1,
+  CrippenClogP: 2, FractionCSP3: 2, hallKierAlpha: 2, kappa1: 2, kappa2: 2, kappa3: 2, Phi: 2,
+  chi0v: 2, chi1v: 2, chi2v: 2, chi3v: 2, chi4v: 2, chi0n: 2, chi1n: 2, chi2n: 2, chi3n: 2, chi4n: 2,
+  QED: 3, qed: 3, similarity: 3, _similarity: 3, domainScore: 2, tanimoto: 2, desirability: 3,
+  pIc50: 2, selectivity: 2, spread: 2,
+};
+/** Integer-valued columns (counts): shown without decimals. */
+const COUNT_COLUMN = /^(Num[A-Z]|lipinskiHB[AD]$|lipinski_violations$|pains_alerts$|heavy_atoms$|id$|record_no$|source_id$|count$|members$|rank$)/;
+
+/** Decimals of a column, or null when it has no fixed format. */
+export function columnDecimals(key: string): number | null {
+  if (Object.hasOwn(COLUMN_DECIMALS, key)) return COLUMN_DECIMALS[key];
+  return COUNT_COLUMN.test(key) ? 0 : null;
+}
+
+/** A number in its column's format (`COLUMN_DECIMALS`); columns without one as `formatNumber`. */
+export function formatColumn(key: string, v: number | null | undefined): string {
+  const d = columnDecimals(key);
+  return d === null ? formatNumber(v) : formatFixed(v, d);
+}
+
+/** A cell value; numbers in the format of their column when `key` is given. */
+export function formatValue(v: number | string | boolean | null | undefined, type?: 'number' | 'text' | 'boolean', key?: string): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'boolean' || type === 'boolean') return v === true || v === 1 || v === 'true' ? 'yes' : v === false || v === 0 || v === 'false' ? 'no' : String(v);
-  if (typeof v === 'number') return formatNumber(v);
+  if (typeof v === 'number') return key ? formatColumn(key, v) : formatNumber(v);
   return v;
 }
 
@@ -59,6 +96,47 @@ export function formatRate(perSecond: number, unit = 'rec'): string {
 export function ic50uM(lnIc50: number): number {
   return Math.exp(lnIc50);
 }
+
+/**
+ * A concentration given in µM, in the unit that keeps it readable: nM below 1 µM (never "0.00 µM"), µM up to
+ * 1000 µM, mM above; 3 significant digits.
+ */
+export function formatConcentration(uM: number | null | undefined): string {
+  if (uM === null || uM === undefined || Number.isNaN(uM)) return '';
+  if (!Number.isFinite(uM)) return uM > 0 ? '∞' : '0';
+  const r = Number(uM.toPrecision(3));
+  const [v, unit] = r < 1 ? [r * 1000, 'nM'] : r >= 1000 ? [r / 1000, 'mM'] : [r, 'µM'];
+  const d = v === 0 ? 0 : Math.max(0, Math.min(4, 2 - Math.floor(Math.log10(Math.abs(v)))));
+  return `${formatFixed(v, d)} ${unit}`;
+}
+
+/** IC50 from ln IC50 (µM), in nM/µM/mM (`formatConcentration`). */
+export function formatIc50(lnIc50: number | null | undefined): string {
+  return lnIc50 === null || lnIc50 === undefined ? '' : formatConcentration(Math.exp(lnIc50));
+}
+
+/** pIC50 = −log10(IC50 / M) from ln IC50 (µM). */
+export function pIc50FromLn(lnIc50: number): number {
+  return 6 - lnIc50 / Math.LN10;
+}
+
+/**
+ * A difference of ln IC50 as a difference of log10 units (Δ pIC50 when the sign is "more potent = positive"):
+ * Δ log10 = Δ ln / ln 10. Every potency difference the views show is in log10 units: 1 = 10-fold.
+ */
+export function lnToLog10(d: number): number;
+export function lnToLog10(d: number | null | undefined): number | null;
+export function lnToLog10(d: number | null | undefined): number | null {
+  return d === null || d === undefined ? null : d / Math.LN10;
+}
+
+/** A log10 quantity (pIC50, Δ pIC50, SD of log10 IC50) with 2 decimals. */
+export function formatLog10(v: number | null | undefined): string {
+  return formatFixed(v, 2);
+}
+
+/** How to read a Δ pIC50 (tooltip text). */
+export const DELTA_PIC50_HELP = 'Δ pIC50 in log10 units: +1 means 10-fold more potent (lower IC50), −1 means 10-fold less potent; 0.3 ≈ 2-fold.';
 
 export function basename(p: string): string {
   const parts = p.split(/[\\/]/);

@@ -10,7 +10,7 @@ import { CompoundWork, RecordFields } from '../components/HitLists.js';
 import { useCall } from '../hooks.js';
 import { ErrorBox } from '../components/ErrorBox.js';
 import { Structure } from '../components/Structure.js';
-import { basename, formatInt, formatNumber, formatProbability, formatValue, pResponseLabel } from '../lib/format.js';
+import { basename, DELTA_PIC50_HELP, formatColumn, formatFixed, formatIc50, formatInt, formatLog10, formatNumber, formatProbability, formatValue, lnToLog10, pIc50FromLn, pResponseLabel } from '../lib/format.js';
 import { MechanismEditor } from '../components/MechanismEditor.js';
 import { evidenceText, selectivityWords } from '../lib/mechanism.js';
 import { MeasuredPanel } from '../components/MeasuredPanel.js';
@@ -47,6 +47,10 @@ export function CompoundView({ id }: { id: number | null }) {
               <dl className="facts" data-testid="compound-facts">
                 <dt>SMILES</dt>
                 <dd className="mono break" data-testid="compound-smiles">{d.smiles}</dd>
+                <dt title="molecular formula of the standardised parent (Hill order)">Formula</dt>
+                <dd data-testid="compound-formula">{d.formula ? <Formula text={d.formula} /> : <span className="muted">not available</span>}</dd>
+                <dt title="standard InChIKey of the standardised parent (RDKit's InChI)">InChIKey</dt>
+                <dd className="mono break" data-testid="compound-inchikey" title={d.inchi ?? undefined}>{d.inchiKey ?? <span className="muted">not available</span>}</dd>
                 {d.originalSmiles !== d.smiles && (
                   <>
                     <dt>As read</dt>
@@ -149,9 +153,9 @@ export function CompoundView({ id }: { id: number | null }) {
                   {Object.entries(d.descriptors).map(([k, v]) => {
                     const c = byKey.get(k);
                     return (
-                      <tr key={k} title={c?.description}>
+                      <tr key={k} title={c?.description ? `${c.label}: ${c.description}` : k} data-key={k}>
                         <th>{c?.label ?? k}</th>
-                        <td className="num">{k === 'exactmw' && v !== null ? v.toFixed(4) : formatNumber(v)}</td>
+                        <td className="num">{formatColumn(k, v)}</td>
                         <td className="unit">{c?.unit ?? ''}</td>
                       </tr>
                     );
@@ -189,19 +193,19 @@ function Predictions({ compoundId, runId }: { compoundId: number; runId: number 
       <ErrorBox error={preds.error} title="Predictions unavailable" />
       {preds.data && preds.data.length > 0 && (
         <>
-          <BarChart labels={preds.data.map((r) => r.subgroup)} values={preds.data.map((r) => r.lnIc50)} unit="ln IC50 (µM)" />
+          <BarChart labels={preds.data.map((r) => r.subgroup)} values={preds.data.map((r) => pIc50FromLn(r.lnIc50))} unit="predicted pIC50 (−log10 IC50 / M; higher = more potent)" digits={2} />
           <table className="dense" data-testid="prediction-table">
             <thead>
               <tr>
                 <th>Subgroup</th>
                 <th className="num">Rank</th>
-                <th className="num">ln IC50 (µM)</th>
-                <th className="num">interval</th>
-                <th className="num">pIC50</th>
-                <th className="num">Selectivity (Δ ln) [90 % interval]</th>
+                <th className="num" title="predicted IC50, mean over the subgroup's cell lines (nM below 1 µM)">IC50</th>
+                <th className="num" title="interval of the predicted IC50">interval</th>
+                <th className="num" title="−log10(IC50 / M): 6 = 1 µM, 9 = 1 nM">pIC50 <span className="unit">log10</span></th>
+                <th className="num" title={`subgroup pIC50 minus complement pIC50, with its 90 % interval. ${DELTA_PIC50_HELP}`}>Selectivity <span className="unit">Δ pIC50</span> [90 % interval]</th>
                 <th className="num" title="probability that the subgroup mean IC50 is below the run's threshold">{pResponseLabel(run?.runId === runId ? run.responseThresholdUm : null)}</th>
                 <th>Evidence</th>
-                <th className="num">Domain</th>
+                <th className="num" title="highest Tanimoto similarity to a training drug (0..1)">Domain <span className="unit">Tanimoto</span></th>
               </tr>
             </thead>
             <tbody>
@@ -209,16 +213,13 @@ function Predictions({ compoundId, runId }: { compoundId: number; runId: number 
                 <tr key={r.subgroup}>
                   <td>{r.subgroup}</td>
                   <td className="num">{formatInt(r.rank)}</td>
-                  <td className="num">{formatNumber(r.lnIc50)}</td>
-                  <td className="num">[{formatNumber(r.lnIc50Low)}, {formatNumber(r.lnIc50High)}]</td>
-                  <td className="num">{formatNumber(r.pIc50)}</td>
-                  <td className="num" data-testid="prediction-selectivity">
-                    {selectivityWords(r).value}
-                    {selectivityWords(r).verdict && <div className={`small ${selectivityWords(r).null ? 'muted' : ''}`}>{selectivityWords(r).verdict}</div>}
-                  </td>
+                  <td className="num nowrap" title={`ln IC50 (µM) ${formatNumber(r.lnIc50)}`} data-testid="prediction-ic50">{formatIc50(r.lnIc50)}</td>
+                  <td className="num nowrap">[{formatIc50(r.lnIc50Low)} – {formatIc50(r.lnIc50High)}]</td>
+                  <td className="num">{formatLog10(r.pIc50)}</td>
+                  <SelectivityCell r={r} />
                   <td className="num" data-testid="prediction-p-response">{formatProbability(r.pResponse)}</td>
                   <td className="small" title={evidenceText(r.evidence)} data-testid="prediction-evidence">{evidenceText(r.evidence)}</td>
-                  <td className="num">{formatNumber(r.domainScore, 2)}{r.inDomain ? '' : ' (out)'}</td>
+                  <td className="num">{formatColumn('domainScore', r.domainScore)}{r.inDomain ? '' : ' (out)'}</td>
                 </tr>
               ))}
             </tbody>
@@ -246,31 +247,50 @@ function Predictions({ compoundId, runId }: { compoundId: number; runId: number 
                   <thead>
                     <tr>
                       <th>Drug</th>
-                      <th className="num">Tanimoto</th>
-                      <th className="num">Measured ln IC50 (µM)</th>
-                      <th className="num">Cell lines</th>
+                      <th className="num" title="Tanimoto similarity of Morgan fingerprints (radius 2), 0..1">Tanimoto</th>
+                      <th className="num" title="geometric mean of the drug's measured IC50 (GDSC) over the subgroup's cell lines">Measured IC50</th>
+                      <th className="num" title="−log10(measured IC50 / M)">pIC50 <span className="unit">log10</span></th>
+                      <th className="num" title="member cell lines with a measurement">Cell lines</th>
                     </tr>
                   </thead>
                   <tbody>
                     {explain.data.nearest.map((n) => (
                       <tr key={n.drug}>
                         <td>{n.drug}</td>
-                        <td className="num">{formatNumber(n.similarity, 2)}</td>
-                        <td className="num">{formatNumber(n.measuredLnIc50)}</td>
+                        <td className="num">{formatColumn('tanimoto', n.similarity)}</td>
+                        <td className="num nowrap" title={n.measuredLnIc50 === null ? undefined : `ln IC50 (µM) ${formatNumber(n.measuredLnIc50)}`}>{formatIc50(n.measuredLnIc50)}</td>
+                        <td className="num">{n.measuredLnIc50 === null ? '' : formatLog10(pIc50FromLn(n.measuredLnIc50))}</td>
                         <td className="num">{formatInt(n.members)}</td>
                       </tr>
                     ))}
                   </tbody>
                 </table>
                 <h4>Genotype features</h4>
-                <table className="dense">
+                <table className="dense" data-testid="genotype-effects">
+                  <thead>
+                    <tr>
+                      <th title="genotype feature of the reference panel, common in this subgroup">Feature</th>
+                      <th
+                        className="num nowrap"
+                        title={`change of the predicted pIC50 over the member cell lines carrying the feature, with the feature vs with it switched off. ${DELTA_PIC50_HELP} Positive: the feature makes the compound more potent.`}
+                      >
+                        Effect on pIC50 <span className="unit">Δ log10</span>
+                      </th>
+                      <th className="num nowrap" title="the same effect as a fold change of the IC50">IC50 fold</th>
+                    </tr>
+                  </thead>
                   <tbody>
-                    {explain.data.genotype.map((g) => (
-                      <tr key={g.feature}>
-                        <td className="mono">{g.feature}</td>
-                        <td className={`num ${g.effect < 0 ? 'pos' : 'neg'}`}>{formatNumber(g.effect, 3)}</td>
-                      </tr>
-                    ))}
+                    {explain.data.genotype.map((g) => {
+                      // The engine gives ln IC50 with minus without the feature (< 0 = more potent); shown as Δ pIC50 (> 0 = more potent).
+                      const d = -lnToLog10(g.effect);
+                      return (
+                        <tr key={g.feature}>
+                          <td className="mono">{g.feature}</td>
+                          <td className={`num nowrap ${d > 0 ? 'pos' : d < 0 ? 'neg' : ''}`} data-testid="genotype-effect">{d > 0 ? '+' : ''}{formatLog10(d)}</td>
+                          <td className="num muted nowrap">{foldText(g.effect)}</td>
+                        </tr>
+                      );
+                    })}
                   </tbody>
                 </table>
               </div>
@@ -282,8 +302,38 @@ function Predictions({ compoundId, runId }: { compoundId: number; runId: number 
   );
 }
 
+/** A formula with its counts as subscripts and the charge as superscript ("C23H18ClF2N3O3S", "C2H3O2-"). */
+function Formula({ text }: { text: string }) {
+  const m = /^(.*?)([+-]\d*)?$/.exec(text)!;
+  const parts = m[1].split(/(\d+)/).filter(Boolean);
+  return (
+    <span className="formula" aria-label={text}>
+      {parts.map((p, i) => (/^\d+$/.test(p) ? <sub key={i}>{p}</sub> : <span key={i}>{p}</span>))}
+      {m[2] && <sup>{m[2].length > 1 ? `${m[2].slice(1)}${m[2][0]}` : m[2]}</sup>}
+    </span>
+  );
+}
+
+/** An ln IC50 difference (with minus without) as a fold change of the IC50: "3.2× lower", "1.5× higher". */
+function foldText(dLn: number): string {
+  const f = Math.exp(Math.abs(dLn));
+  if (!Number.isFinite(f) || f < 1.005) return '–';
+  return `${formatFixed(f, 2)}× ${dLn < 0 ? 'lower' : 'higher'}`;
+}
+
+/** Selectivity in Δ pIC50 (log10): the stored value is complement minus subgroup mean ln IC50, divided by ln 10. */
+function SelectivityCell({ r }: { r: { selectivity: number; selectivityLow: number | null; selectivityHigh: number | null } }) {
+  const w = selectivityWords({ selectivity: lnToLog10(r.selectivity), selectivityLow: lnToLog10(r.selectivityLow), selectivityHigh: lnToLog10(r.selectivityHigh) });
+  return (
+    <td className="num" data-testid="prediction-selectivity" title={`${formatNumber(r.selectivity)} in ln units. ${DELTA_PIC50_HELP}`}>
+      {w.value}
+      {w.verdict && <div className={`small ${w.null ? 'muted' : ''}`}>{w.verdict}</div>}
+    </td>
+  );
+}
+
 /** Horizontal bars in plain SVG (no plotting library needed for a handful of values). */
-export function BarChart({ labels, values, unit }: { labels: string[]; values: (number | null)[]; unit: string }) {
+export function BarChart({ labels, values, unit, digits }: { labels: string[]; values: (number | null)[]; unit: string; digits?: number }) {
   const nums = values.filter((v): v is number => v !== null);
   const lo = Math.min(0, ...nums);
   const hi = Math.max(0, ...nums);
@@ -303,7 +353,7 @@ export function BarChart({ labels, values, unit }: { labels: string[]; values: (
             </text>
             {v !== null && <rect x={Math.min(scale(0), scale(v))} y={y + 3} width={Math.abs(scale(v) - scale(0))} height={rowH - 8} className="bar" />}
             <text x={v === null ? labelW : Math.max(scale(0), scale(v)) + 4} y={y + 14} className="bar-value">
-              {v === null ? 'n/a' : formatNumber(v)}
+              {v === null ? 'n/a' : digits === undefined ? formatNumber(v) : formatFixed(v, digits)}
             </text>
           </g>
         );

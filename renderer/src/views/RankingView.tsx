@@ -12,7 +12,7 @@ import { ErrorBox } from '../components/ErrorBox.js';
 import { Structure } from '../components/Structure.js';
 import { VirtualTable, type Column } from '../components/VirtualTable.js';
 import { PagedRows } from '../lib/paged-rows.js';
-import { compoundLabel, compoundTitle, formatInt, formatNumber, formatProbability, ic50uM, pResponseLabel } from '../lib/format.js';
+import { compoundLabel, compoundTitle, DELTA_PIC50_HELP, formatColumn, formatIc50, formatInt, formatLog10, formatNumber, formatProbability, lnToLog10, pIc50FromLn, pResponseLabel } from '../lib/format.js';
 import { EVIDENCE_SHORT, evidenceText, selectivityWords } from '../lib/mechanism.js';
 import { useRunInfo } from '../lib/persist.js';
 import { AddToHitList, RunPicker } from '../components/HitLists.js';
@@ -28,7 +28,7 @@ const RANK_BY: { value: string; label: string; sort: { column: keyof RankedRow; 
 
 const WEIGHT_LABELS: [keyof DesirabilityWeights, string, string][] = [
   ['potency', 'Potency', 'predicted pIC50 in the subgroup'],
-  ['selectivity', 'Selectivity', 'subgroup vs complement difference'],
+  ['selectivity', 'Selectivity', 'subgroup vs complement difference (Δ pIC50)'],
   ['qed', 'QED', 'drug-likeness'],
   ['rules', 'Rules', 'Lipinski / Veber'],
   ['alerts', 'Alerts', 'structural alerts (penalty)'],
@@ -194,24 +194,27 @@ function RankResults({ result }: { result: ScreenResult }) {
     { key: '_structure', label: 'Structure', width: 150, sortable: false, render: (r) => <Structure smiles={r.smiles} width={142} height={74} /> },
     { key: 'name', label: 'Name', width: 140, render: (r) => <span className="ellipsis" title={compoundTitle(r, r.compoundId)} data-testid="ranked-name">{compoundLabel(r, r.compoundId)}</span> },
     {
-      key: 'pIc50', label: 'pIC50', title: '−log10(IC50 / M), mean over member cell lines', width: 76, align: 'right',
-      render: (r) => <span className="num">{formatNumber(r.pIc50, 3)}</span>,
+      key: 'pIc50', label: 'pIC50', unit: 'log10', title: 'pIC50 = −log10(IC50 / M), mean over member cell lines: 6 = 1 µM, 9 = 1 nM; higher is more potent', width: 104, align: 'right',
+      render: (r) => <span className="num" data-testid="rank-pic50">{formatLog10(r.pIc50)}</span>,
     },
     {
-      key: 'lnIc50', label: 'IC50', unit: 'µM', title: 'predicted IC50 with interval (exp of ln IC50 bounds)', width: 170, align: 'right',
+      key: 'lnIc50', label: 'IC50', title: 'predicted IC50 with its interval, in nM below 1 µM, µM up to 1000 µM, mM above', width: 164, align: 'right',
       render: (r) => (
-        <span className="num" title={`ln IC50 ${formatNumber(r.lnIc50)} [${formatNumber(r.lnIc50Low)}, ${formatNumber(r.lnIc50High)}]`}>
-          {formatNumber(ic50uM(r.lnIc50), 3)} <span className="muted small">[{formatNumber(ic50uM(r.lnIc50Low), 2)}–{formatNumber(ic50uM(r.lnIc50High), 2)}]</span>
+        <span className="num" title={`ln IC50 (µM) ${formatNumber(r.lnIc50)} [${formatNumber(r.lnIc50Low)}, ${formatNumber(r.lnIc50High)}]`} data-testid="rank-ic50">
+          {formatIc50(r.lnIc50)} <span className="muted small block">[{formatIc50(r.lnIc50Low)} – {formatIc50(r.lnIc50High)}]</span>
         </span>
       ),
     },
-    { key: 'spread', label: 'SD', unit: 'ln', title: 'spread of the prediction across member cell lines', width: 70, align: 'right', render: (r) => <span className="num">{formatNumber(r.spread, 3)}</span> },
     {
-      key: 'selectivity', label: 'Selectivity', unit: 'Δ ln', title: 'complement mean minus subgroup mean (ln IC50) with its 90 % interval; > 0: more potent in the subgroup', width: 170, align: 'right',
+      key: 'spread', label: 'SD', unit: 'log10', title: 'standard deviation of the predicted log10 IC50 across member cell lines (0.3 ≈ a 2-fold spread)', width: 90, align: 'right',
+      render: (r) => <span className="num">{formatLog10(lnToLog10(r.spread))}</span>,
+    },
+    {
+      key: 'selectivity', label: 'Selectivity', unit: 'Δ pIC50', title: `subgroup pIC50 minus complement pIC50, with its 90 % interval; > 0: more potent in the subgroup. ${DELTA_PIC50_HELP}`, width: 180, align: 'right',
       render: (r) => {
-        const w = selectivityWords(r);
+        const w = selectivityWords({ selectivity: lnToLog10(r.selectivity), selectivityLow: lnToLog10(r.selectivityLow), selectivityHigh: lnToLog10(r.selectivityHigh) });
         return (
-          <span className={`num ${w.null ? 'muted' : r.selectivity > 0 ? 'pos' : r.selectivity < 0 ? 'neg' : ''}`} data-testid="rank-selectivity">
+          <span className={`num ${w.null ? 'muted' : r.selectivity > 0 ? 'pos' : r.selectivity < 0 ? 'neg' : ''}`} data-testid="rank-selectivity" title={`${formatNumber(r.selectivity)} in ln units`}>
             {w.value}
             {w.verdict && <span className="small block">{w.verdict}</span>}
           </span>
@@ -227,16 +230,16 @@ function RankResults({ result }: { result: ScreenResult }) {
       render: (r) => <span className={`small ${r.evidence === 'structure' ? 'muted' : ''}`} title={evidenceText(r.evidence)} data-testid="rank-evidence">{EVIDENCE_SHORT[r.evidence] ?? EVIDENCE_SHORT.structure}</span>,
     },
     {
-      key: 'domainScore', label: 'Domain', title: 'highest Tanimoto similarity to a training drug; flagged when outside the applicability domain', width: 92, align: 'right',
+      key: 'domainScore', label: 'Domain', unit: 'Tanimoto', title: 'highest Tanimoto similarity (0..1) to a training drug; flagged when outside the applicability domain', width: 128, align: 'right',
       render: (r) => (
         <span className="num">
-          {formatNumber(r.domainScore, 3)} {r.inDomain ? <span className="flag-yes">in</span> : <span className="flag-no" title="outside the applicability domain">out</span>}
+          {formatColumn('domainScore', r.domainScore)} {r.inDomain ? <span className="flag-yes">in</span> : <span className="flag-no" title="outside the applicability domain">out</span>}
         </span>
       ),
     },
-    { key: 'qed', label: 'QED', width: 64, align: 'right', render: (r) => <span className="num">{formatNumber(r.qed, 3)}</span> },
+    { key: 'qed', label: 'QED', title: 'quantitative estimate of drug-likeness, 0..1', width: 64, align: 'right', render: (r) => <span className="num">{formatColumn('QED', r.qed)}</span> },
     { key: 'alerts', label: 'Alerts', width: 120, sortable: false, render: (r) => <span className={`ellipsis small ${r.alerts.length ? 'flag-no' : 'muted'}`} title={r.alerts.length ? `PAINS: ${r.alerts.join(', ')}` : 'no PAINS alert'}>{r.alerts.length ? r.alerts.join(', ') : 'none'}</span> },
-    { key: 'desirability', label: 'Desirability', title: 'weighted desirability, 0..1', width: 100, align: 'right', render: (r) => <span className="num strong">{formatNumber(r.desirability, 3)}</span> },
+    { key: 'desirability', label: 'Desirability', title: 'weighted desirability, 0..1', width: 100, align: 'right', render: (r) => <span className="num strong">{formatColumn('desirability', r.desirability)}</span> },
   ];
 
   const preview = result.subgroups.find((s) => s.rule === subgroup);
@@ -332,31 +335,52 @@ function EvidenceSummary({ rows }: { rows: PagedRows<RankedRow> }) {
   );
 }
 
-/** Compounds × subgroups as a coloured table (values shown, colour only as a guide). */
+/** What each heatmap metric shows, in which unit, and which way is better. */
+const METRICS = {
+  desirability: { label: 'desirability', unit: '0..1', help: 'weighted desirability, 0..1; higher is better' },
+  lnIc50: { label: 'pIC50', unit: 'log10', help: 'predicted pIC50 = −log10(IC50 / M), subgroup mean: 6 = 1 µM, 9 = 1 nM; higher is more potent' },
+  selectivity: { label: 'selectivity', unit: 'Δ pIC50', help: `subgroup pIC50 minus complement pIC50. ${DELTA_PIC50_HELP}` },
+} as const;
+type Metric = keyof typeof METRICS;
+
+/** A heatmap value as shown: the engine's ln IC50 (µM) as pIC50, its selectivity (Δ ln) as Δ pIC50. */
+function shownValue(metric: Metric, v: number | null): number | null {
+  if (v === null) return null;
+  return metric === 'lnIc50' ? pIc50FromLn(v) : metric === 'selectivity' ? lnToLog10(v) : v;
+}
+
+function formatMetric(metric: Metric, v: number | null): string {
+  return v === null ? '' : metric === 'desirability' ? formatColumn('desirability', v) : formatLog10(v);
+}
+
+/** Compounds × subgroups as a coloured table (values shown, colour only as a guide), with a colour legend. */
 function Heatmap({ runId }: { runId: number }) {
   const { navigate } = useApp();
-  const [metric, setMetric] = useState<'desirability' | 'lnIc50' | 'selectivity'>('desirability');
+  const [metric, setMetric] = useState<Metric>('desirability');
   const [limit, setLimit] = useState(25);
   const hm = useCall('screen.heatmap', { runId, limit, metric });
   const d = hm.data;
-  const flat = d ? d.values.flat().filter((v): v is number => v !== null) : [];
+  const shown = d ? d.values.map((row) => row.map((v) => shownValue(metric, v))) : [];
+  const flat = shown.flat().filter((v): v is number => v !== null);
   const lo = flat.length ? Math.min(...flat) : 0;
   const hi = flat.length ? Math.max(...flat) : 1;
-  // Lower ln IC50 is better; for the other metrics higher is better. "Better" is always darker blue.
+  const m = METRICS[metric];
+  // "Better" is always the stronger colour (every shown metric is higher = better).
   const shade = (v: number | null) => {
     if (v === null) return undefined;
-    let t = hi > lo ? (v - lo) / (hi - lo) : 0.5;
-    if (metric === 'lnIc50') t = 1 - t;
-    return `rgba(37, 99, 235, ${(0.08 + 0.8 * t).toFixed(3)})`;
+    const t = hi > lo ? (v - lo) / (hi - lo) : 0.5;
+    return `color-mix(in srgb, var(--heat) ${Math.round(8 + 80 * t)}%, transparent)`;
   };
   return (
     <div className="panel" data-testid="heatmap">
       <div className="panel-head">
         <h3>Heatmap</h3>
-        <select value={metric} onChange={(e) => setMetric(e.target.value as typeof metric)} aria-label="Metric" data-testid="heatmap-metric">
-          <option value="desirability">desirability</option>
-          <option value="lnIc50">ln IC50 (µM)</option>
-          <option value="selectivity">selectivity (Δ ln)</option>
+        <select value={metric} onChange={(e) => setMetric(e.target.value as Metric)} aria-label="Metric" data-testid="heatmap-metric">
+          {(Object.keys(METRICS) as Metric[]).map((k) => (
+            <option key={k} value={k} title={METRICS[k].help}>
+              {METRICS[k].label} ({METRICS[k].unit})
+            </option>
+          ))}
         </select>
         <select value={limit} onChange={(e) => setLimit(Number(e.target.value))} aria-label="Compounds">
           {[25, 50, 100].map((n) => (
@@ -365,6 +389,14 @@ function Heatmap({ runId }: { runId: number }) {
             </option>
           ))}
         </select>
+        {flat.length > 0 && (
+          <span className="heat-legend" data-testid="heatmap-legend" title={m.help}>
+            <span className="num">{formatMetric(metric, lo)}</span>
+            <span className="heat-ramp" aria-hidden="true" />
+            <span className="num">{formatMetric(metric, hi)}</span>
+            <span className="unit">{m.label} ({m.unit}); stronger colour = better</span>
+          </span>
+        )}
       </div>
       <ErrorBox error={hm.error} title="Heatmap unavailable" />
       {d && (
@@ -374,8 +406,8 @@ function Heatmap({ runId }: { runId: number }) {
               <tr>
                 <th>Compound</th>
                 {d.subgroups.map((s) => (
-                  <th key={s} title={s}>
-                    {s}
+                  <th key={s} title={`${s} · ${m.label} (${m.unit})`}>
+                    {s} <span className="unit">{m.unit}</span>
                   </th>
                 ))}
               </tr>
@@ -384,13 +416,13 @@ function Heatmap({ runId }: { runId: number }) {
               {d.compounds.map((c, i) => (
                 <tr key={c.id}>
                   <th>
-                    <button type="button" className="link" onClick={() => navigate({ view: 'compound', id: c.id })}>
+                    <button type="button" className="link" onClick={() => navigate({ view: 'compound', id: c.id })} title={compoundTitle(c, c.id)} data-testid="heatmap-compound">
                       {compoundLabel(c, c.id)}
                     </button>
                   </th>
-                  {d.values[i].map((v, j) => (
-                    <td key={j} className="num" style={{ background: shade(v) }} title={`${compoundTitle(c, c.id)} · ${d.subgroups[j]}`}>
-                      {formatNumber(v, 3)}
+                  {shown[i].map((v, j) => (
+                    <td key={j} className="num" style={{ background: shade(v) }} title={`${compoundTitle(c, c.id)} · ${d.subgroups[j]} · ${m.label} ${formatMetric(metric, v)} ${m.unit}`}>
+                      {formatMetric(metric, v)}
                     </td>
                   ))}
                 </tr>

@@ -9,6 +9,7 @@ import { useCall, useDebounced } from '../hooks.js';
 import { ErrorBox } from '../components/ErrorBox.js';
 import { VirtualTable, type Column } from '../components/VirtualTable.js';
 import { formatDate, formatInt } from '../lib/format.js';
+import { addToRule, sortFeatures, type RuleOp } from '../lib/catalogue.js';
 
 /** A name as the rule language reads it: bare when it is a plain word, otherwise quoted. */
 function ruleWord(name: string): string {
@@ -20,6 +21,8 @@ const KIND_LABEL: Record<GenotypeFeature['kind'], string> = { mutation: 'mutatio
 export function SubgroupsView() {
   const { api } = useApp();
   const catalogue = useCall('subgroups.catalogue', {});
+  const presets = useCall('subgroups.presets', {});
+  const [op, setOp] = useState<RuleOp>('AND');
   const [listVersion, setListVersion] = useState(0);
   const saved = useCall('subgroups.list', {}, [listVersion]);
   const [name, setName] = useState('');
@@ -34,16 +37,16 @@ export function SubgroupsView() {
   const features = useMemo(() => {
     const all = catalogue.data?.features ?? [];
     const t = text.trim().toLowerCase();
-    return all
-      .filter((f) => (!kind || f.kind === kind) && (!t || f.name.toLowerCase().includes(t) || f.genes.some((g) => g.toLowerCase().includes(t))))
-      .sort((a, b) => b.prevalence - a.prevalence);
+    return sortFeatures(all.filter((f) => (!kind || f.kind === kind) && (!t || f.name.toLowerCase().includes(t) || f.genes.some((g) => g.toLowerCase().includes(t)))));
   }, [catalogue.data, text, kind]);
 
-  const insert = (token: string) => setRule((r) => (r.trim() ? `${r.trim()} AND ${token}` : token));
+  const insert = (token: string) => setRule((r) => addToRule(r, token, op));
 
   const save = async () => {
     setSaveError(null);
     setSavedMsg(null);
+    const existing = saved.data?.find((d) => d.name === name.trim());
+    if (existing && !window.confirm(`A subgroup named "${existing.name}" already exists (rule: ${existing.rule}).\n\nReplace it with: ${rule.trim()}?`)) return;
     try {
       const def = await api.call('subgroups.save', { name: name.trim(), rule: rule.trim() });
       setSavedMsg(`Saved "${def.name}".`);
@@ -62,7 +65,15 @@ export function SubgroupsView() {
   };
 
   const featureColumns: Column<GenotypeFeature>[] = [
-    { key: 'name', label: 'Feature', width: 230, render: (f) => <span className="mono ellipsis" title={f.name}>{f.name}</span> },
+    {
+      key: 'name', label: 'Feature', width: 230,
+      render: (f) => (
+        <span className="mono ellipsis" title={f.driverRank !== null ? `${f.name} — curated cancer driver gene` : f.name}>
+          {f.driverRank !== null && <span className="driver-mark" aria-label="driver">★ </span>}
+          {f.name}
+        </span>
+      ),
+    },
     { key: 'kind', label: 'Kind', width: 80, render: (f) => KIND_LABEL[f.kind] },
     { key: 'genes', label: 'Genes', width: 160, render: (f) => <span className="ellipsis" title={f.genes.join(', ')}>{f.genes.join(', ')}</span> },
     { key: 'prevalence', label: 'Prevalence', unit: '%', width: 112, align: 'right', render: (f) => <span className="num">{(100 * f.prevalence).toFixed(1)}</span> },
@@ -111,8 +122,8 @@ export function SubgroupsView() {
                 <h4>Tissues</h4>
                 <div className="chips">
                   {catalogue.data.tissues.map((t) => (
-                    <button type="button" className="chip" key={t.name} onClick={() => insert(`tissue=${ruleWord(t.name)}`)} title={`${t.count} cell lines`}>
-                      {t.name} <span className="muted">{t.count}</span>
+                    <button type="button" className="chip" key={t.name} onClick={() => insert(`tissue=${ruleWord(t.name)}`)} title={`tissue=${t.name} · ${t.count} cell lines`} data-testid="tissue-chip">
+                      {t.label} <span className="muted">{t.count}</span>
                     </button>
                   ))}
                 </div>
@@ -129,11 +140,40 @@ export function SubgroupsView() {
               </div>
             </div>
           )}
-          <p className="muted small">Click a feature, tissue or MSI status to add it to the rule.</p>
+          <p className="muted small">Click a feature, tissue or MSI status to add it to the rule with the chosen operator. ★ curated cancer driver genes, listed first.</p>
         </div>
 
         <div className="panel editor" data-testid="subgroup-editor">
+          <h3>Presets</h3>
+          <ErrorBox error={presets.error} title="Presets unavailable" />
+          <div className="chips presets" data-testid="presets">
+            {presets.data?.map((p) => (
+              <button
+                type="button"
+                className="chip"
+                key={p.name}
+                title={`${p.rule} — ${p.note}${p.warning ? ` (${p.warning})` : ''}`}
+                onClick={() => {
+                  setName(p.name);
+                  setRule(p.rule);
+                }}
+                data-testid="preset"
+              >
+                {p.name} <span className={p.warning ? 'warn' : 'muted'} data-testid="preset-members">{formatInt(p.members)}</span>
+              </button>
+            ))}
+          </div>
+          <p className="muted small">Preset: a driver mutation in its tissue; the number is its cell lines in the reference panel. Click to load it into the rule.</p>
           <h3>Rule</h3>
+          <div className="rule-ops" role="radiogroup" aria-label="Operator for the next term" data-testid="rule-ops">
+            <span className="muted small">Add the next clicked term with</span>
+            {(['AND', 'OR', 'NOT'] as const).map((o) => (
+              <label key={o} className={`op ${op === o ? 'active' : ''}`} title={o === 'NOT' ? 'AND NOT: exclude cell lines with it' : o === 'OR' ? 'either this or the rule so far' : 'both the rule so far and this'}>
+                <input type="radio" name="rule-op" value={o} checked={op === o} onChange={() => setOp(o)} data-testid={`rule-op-${o}`} />
+                {o === 'NOT' ? 'AND NOT' : o}
+              </label>
+            ))}
+          </div>
           <form
             onSubmit={(e) => {
               e.preventDefault();
