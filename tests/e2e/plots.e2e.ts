@@ -35,6 +35,26 @@ test('scatter and histogram; lasso selects rows, grid selection comes back to th
   await page.getByTestId('plot-kind').selectOption('histogram');
   await expect(async () => expect(await plots.rendered()).toBe(counts.imported)).toPass();
   await screenshot(page, 'plots-histogram');
+
+  // A ranking run adds its per-subgroup predictions as columns (the newest run when none is chosen).
+  const label = 'BRAF_mut AND tissue=skin';
+  const { jobId } = await apiCall<{ jobId: string }>(page, served, 'screen.run', { subgroups: [label] });
+  expect((await apiCall<{ status: string }>(page, served, 'job.wait', { jobId })).status).toBe('done');
+  await app.go('library');
+  await app.go('plots');
+  await page.getByTestId('plot-kind').selectOption('scatter');
+  await page.getByTestId('plot-x').selectOption(`pred:lnIc50:${label}`);
+  await page.getByTestId('plot-y').selectOption(`pred:selectivity:${label}`);
+  await page.getByTestId('plot-color').selectOption(`pred:pResponse:${label}`);
+  await expect(page.getByTestId('plot-count')).toContainText('predictions of run #');
+  await plots.rendered(counts.imported);
+  const ranked = await apiCall<{ rows: { compoundId: number; lnIc50: number }[] }>(page, served, 'screen.results', { runId: 1, subgroup: label, offset: 0, limit: 1000 });
+  const frame = page.frames().find((f) => f.url().endsWith('/plot.html') && !f.isDetached())!;
+  const xs = await frame.evaluate(() => (document.getElementById('plot') as unknown as { data: { x: number[] }[] }).data[0].x);
+  const byId = new Map(ranked.rows.map((r) => [r.compoundId, r.lnIc50]));
+  const ids = [...byId.keys()].sort((a, b) => a - b);
+  expect(xs).toEqual(ids.map((id) => byId.get(id)));
+  await screenshot(page, 'plots-predictions');
 });
 
 const APPROVED = path.join(ROOT, 'resources/examples/approved_drugs_chembl.csv');

@@ -30,7 +30,7 @@ function scatterMarker(s: Extract<PlotSpec, { kind: 'scatter' }>, sel: number[])
   const per = <T>(on: T, off: T): T[] => Array.from(picked, (p) => (p ? on : off));
   return {
     ...(s.color
-      ? { color: s.color, colorscale: 'Viridis', showscale: true, colorbar: { title: { text: plain(s.colorTitle ?? '') }, thickness: 12 } }
+      ? { color: s.color, colorscale: 'Viridis', showscale: true, colorbar: { title: { text: plain(s.colorTitle ?? ''), side: 'right' }, thickness: 12 } }
       : { color: '#2563eb' }),
     size: any ? per(10, 5) : 5,
     line: { color: '#111827', width: any ? per(1.5, 0) : 0 },
