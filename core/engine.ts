@@ -16,6 +16,7 @@ import { importLibrary } from './library/import.js';
 import { addCompound } from './library/add.js';
 import { compoundDetail, importReport, projectInfo, provenanceLog } from './library/project.js';
 import { Maintenance } from './library/maintenance.js';
+import { plotColumns, plotPoints } from './library/points.js';
 import type { QueryContext } from './library/query.js';
 import { countCompounds, iterateIds, queryCompounds, screenIndex, SearchCache } from './library/query.js';
 import type { Db } from './store/db.js';
@@ -267,6 +268,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     },
     'measure.compare': async (req) => compareCompound(await screenCtx(req.modelId), req),
     'measure.suggest': async (req) => suggestForCompound(await screenCtx(req.modelId), req),
+    'plots.columns': async (req) => plotColumns(await queryCtx(), req),
+    'plots.points': async (req) => plotPoints(await queryCtx(), req),
     'panel.predict': async (req) => predictSelection({ model, pool }, store, await pool(), req),
   };
 

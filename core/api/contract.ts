@@ -609,6 +609,40 @@ export interface MeasureSuggestion {
   unknownAvailable: string[];
 }
 
+// --- plots (issue 11) -------------------------------------------------------------------------
+
+/**
+ * `plots.points`: numeric columns of the whole filtered set of a library query (its `sort` is ignored), evenly
+ * sampled when larger than `budget`: the set in id order, the rows at positions ⌊i·total/budget⌋ (i = 0 … budget−1),
+ * so the same query, library and budget always give the same points.
+ */
+export interface PlotPointsRequest extends CompoundQuery {
+  /** Keys of `plots.columns` (numeric and true/false library columns, `pred:<metric>:<subgroup>` prediction columns). */
+  columns: string[];
+  /** Most points to return. */
+  budget: number;
+  /** The screening run the prediction columns come from; default the newest complete one. */
+  runId?: number;
+}
+
+export interface PlotPoints {
+  /** Compound ids of the points, ascending. */
+  ids: number[];
+  /** Display name, else external id, of each point (null when neither). */
+  names: (string | null)[];
+  /** One array per requested column, in request order, aligned with `ids` (true/false as 1/0; null: no value). */
+  columns: { key: string; values: (number | null)[] }[];
+  /** Compounds the query matches. */
+  total: number;
+  /** Points returned: min(total, budget). */
+  sampled: number;
+  /** How the points were chosen, in words. */
+  sampling: string;
+  /** The run the prediction columns came from (null when none was asked for). */
+  runId: number | null;
+  elapsedMs: number;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The method table. Each entry: [input, output]. Long work returns `{jobId}` and reports through
 // `job.progress` / `job.finished`; `job.wait` resolves with the final JobState.
@@ -705,6 +739,13 @@ export interface Api {
   'measure.compare': [{ compoundId: number; modelId?: string; subgroups?: string[] }, MeasuredComparison];
   /** Which lines to measure next for a compound (given what is measured), with the expected interval width after. */
   'measure.suggest': [MeasureSuggestRequest, MeasureSuggestion];
+  /**
+   * What can be plotted: the numeric and true/false library columns, and per subgroup of a screening run (`runId`, default the
+   * newest complete one) its predicted ln IC50, selectivity and P(response) as `pred:lnIc50|selectivity|pResponse:<subgroup>` (kind 'prediction').
+   */
+  'plots.columns': [{ runId?: number }, { runId: number | null; columns: ColumnInfo[] }];
+  /** Values of some columns for the whole filtered set of a query, evenly sampled above `budget` points (see PlotPointsRequest). */
+  'plots.points': [PlotPointsRequest, PlotPoints];
   /** Compounds of the project × the samples of a lab's own panel (CSV, VCF, MAF, .seg), as `strata predict` gives them. */
   'panel.predict': [PanelPredictRequest, PanelPrediction];
 }

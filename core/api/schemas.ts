@@ -152,6 +152,13 @@ export const inputSchemas = {
     available: z.array(z.string().min(1).max(200)).min(1).max(10_000).optional(),
     modelId: z.string().min(1).max(200).optional(),
   }).strict(),
+  'plots.columns': z.object({ runId: z.number().int().positive().optional() }).strict(),
+  'plots.points': z.object({
+    ...compoundQuery,
+    columns: z.array(z.string().min(1).max(10_200)).min(1).max(8),
+    budget: z.number().int().min(1).max(200_000),
+    runId: z.number().int().positive().optional(),
+  }).strict(),
   'panel.predict': z.object({
     file: z.string().min(1).max(4096),
     compoundIds: z.array(z.number().int().positive()).min(1).max(200),

@@ -58,7 +58,7 @@ export class SearchCache {
 /** Filters in one query: each is one AND term, and SQLite's expression depth is bounded (1,000). */
 export const MAX_FILTERS = 100;
 
-interface Built {
+export interface Built {
   sql: SqlQuery;
   countKey: string;
   /** The query's filters, when every one is on a descriptor-table column and nothing else narrows the rows (counted in memory). */
@@ -99,7 +99,8 @@ function typedFilter(col: ResolvedColumn, f: Filter): SqlFilter {
   }
 }
 
-async function buildQuery(ctx: QueryContext, q: CompoundQuery): Promise<Built> {
+/** The SQL form of a query, with its hit sets registered: call `release()` when its statements are done. */
+export async function buildQuery(ctx: QueryContext, q: CompoundQuery): Promise<Built> {
   const resolver = ctx.columns();
   if ((q.filters ?? []).length > MAX_FILTERS) throw new ApiError('INVALID_INPUT', `at most ${MAX_FILTERS} filters in one query (got ${q.filters!.length})`);
   if ([...(q.filters ?? []).map((f) => f.column), q.sort?.column].includes('pains_alerts')) await alertsComputed(ctx);

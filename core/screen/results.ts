@@ -20,7 +20,7 @@ export function runSubgroups(run: RunRow): { label: string; rule: string; member
 }
 
 /** The stored probability; runs from before migration 009 have none: the interval read as a normal at 1 µM, as then. */
-function storedPResponse(r: Record<string, unknown>): number | null {
+export function storedPResponse(r: Record<string, unknown>): number | null {
   if (typeof r.p_response === 'number') return r.p_response;
   return pResponseOfInterval(r.ln_ic50 as number, r.ln_ic50_low as number, r.ln_ic50_high as number);
 }

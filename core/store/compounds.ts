@@ -70,9 +70,13 @@ interface Built {
   params: unknown[];
   orderBy: string;
   simSelect: string | null;
+  /** SQL of the extra columns asked for (`build(q, select)`), in order. */
+  select: string[];
+  /** The compound id a row stands for: its own with duplicates listed, else the structure's (descriptor row's). */
+  idSql: string;
 }
 
-function build(q: SqlQuery): Built {
+function build(q: SqlQuery, extra: readonly ColumnRef[] = []): Built {
   const params: unknown[] = [];
   const joins: string[] = [];
   const aliases = new Map<string, string>();
@@ -150,9 +154,10 @@ function build(q: SqlQuery): Built {
     orderBy = `${sql} ${dir}, c.id ${dir}`;
   }
   where.push(...searchWhere);
+  const select = extra.map(colSql);
   from = `${from} ${joins.join(' ')}`;
   const countFrom = needsCompounds || joins.length ? from : 'descriptors d';
-  return { from, countFrom, where, params, orderBy, simSelect };
+  return { from, countFrom, where, params, orderBy, simSelect, select, idSql: q.includeDuplicates ? 'c.id' : 'd.compound_id' };
 }
 
 function filterSql(sql: string, f: SqlFilter, params: unknown[]): string {
@@ -197,6 +202,21 @@ export function* compoundIds(store: Store, q: SqlQuery, limit?: number): Generat
   const b = build(q);
   const stmt = store.reader.prepare(`SELECT c.id FROM ${b.from} ${whereClause(b)} ORDER BY ${b.orderBy}${limit ? ` LIMIT ${Math.floor(limit)}` : ''}`).pluck();
   for (const id of stmt.iterate(...b.params)) yield id as number;
+}
+
+/**
+ * Some compounds of a query's kind (with or without duplicates) and the given columns, as arrays:
+ * `[id, duplicate_of, name, display_name, ...columns]`, in id order. The ids go to SQL in slices
+ * under the variable limit (primary-key lookups, not a scan); the query's own filters and searches
+ * apply too (none, when `ids` already are its sampled rows).
+ */
+export function compoundColumnRows(store: Store, q: SqlQuery, refs: readonly ColumnRef[], ids: readonly number[]): unknown[][] {
+  return inSlices(ids, (slice, ph) => {
+    const b = build(q, refs);
+    const where = [...b.where, `${b.idSql} IN (${ph})`];
+    return store.reader.prepare(`SELECT ${b.idSql}, c.duplicate_of, c.name, c.display_name${b.select.map((s) => `, ${s}`).join('')}
+      FROM ${b.from} WHERE ${where.join(' AND ')} ORDER BY ${b.idSql} ASC`).raw().all(...b.params, ...slice) as unknown[][];
+  });
 }
 
 /** Runs `fn` on slices of at most IDS_PER_STATEMENT ids, each with its `?,?,…` list. */

@@ -142,3 +142,9 @@ export function screenChunkRows(store: Store, ids: readonly number[], columns: r
 export function runRows(store: Store, all: boolean, limit: number): (RunRow & { seconds: number | null })[] {
   return store.reader.prepare(`SELECT * FROM screen_runs ${all ? '' : "WHERE status = 'complete'"} ORDER BY id DESC LIMIT ?`).all(limit) as (RunRow & { seconds: number | null })[];
 }
+
+/** Every stored row of one subgroup of a run as `[compound_id, ln_ic50, ln_ic50_low, ln_ic50_high, selectivity, p_response]` (at most the run's stored rows per subgroup). */
+export function subgroupPredictionRows(store: Store, runId: number, subgroup: string): [number, number, number, number, number | null, number | null][] {
+  return store.reader.prepare('SELECT compound_id, ln_ic50, ln_ic50_low, ln_ic50_high, selectivity, p_response FROM screen_results WHERE run_id = ? AND subgroup = ?')
+    .raw().all(runId, subgroup) as [number, number, number, number, number | null, number | null][];
+}

@@ -18,6 +18,25 @@ function send(msg: FromFrame): void {
 /** Plotly renders a few HTML-like tags in hover text: show names from files as plain text. */
 const plain = (s: string) => s.replace(/</g, '‹').replace(/>/g, '›');
 
+/**
+ * Marker of the scatter: the colour scale stays on every point whatever is selected; selected points are
+ * drawn larger with a dark outline, the others a little transparent (Plotly's own selected/unselected
+ * styles only set opacity, never colour).
+ */
+function scatterMarker(s: Extract<PlotSpec, { kind: 'scatter' }>, sel: number[]): Record<string, unknown> {
+  const any = sel.length > 0;
+  const picked = new Uint8Array(s.ids.length);
+  for (const i of sel) picked[i] = 1;
+  const per = <T>(on: T, off: T): T[] => Array.from(picked, (p) => (p ? on : off));
+  return {
+    ...(s.color
+      ? { color: s.color, colorscale: 'Viridis', showscale: true, colorbar: { title: { text: plain(s.colorTitle ?? ''), side: 'right' }, thickness: 12 } }
+      : { color: '#2563eb' }),
+    size: any ? per(10, 5) : 5,
+    line: { color: '#111827', width: any ? per(1.5, 0) : 0 },
+  };
+}
+
 function traces(s: PlotSpec, selected: number[]): object[] {
   const sel = indicesOf(s.ids, selected);
   if (s.kind === 'scatter') {
@@ -26,15 +45,12 @@ function traces(s: PlotSpec, selected: number[]): object[] {
       mode: 'markers',
       x: s.x,
       y: s.y,
-      text: s.labels.map(plain),
-      // 4 significant digits, as in the tables.
-      hovertemplate: `%{text}<br>${plain(s.xTitle)}: %{x:.4~g}<br>${plain(s.yTitle)}: %{y:.4~g}${s.colorTitle ? `<br>${plain(s.colorTitle)}: %{marker.color:.4~g}` : ''}<extra></extra>`,
-      marker: s.color
-        ? { size: 5, color: s.color, colorscale: 'Viridis', showscale: true, colorbar: { title: { text: s.colorTitle ?? '' }, thickness: 12 } }
-        : { size: 5, color: '#2563eb' },
+      // The app shows a card with the structure and values next to the pointer (hover messages).
+      hoverinfo: 'none',
+      marker: scatterMarker(s, sel),
       selectedpoints: sel.length ? sel : null,
-      selected: { marker: { color: '#dc2626', size: 8, opacity: 1 } },
-      unselected: { marker: { opacity: 0.3 } },
+      selected: { marker: { opacity: 1 } },
+      unselected: { marker: { opacity: 0.35 } },
     }];
   }
   return [{
@@ -84,6 +100,12 @@ async function render(s: PlotSpec, selected: number[]): Promise<void> {
     bound = true;
     gd.on('plotly_selected', (e) => spec && e && send({ type: 'selected', ids: idsAt(spec.ids, pointIndices(e)) }));
     gd.on('plotly_deselect', () => send({ type: 'selected', ids: [] }));
+    gd.on('plotly_hover', (e) => {
+      if (!spec || spec.kind !== 'scatter') return;
+      const id = idsAt(spec.ids, pointIndices(e).slice(0, 1))[0];
+      if (id !== undefined) send({ type: 'hover', id, x: pointer.x, y: pointer.y });
+    });
+    gd.on('plotly_unhover', () => send({ type: 'hover', id: null, x: pointer.x, y: pointer.y }));
     gd.on('plotly_click', (e) => {
       if (!spec || spec.kind !== 'scatter') return;
       const ids = idsAt(spec.ids, pointIndices(e));
@@ -93,14 +115,32 @@ async function render(s: PlotSpec, selected: number[]): Promise<void> {
   send({ type: 'rendered', points: s.ids.length });
 }
 
+/** The pointer in the frame (Plotly's hover events on WebGL traces do not always carry the mouse event). */
+const pointer = { x: 0, y: 0 };
+document.addEventListener('mousemove', (e) => {
+  pointer.x = e.clientX;
+  pointer.y = e.clientY;
+});
+document.documentElement.addEventListener('mouseleave', () => send({ type: 'hover', id: null, x: pointer.x, y: pointer.y }));
+
+function select(selected: number[]): Promise<unknown> {
+  if (!spec) return Promise.resolve();
+  const sel = indicesOf(spec.ids, selected);
+  if (spec.kind === 'histogram') return Plotly.restyle(el, { selectedpoints: [sel.length ? sel : null] }, [0]);
+  const m = scatterMarker(spec, sel);
+  return Plotly.restyle(el, { selectedpoints: [sel.length ? sel : null], 'marker.size': [m.size], 'marker.line': [m.line] }, [0]);
+}
+
+async function exportImage(format: 'png' | 'svg'): Promise<void> {
+  // Twice the pixels for a PNG (print and slides); the SVG keeps axes and text as vectors (WebGL points are an embedded raster).
+  const dataUrl = await Plotly.toImage(el, { format, width: el.clientWidth, height: el.clientHeight, scale: format === 'png' ? 2 : 1 });
+  send({ type: 'image', format, dataUrl });
+}
+
 window.addEventListener('message', (e) => {
   if (e.source !== window.parent || !isToFrame(e.data)) return;
   const msg = e.data;
-  const job = msg.type === 'render'
-    ? render(msg.spec, msg.selected)
-    : spec
-      ? Plotly.restyle(el, { selectedpoints: [indicesOf(spec.ids, msg.selected).length ? indicesOf(spec.ids, msg.selected) : null] }, [0])
-      : Promise.resolve();
+  const job = msg.type === 'render' ? render(msg.spec, msg.selected) : msg.type === 'select' ? select(msg.selected) : exportImage(msg.format);
   job.catch((err: Error) => send({ type: 'error', message: err.message }));
 });
 

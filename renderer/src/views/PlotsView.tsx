@@ -1,79 +1,142 @@
 /**
  * Plots of the library query: scatter (WebGL) of any two numeric columns coloured by a third, or a
- * histogram. Lasso/box selection selects rows (seen in Library and Export); selecting rows in the
- * grid highlights their points. Up to 100,000 points are fetched (the first of the query's order).
+ * histogram. The points are the query's whole filtered set (`plots.points`), evenly sampled by the engine
+ * above the point budget — never the first rows of a sort. A screening run adds its per-subgroup
+ * predictions as columns. Hovering a point shows its structure; lasso/box selection selects rows (seen in
+ * Library and Export) and keeps the colour scale; the plot exports as PNG or SVG.
  */
-import { useMemo, useState } from 'react';
-import type { ColumnInfo, CompoundRow } from '../../../core/api/contract.js';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import type { ColumnInfo, PlotPoints } from '../../../core/api/contract.js';
 import { useApp } from '../state.js';
-import { AddToHitList } from '../components/HitLists.js';
+import { AddToHitList, RunPicker } from '../components/HitLists.js';
 import { useCall } from '../hooks.js';
 import { ErrorBox } from '../components/ErrorBox.js';
-import { PlotFrame } from '../components/PlotFrame.js';
+import { PlotFrame, type PlotFrameHandle, type PlotHover } from '../components/PlotFrame.js';
+import { Structure } from '../components/Structure.js';
 import type { PlotSpec } from '../lib/plot-protocol.js';
-import { compoundLabel, formatInt, formatNumber } from '../lib/format.js';
-
-const CORE_NUMERIC = new Set(['id', 'heavy_atoms', 'source_id', 'record_no']);
-
-function numeric(row: CompoundRow, key: string): number | null {
-  const v = key === 'id' ? row.id : row.values[key];
-  return typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'boolean' ? (v ? 1 : 0) : null;
-}
+import { formatInt, formatNumber } from '../lib/format.js';
 
 const label = (c: ColumnInfo | undefined, key: string) => (c ? `${c.label}${c.unit ? ` (${c.unit})` : ''}` : key);
+const BUDGETS = [1_000, 5_000, 20_000, 50_000, 100_000];
+
+/** The structure card next to the pointer: depiction, name, id and the plotted values. */
+function HoverCard(props: { hover: PlotHover; name: string | null; values: { title: string; value: number | null }[] }) {
+  const { api, query } = useApp();
+  const { id, clientX, clientY } = props.hover;
+  const [smiles, setSmiles] = useState<{ id: number; smiles: string } | null>(null);
+  useEffect(() => {
+    let live = true;
+    api.call('compounds.query', { ids: [id], includeDuplicates: query.includeDuplicates, offset: 0, limit: 1, columns: [] }).then(
+      (p) => live && p.rows[0] && setSmiles({ id, smiles: p.rows[0].smiles }),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, id, query.includeDuplicates]);
+  const W = 260;
+  const H = 290;
+  const left = clientX + 18 + W > window.innerWidth ? Math.max(4, clientX - 18 - W) : clientX + 18;
+  const top = Math.max(4, Math.min(clientY - 20, window.innerHeight - H - 4));
+  return (
+    <div className="plot-hover-card" style={{ left, top, width: W }} data-testid="plot-hover-card" data-id={id}>
+      {smiles?.id === id ? <Structure smiles={smiles.smiles} width={W - 20} height={170} /> : <div className="structure structure-loading" style={{ width: W - 20, height: 170 }} />}
+      <div className="plot-hover-name" data-testid="plot-hover-name">{props.name || `#${id}`}</div>
+      <div className="muted small">ID {id}</div>
+      <table className="dense">
+        <tbody>
+          {props.values.map((v) => (
+            <tr key={v.title}>
+              <th>{v.title}</th>
+              <td className="num">{v.value === null ? '—' : formatNumber(v.value)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
 
 export function PlotsView() {
-  const { query, selection, setSelection, navigate, dataVersion } = useApp();
-  const cols = useCall('compounds.columns', {}, [dataVersion]);
-  const numericCols = useMemo(() => (cols.data ?? []).filter((c) => c.type === 'number' || c.type === 'boolean'), [cols.data]);
-  const has = (k: string) => numericCols.some((c) => c.key === k);
+  const { query, selection, setSelection, navigate, dataVersion, runId } = useApp();
+  const cols = useCall('plots.columns', runId === null ? {} : { runId }, [dataVersion]);
+  const numericCols = cols.data?.columns ?? [];
+  const byKey = useMemo(() => new Map(numericCols.map((c) => [c.key, c])), [numericCols]);
+  const has = (k: string) => byKey.has(k);
   const [kind, setKind] = useState<'scatter' | 'histogram'>('scatter');
   const [x, setX] = useState('amw');
   const [y, setY] = useState('CrippenClogP');
   const [color, setColor] = useState('QED');
   const [bins, setBins] = useState(40);
-  const [limit, setLimit] = useState(20_000);
-  // Only the plotted columns travel; id, name and SMILES come with every row.
-  const fetchCols = [...new Set((kind === 'scatter' ? [x, y, color] : [x]).filter((k) => k && !CORE_NUMERIC.has(k)))];
-  const input = cols.data && has(x) && (kind === 'histogram' || has(y)) ? { ...query, offset: 0, limit, columns: fetchCols } : null;
-  const data = useCall('compounds.query', input, [dataVersion]);
-  const byKey = useMemo(() => new Map(numericCols.map((c) => [c.key, c])), [numericCols]);
+  const [budget, setBudget] = useState(20_000);
+  const [hover, setHover] = useState<PlotHover | null>(null);
+  const frame = useRef<PlotFrameHandle>(null);
+  useEffect(() => {
+    if (!hover) return;
+    // Moves over the frame go to the frame: one seen by this page means the pointer has left the plot.
+    const off = () => setHover(null);
+    window.addEventListener('mousemove', off);
+    return () => window.removeEventListener('mousemove', off);
+  }, [hover]);
+  const plotted = (kind === 'scatter' ? [x, y, color] : [x]).filter((k) => k && has(k));
+  const fetchCols = [...new Set(plotted)];
+  const ready = cols.data && has(x) && (kind === 'histogram' || has(y));
+  const runForPoints = cols.data?.runId ?? undefined;
+  const input = ready ? { ...query, columns: fetchCols, budget, ...(runForPoints !== undefined && fetchCols.some((k) => k.startsWith('pred:')) ? { runId: runForPoints } : {}) } : null;
+  const data = useCall('plots.points', input, [dataVersion]);
+  const points: PlotPoints | null = data.data;
 
+  const column = (key: string): (number | null)[] | null => points?.columns.find((c) => c.key === key)?.values ?? null;
   const spec = useMemo<PlotSpec | null>(() => {
-    const rows = data.data?.rows;
-    if (!rows) return null;
-    const ids = rows.map((r) => r.id);
-    if (kind === 'histogram') return { kind, ids, x: rows.map((r) => numeric(r, x)), xTitle: label(byKey.get(x), x), bins };
+    if (!points) return null;
+    const get = (key: string) => points.columns.find((c) => c.key === key)?.values ?? points.ids.map(() => null);
+    if (kind === 'histogram') return { kind, ids: points.ids, x: get(x), xTitle: label(byKey.get(x), x), bins };
     return {
       kind,
-      ids,
-      x: rows.map((r) => numeric(r, x)),
-      y: rows.map((r) => numeric(r, y)),
-      color: color ? rows.map((r) => numeric(r, color)) : null,
-      labels: rows.map((r) => compoundLabel(r, r.id)),
+      ids: points.ids,
+      x: get(x),
+      y: get(y),
+      color: color ? get(color) : null,
       xTitle: label(byKey.get(x), x),
       yTitle: label(byKey.get(y), y),
       colorTitle: color ? label(byKey.get(color), color) : null,
     };
-  }, [data.data, kind, x, y, color, bins, byKey]);
+    // Only the answer and the choices shape the spec; byKey follows the columns.
+  }, [points, kind, x, y, color, bins, byKey]);
   const selected = useMemo(() => [...selection], [selection]);
-  const rowById = useMemo(() => new Map((data.data?.rows ?? []).map((r) => [r.id, r])), [data.data]);
-  const selectedRows = selected.map((id) => rowById.get(id)).filter((r): r is CompoundRow => r !== undefined);
+  const indexById = useMemo(() => new Map((points?.ids ?? []).map((id, i) => [id, i])), [points]);
+  const selectedPlotted = selected.filter((id) => indexById.has(id));
+  const shownKeys = kind === 'scatter' ? [x, y, ...(color ? [color] : [])] : [x];
+  const valuesAt = (i: number) => shownKeys.map((k) => ({ title: label(byKey.get(k), k), value: column(k)?.[i] ?? null }));
+  // Points without a value on an axis are not drawn: say how many.
+  const missing = useMemo(() => {
+    if (!points) return 0;
+    const xs = points.columns.find((c) => c.key === x)?.values ?? [];
+    const ys = kind === 'scatter' ? points.columns.find((c) => c.key === y)?.values ?? [] : null;
+    let n = 0;
+    for (let i = 0; i < points.ids.length; i++) if (xs[i] == null || (ys && ys[i] == null)) n++;
+    return n;
+  }, [points, x, y, kind]);
 
+  const libraryCols = numericCols.filter((c) => c.kind !== 'prediction');
+  const predictionCols = numericCols.filter((c) => c.kind === 'prediction');
+  const options = (list: ColumnInfo[]) => list.map((c) => (
+    <option key={c.key} value={c.key} title={c.description}>
+      {label(c, c.key)}
+    </option>
+  ));
   const select = (k: string, v: string, set: (s: string) => void, allowNone = false, testId?: string) => (
     <label>
       {k}
       <select value={v} onChange={(e) => set(e.target.value)} data-testid={testId}>
         {allowNone && <option value="">none</option>}
-        {numericCols.map((c) => (
-          <option key={c.key} value={c.key}>
-            {label(c, c.key)}
-          </option>
-        ))}
+        <optgroup label="Library">{options(libraryCols)}</optgroup>
+        {predictionCols.length > 0 && <optgroup label={`Predictions (run #${cols.data?.runId})`}>{options(predictionCols)}</optgroup>}
       </select>
     </label>
   );
-  const total = data.data?.total;
+  const exportName = `strata-${kind}-${kind === 'scatter' ? `${x}-vs-${y}` : x}`.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 120);
+  const hoverIndex = hover ? indexById.get(hover.id) : undefined;
   return (
     <section className="view plots-view" data-testid="view-plots">
       <div className="toolbar">
@@ -96,26 +159,41 @@ export function PlotsView() {
           )}
           <label>
             Points
-            <select value={limit} onChange={(e) => setLimit(Number(e.target.value))} data-testid="plot-limit">
-              {[5_000, 20_000, 50_000, 100_000].map((n) => (
+            <select value={budget} onChange={(e) => setBudget(Number(e.target.value))} data-testid="plot-limit">
+              {BUDGETS.map((n) => (
                 <option key={n} value={n}>
                   up to {formatInt(n)}
                 </option>
               ))}
             </select>
           </label>
+          <RunPicker />
         </div>
-        <span className="muted small" data-testid="plot-count">
-          {total !== undefined && data.data && `${formatInt(data.data.rows.length)} of ${formatInt(total)} compounds in the library query${data.data.rows.length < total ? ` (first ${formatInt(data.data.rows.length)} in the current sort order)` : ''}`}
-        </span>
+        <div className="toolbar-group">
+          <button type="button" onClick={() => frame.current?.exportImage('png', exportName)} disabled={!spec} data-testid="plot-export-png" title="Download the plot as a PNG image (2× pixels)">
+            PNG
+          </button>
+          <button type="button" onClick={() => frame.current?.exportImage('svg', exportName)} disabled={!spec} data-testid="plot-export-svg" title="Download the plot as SVG (axes and text as vectors)">
+            SVG
+          </button>
+        </div>
+      </div>
+      <div className="muted small" data-testid="plot-count" data-total={points?.total ?? ''} data-sampled={points?.sampled ?? ''} title={points?.sampling}>
+        {points && (points.sampled < points.total
+          ? `Showing ${formatInt(points.sampled)} of ${formatInt(points.total)} compounds in the library query (evenly sampled by id)`
+          : `Showing all ${formatInt(points.total)} compounds in the library query`)}
+        {points && missing > 0 && ` · ${formatInt(missing)} without a value ${kind === 'scatter' ? 'on an axis' : 'for X'} not drawn`}
+        {points && fetchCols.some((k) => k.startsWith('pred:')) && ` · predictions of run #${points.runId} (stored for its top-ranked compounds per subgroup)`}
       </div>
       <ErrorBox error={cols.error ?? data.error} title="Plot data" />
-      <PlotFrame spec={spec} selected={selected} onSelect={(ids) => setSelection(ids)} testId="plot" />
+      <PlotFrame ref={frame} spec={spec} selected={selected} onSelect={(ids) => setSelection(ids)} onHover={setHover} testId="plot" />
+      {hover && hoverIndex !== undefined && points && <HoverCard hover={hover} name={points.names[hoverIndex]} values={valuesAt(hoverIndex)} />}
       <div className="panel plot-selection" data-testid="plot-selection">
         <div className="panel-head">
           <h3>Selection</h3>
           <span className="muted small" data-testid="plot-selected-count">
             {formatInt(selection.size)} selected{selection.size ? ` (lasso or box-select points; click a point to pick one)` : ' — draw a lasso on the plot'}
+            {selection.size > selectedPlotted.length && ` · ${formatInt(selection.size - selectedPlotted.length)} not among the plotted points`}
           </span>
           <div className="spacer" />
           {selection.size > 0 && (
@@ -130,35 +208,40 @@ export function PlotsView() {
             </>
           )}
         </div>
-        {selectedRows.length > 0 && (
+        {selectedPlotted.length > 0 && points && (
           <table className="dense">
             <thead>
               <tr>
                 <th className="num">ID</th>
                 <th>Name</th>
-                <th className="num">{label(byKey.get(x), x)}</th>
-                {kind === 'scatter' && <th className="num">{label(byKey.get(y), y)}</th>}
+                {shownKeys.map((k) => (
+                  <th key={k} className="num">{label(byKey.get(k), k)}</th>
+                ))}
                 <th />
               </tr>
             </thead>
             <tbody>
-              {selectedRows.slice(0, 50).map((r) => (
-                <tr key={r.id}>
-                  <td className="num">{r.id}</td>
-                  <td>{compoundLabel(r, r.id)}</td>
-                  <td className="num">{formatNumber(numeric(r, x))}</td>
-                  {kind === 'scatter' && <td className="num">{formatNumber(numeric(r, y))}</td>}
-                  <td>
-                    <button type="button" className="link" onClick={() => navigate({ view: 'compound', id: r.id })}>
-                      Open
-                    </button>
-                  </td>
-                </tr>
-              ))}
+              {selectedPlotted.slice(0, 50).map((id) => {
+                const i = indexById.get(id)!;
+                return (
+                  <tr key={id}>
+                    <td className="num">{id}</td>
+                    <td>{points.names[i] || `#${id}`}</td>
+                    {valuesAt(i).map((v) => (
+                      <td key={v.title} className="num">{formatNumber(v.value)}</td>
+                    ))}
+                    <td>
+                      <button type="button" className="link" onClick={() => navigate({ view: 'compound', id })}>
+                        Open
+                      </button>
+                    </td>
+                  </tr>
+                );
+              })}
             </tbody>
           </table>
         )}
-        {selectedRows.length > 50 && <p className="muted small">… and {formatInt(selectedRows.length - 50)} more.</p>}
+        {selectedPlotted.length > 50 && <p className="muted small">… and {formatInt(selectedPlotted.length - 50)} more.</p>}
       </div>
     </section>
   );
