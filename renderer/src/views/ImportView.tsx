@@ -235,7 +235,7 @@ export function ImportView() {
         <div className="panel" data-testid="import-job">
           <JobPanel jobId={jobId} progress={job.progress} final={job.final} label="Import" />
           <ErrorBox error={job.error ?? (job.final?.status === 'failed' && job.final.error ? new Error(shortenUploads(job.final.error.message)) : null)} title="Import failed" />
-          {summary && <ImportSummaryTable summary={summary} />}
+          {summary && <ImportSummaryTable summary={summary} shorten={shortenUploads} />}
           {job.final && (
             <div className="actions">
               <button type="button" onClick={() => navigate({ view: 'library' })} data-testid="goto-library">
@@ -261,7 +261,7 @@ export function ImportView() {
   );
 }
 
-function ImportSummaryTable({ summary }: { summary: ImportSummary }) {
+function ImportSummaryTable({ summary, shorten }: { summary: ImportSummary; shorten: (text: string) => string }) {
   return (
     <div data-testid="import-summary">
       <p>
@@ -291,7 +291,7 @@ function ImportSummaryTable({ summary }: { summary: ImportSummary }) {
               <td className="num">{formatInt(f.duplicates)}</td>
               <td className="num">{formatInt(f.failed)}</td>
               <td className={f.error ? 'error-inline' : 'muted'} data-testid="summary-file-note">
-                {f.error ?? (f.skippedAsAlreadyImported ? 'already imported (same content)' : f.resumedFrom ? `resumed after record ${formatInt(f.resumedFrom)}` : '')}
+                {(f.error && shorten(f.error)) ?? (f.skippedAsAlreadyImported ? 'already imported (same content)' : f.resumedFrom ? `resumed after record ${formatInt(f.resumedFrom)}` : '')}
               </td>
             </tr>
           ))}
