@@ -10,9 +10,10 @@ import type { Dispatcher, Handlers } from './api/dispatch.js';
 import { createDispatcher, EventHub } from './api/dispatch.js';
 import { ChemPool } from './chem/pool.js';
 import { exportCompounds } from './export/export.js';
-import { JobRegistry } from './jobs.js';
+import { JobFailure, JobRegistry } from './jobs.js';
 import { ColumnResolver, propertyColumns } from './library/columns.js';
-import { importLibrary } from './library/import.js';
+import { importFailure, importLibrary } from './library/import.js';
+import { previewLibrary } from './library/preview.js';
 import { addCompound } from './library/add.js';
 import { compoundDetail, importReport, projectInfo, provenanceLog } from './library/project.js';
 import { Maintenance } from './library/maintenance.js';
@@ -140,13 +141,18 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       const p = await pool();
       const jobId = jobs.start('import', async (ctx) => {
         try {
-          return await importLibrary(store, p, req, ctx);
+          const summary = await importLibrary(store, p, req, ctx);
+          // A file that could not be read fails the import (with what the other files did kept as its result).
+          const failure = importFailure(summary);
+          if (failure) throw new JobFailure(failure, summary);
+          return summary;
         } finally {
           changed();
         }
       });
       return { jobId };
     },
+    'library.preview': (req) => previewLibrary(req),
     'library.report': (req) => importReport(store, req),
     'compounds.columns': () => columns().all(),
     'compounds.query': async (req) => queryCompounds(await queryCtx(), req),

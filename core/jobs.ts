@@ -7,10 +7,23 @@ import type { JobKind, JobProgress, JobState } from './api/contract.js';
 import type { EventHub } from './api/dispatch.js';
 import { ApiError, toErrorShape } from './api/errors.js';
 
+/** Where a job over several inputs is across all of them (JobProgress.overall without the rate, which the registry measures). */
+export type OverallProgress = Omit<NonNullable<JobProgress['overall']>, 'rate'>;
+
 export interface JobContext {
   signal: AbortSignal;
   /** Report progress; cheap to call often (events are throttled). */
-  progress(stage: string, done: number, total: number | null, message?: string): void;
+  progress(stage: string, done: number, total: number | null, message?: string, overall?: OverallProgress): void;
+}
+
+/**
+ * Thrown by a job that ran to its end without doing what was asked (an import none or only some of whose files
+ * could be read): the job ends 'failed' with `error`, and keeps `result` (what it did do) for the caller to show.
+ */
+export class JobFailure extends Error {
+  constructor(readonly error: ApiError, readonly result: unknown) {
+    super(error.message);
+  }
 }
 
 interface Entry {
@@ -59,14 +72,17 @@ export class JobRegistry {
       jobId, kind, status: 'running', startedAt: new Date().toISOString(), finishedAt: null, progress: null, result: null, error: null,
     };
     const rate = new RateMeter();
+    // Across inputs: one stage for the whole job, so the rate is not reset at each file.
+    const overallRate = new RateMeter();
     let lastEmit = 0;
     const ctx: JobContext = {
       signal: controller.signal,
-      progress: (stage, done, total, message) => {
+      progress: (stage, done, total, message, overall) => {
         const now = Date.now();
         const r = rate.update(stage, done, now);
         const eta = total != null && r > 0 ? Math.max(0, (total - done) / r) : null;
         const p: JobProgress = { jobId, kind, stage, done, total, rate: r, etaSeconds: eta, message };
+        if (overall) p.overall = { ...overall, rate: overallRate.update('overall', overall.done, now) };
         state.progress = p;
         if (now - lastEmit >= this.throttleMs || (total != null && done >= total)) {
           lastEmit = now;
@@ -79,7 +95,8 @@ export class JobRegistry {
         state.result = await run(ctx);
         state.status = controller.signal.aborted ? 'cancelled' : 'done';
       } catch (err) {
-        const shape = toErrorShape(err);
+        if (err instanceof JobFailure) state.result = err.result;
+        const shape = toErrorShape(err instanceof JobFailure ? err.error : err);
         state.status = controller.signal.aborted || shape.code === 'CANCELLED' ? 'cancelled' : 'failed';
         state.error = shape;
       }

@@ -186,6 +186,46 @@ export interface ImportRequest {
 }
 
 /**
+ * `library.preview`: the first records of a library file as the import would read them (same readers, same
+ * detection), so the structure, id and name columns can be checked and changed before importing. The
+ * column options are those of `ImportRequest` and are applied as the import applies them.
+ */
+export interface PreviewRequest {
+  path: string;
+  format?: ImportRequest['format'];
+  smilesColumn?: string;
+  idColumn?: string;
+  nameColumn?: string;
+  /** Records to return (default 20, at most 200). */
+  limit?: number;
+}
+
+export interface LibraryPreview {
+  path: string;
+  format: 'sdf' | 'smi' | 'csv' | 'tsv';
+  compressed: boolean;
+  /**
+   * The columns in file order: a table's header, or for SDF `(title)` and every data field
+   * seen in the previewed records. The structure, id and name columns below are names from this list
+   * (for SDF the structure is `(molblock)`, not a column, and the id is `(title)`); null when there is none.
+   */
+  columns: string[];
+  structureColumn: string | null;
+  idColumn: string | null;
+  nameColumn: string | null;
+  /** Columns a user may choose as structure, id or name (a table's columns; for SDF its data fields may be the name only). */
+  choosable: { structure: string[]; id: string[]; name: string[] };
+  /** One row per previewed record, values in `columns` order ('' when a record has no such field). */
+  rows: { record: number; line: number; values: string[] }[];
+  /** Records among the previewed ones the reader could not read (wrong column count, empty SMILES, …), with the reason. */
+  bad: { record: number; line: number; reason: string }[];
+  /** True when the file has more records than were previewed. */
+  more: boolean;
+  /** Set instead of the above when the file cannot be imported as chosen (no structure column, no such column, unknown format …): the reason, naming the file. */
+  error?: string;
+}
+
+/**
  * Declare (or clear) the mechanism of compounds. Each id stands for its structure: the first occurrence and
  * every duplicate of it are written alike. A field left out is left unchanged; null or '' clears it.
  */
@@ -314,6 +354,13 @@ export interface JobProgress {
   rate: number;
   etaSeconds: number | null;
   message?: string;
+  /**
+   * A job over several inputs (an import of several files): where it is across all of them. `item` is the
+   * 1-based input being worked on of `items`; `done` counts records over every input so far; `rate` is
+   * records per second over the whole job (not reset per file); `fraction` is the share of all inputs'
+   * bytes read so far (0..1), null when the sizes are not known.
+   */
+  overall?: { item: number; items: number; itemName: string; done: number; rate: number; fraction: number | null };
 }
 
 export interface JobState {
@@ -660,6 +707,8 @@ export interface Api {
   'project.provenance': [PageRequest, Page<{ id: number; at: string; operation: string; params: unknown; result: unknown }>];
 
   'library.import': [ImportRequest, { jobId: string }];
+  /** The first records of a file as `library.import` would read them, with the detected structure, id and name columns. */
+  'library.preview': [PreviewRequest, LibraryPreview];
   'library.report': [PageRequest & { sourceId?: number; search?: string; kind?: ImportIssue['kind'] }, Page<ImportIssue>];
 
   'compounds.columns': [Record<string, never>, ColumnInfo[]];

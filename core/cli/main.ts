@@ -221,8 +221,9 @@ export function buildProgram(out: { code: number }): Command {
       for (const f of files) if (!fs.existsSync(f)) throw new CliError(`${f}: no such file`);
       await withEngine(o.project, async (s) => {
         const state = await runJob(s, () => s.api.call('library.import', { files, smilesColumn: o.smilesColumn, idColumn: o.idColumn, format: o.format, targetsColumn: o.targetsColumn, pathwayColumn: o.pathwayColumn, nameColumn: o.nameColumn }), !!o.quiet);
-        if (state.status === 'failed') throw new CliError(`import failed: ${state.error?.message}`);
         const summary = state.result as ImportSummary | null;
+        // A file that could not be read fails the job but keeps the summary: printed, exit code 2 (below).
+        if (state.status === 'failed' && !summary) throw new CliError(`import failed: ${state.error?.message}`);
         if (!summary) throw new CliError('import was cancelled before any file was read; run the same command again to resume', 130);
         print(!!o.json, summary, () => humanImport(summary));
         if (summary.cancelled) out.code = 130;

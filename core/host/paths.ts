@@ -29,6 +29,7 @@ export interface PathArguments {
 export function pathArguments(method: string, input: unknown): PathArguments {
   const inp = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
   if (method === 'library.import' && Array.isArray(inp.files)) return { read: inp.files.filter((f): f is string => typeof f === 'string'), write: [] };
+  if (method === 'library.preview' && typeof inp.path === 'string') return { read: [inp.path], write: [] };
   if (method === 'export.write' && typeof inp.out === 'string') return { read: [], write: [inp.out] };
   if (method === 'measure.import' && typeof inp.file === 'string') return { read: [inp.file], write: [] };
   if (method === 'panel.predict' && typeof inp.file === 'string') return { read: typeof inp.samples === 'string' ? [inp.file, inp.samples] : [inp.file], write: [] };
@@ -39,6 +40,7 @@ export function pathArguments(method: string, input: unknown): PathArguments {
 export function withPathArguments(method: string, input: unknown, paths: PathArguments): unknown {
   const inp = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
   if (method === 'library.import') return { ...inp, files: paths.read };
+  if (method === 'library.preview') return { ...inp, path: paths.read[0] };
   if (method === 'export.write') return { ...inp, out: paths.write[0] };
   if (method === 'measure.import') return { ...inp, file: paths.read[0] };
   if (method === 'panel.predict') return paths.read.length > 1 ? { ...inp, file: paths.read[0], samples: paths.read[1] } : { ...inp, file: paths.read[0] };

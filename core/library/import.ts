@@ -18,7 +18,7 @@ import { ApiError } from '../api/errors.js';
 import type { ChemPool } from '../chem/pool.js';
 import type { ChemBatchOutput } from '../chem/types.js';
 import { openLibrary } from '../ingest/index.js';
-import type { JobContext } from '../jobs.js';
+import type { JobContext, OverallProgress } from '../jobs.js';
 import { BatchWriter, checkpoint, claimSource, excerptOf, finishSource, logImport, priorSource } from '../store/sources.js';
 import type { Item } from '../store/sources.js';
 import type { Store } from '../store/store.js';
@@ -41,11 +41,27 @@ interface Batch {
 export async function importLibrary(store: Store, pool: ChemPool, req: ImportRequest, job: JobContext): Promise<ImportSummary> {
   const t0 = performance.now();
   const summary: ImportSummary = { files: [], read: 0, imported: 0, duplicates: 0, failed: 0, failures: [], notes: [], cancelled: false, seconds: 0 };
-  for (const file of req.files) {
+  // Progress across files: records over every file so far, and the share of all files' bytes read.
+  const sizes = req.files.map((f) => {
+    try {
+      const st = fs.statSync(path.resolve(f));
+      return st.isFile() ? st.size : 0;
+    } catch {
+      return 0;
+    }
+  });
+  const allBytes = sizes.reduce((a, b) => a + b, 0);
+  let bytesBefore = 0;
+  for (const [i, file] of req.files.entries()) {
     if (job.signal.aborted) break;
+    const overall: Overall = (records, fileFraction) => ({
+      item: i + 1, items: req.files.length, itemName: path.basename(file), done: summary.read + records,
+      fraction: allBytes > 0 ? Math.min(1, (bytesBefore + sizes[i] * Math.min(1, Math.max(0, fileFraction))) / allBytes) : null,
+    });
+    job.progress(`open ${path.basename(file)}`, 0, null, undefined, overall(0, 0));
     let r: ImportSummary['files'][number];
     try {
-      r = await importOne(store, pool, file, req, job, summary.failures, summary.notes);
+      r = await importOne(store, pool, file, req, job, summary.failures, summary.notes, overall);
     } catch (err) {
       if (job.signal.aborted) break;
       // One unreadable file does not stop the others; it is reported with the reason.
@@ -56,6 +72,7 @@ export async function importLibrary(store: Store, pool: ChemPool, req: ImportReq
     summary.imported += r.imported;
     summary.duplicates += r.duplicates;
     summary.failed += r.failed;
+    bytesBefore += sizes[i];
   }
   summary.cancelled = job.signal.aborted;
   summary.seconds = (performance.now() - t0) / 1000;
@@ -66,7 +83,23 @@ export async function importLibrary(store: Store, pool: ChemPool, req: ImportReq
   return summary;
 }
 
-async function importOne(store: Store, pool: ChemPool, file: string, req: ImportRequest, job: JobContext, failures: ImportIssue[], notes: ImportIssue[]): Promise<ImportSummary['files'][number]> {
+/**
+ * The error an import ends with when a file could not be read or stopped part-way (missing, no structure
+ * column, unknown format, changed while read): every such file's reason, each naming its file. null when
+ * every file was imported (or skipped as imported before), or when the import was cancelled.
+ */
+export function importFailure(summary: ImportSummary): ApiError | null {
+  const failed = summary.files.filter((f) => f.error);
+  if (summary.cancelled || failed.length === 0) return null;
+  const reasons = failed.map((f) => f.error).join('; ');
+  const n = summary.files.length;
+  return new ApiError('BAD_FILE', n === 1 ? reasons : `${failed.length} of ${n} files could not be imported: ${reasons}`);
+}
+
+/** Progress across the files of one import, given the records done in this file and the share of it read. */
+type Overall = (records: number, fileFraction: number) => OverallProgress;
+
+async function importOne(store: Store, pool: ChemPool, file: string, req: ImportRequest, job: JobContext, failures: ImportIssue[], notes: ImportIssue[], overall: Overall): Promise<ImportSummary['files'][number]> {
   const abs = path.resolve(file);
   let stat: fs.Stats;
   try {
@@ -77,7 +110,7 @@ async function importOne(store: Store, pool: ChemPool, file: string, req: Import
   if (!stat.isFile()) throw new ApiError('BAD_FILE', `${file}: not a regular file`);
 
   const name = path.basename(abs);
-  const sha = await sha256File(abs, (n) => job.progress(`hash ${name}`, n, stat.size), job.signal);
+  const sha = await sha256File(abs, (n) => job.progress(`hash ${name}`, n, stat.size, undefined, overall(0, 0)), job.signal);
   // The mechanism columns enter the options only when named, so a source recorded before they existed still resumes.
   const options = JSON.stringify({
     smilesColumn: req.smilesColumn ?? null, idColumn: req.idColumn ?? null, format: req.format ?? null,
@@ -164,7 +197,7 @@ async function importOne(store: Store, pool: ChemPool, file: string, req: Import
     counts.failed += c.failed;
     // The reader runs ahead of the workers: extrapolate its record count over the bytes left.
     const total = readerDone ? yielded : bytes > 0 ? Math.max(yielded, Math.round((yielded * totalBytes) / bytes)) : null;
-    job.progress(stage, counts.read, total);
+    job.progress(stage, counts.read, total, undefined, overall(counts.read, readerDone && inFlight.length === 0 ? 1 : totalBytes > 0 ? bytes / totalBytes : 0));
   };
 
   let status: 'complete' | 'cancelled' | 'failed' = 'complete';

@@ -12,8 +12,8 @@ export class NameFields {
   private cache = new Map<string, string | null>();
   constructor(private named?: string) {}
 
-  /** The record's display name (trimmed), or null when it has no name field or the field is empty. */
-  read(props: Record<string, string>): string | null {
+  /** The field of a record's fields that holds its display name, or null. */
+  field(props: Record<string, string>): string | null {
     const keys = Object.keys(props);
     const sig = keys.join('\u0000');
     let field = this.cache.get(sig);
@@ -21,6 +21,12 @@ export class NameFields {
       field = pickNameField(keys, this.named);
       if (this.cache.size < 64) this.cache.set(sig, field);
     }
+    return field;
+  }
+
+  /** The record's display name (trimmed), or null when it has no name field or the field is empty. */
+  read(props: Record<string, string>): string | null {
+    const field = this.field(props);
     if (field === null) return null;
     const v = (props[field] ?? '').trim();
     return v === '' ? null : v.slice(0, MAX_NAME_CHARS);

@@ -71,7 +71,7 @@ test('a running import can be cancelled', async ({ page, served }) => {
   await expect(page.getByTestId('import-summary')).toContainText('Cancelled');
 });
 
-test('files are uploaded from this computer and imported; the token leaves the address bar', async ({ page, served }) => {
+test('files are uploaded from this computer, previewed and imported; the token leaves the address bar', async ({ page, served }) => {
   const { file, good, bad } = writeLibraryCsv(served.dir, 60);
   const app = new AppShell(page, served);
   await app.open('import');
@@ -81,6 +81,10 @@ test('files are uploaded from this computer and imported; the token leaves the a
   await page.reload();
   await expect(page.getByTestId('view-import')).toBeVisible();
   await page.getByTestId('import-upload').setInputFiles(file);
+  // Uploaded, then previewed; the import starts when asked.
+  await expect(page.getByTestId('upload-item')).toHaveAttribute('data-status', 'ready');
+  await expect(page.getByTestId('import-preview').getByTestId('preview-structure')).toHaveText('smiles');
+  await page.getByTestId('import-start').click();
   const imp = new ImportPage(page);
   expect(await imp.finished()).toBe('done');
   const counts = await imp.counts();

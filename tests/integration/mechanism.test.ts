@@ -146,7 +146,11 @@ describe('declared mechanism at import, annotation and export', () => {
   test('a named column a table does not have is a file error naming it and the columns', async () => {
     const file = path.join(tmpdir, 'nocol.csv');
     fs.writeFileSync(file, 'smiles,name\nCCO,ethanol\n');
-    const s = await importFiles(api, [file], { targetsColumn: 'moa' });
+    // The import fails with the file's reason, and keeps its summary.
+    const state = await api.call('job.wait', await api.call('library.import', { files: [file], targetsColumn: 'moa' }));
+    assert.equal(state.status, 'failed');
+    assert.match(state.error?.message ?? '', /nocol\.csv: no column 'moa' for the targets/);
+    const s = state.result as ImportSummary;
     assert.match(s.files[0].error ?? '', /nocol\.csv: no column 'moa' for the targets \(columns: smiles, name\)/);
   });
 

@@ -102,7 +102,11 @@ describe('display names', () => {
     assert.equal(s.imported, 2);
     const got = engine.db.prepare('SELECT name, display_name FROM compounds WHERE source_id = ? ORDER BY record_no').all(s.files[0].sourceId);
     assert.deepEqual(got, [{ name: 'P-1', display_name: 'hydroxybenzene' }, { name: 'P-2', display_name: null }]);
-    const bad = await importFiles(api, [file], { nameColumn: 'drug' });
+    // The import fails with the file's reason, and keeps its summary.
+    const state = await api.call('job.wait', await api.call('library.import', { files: [file], nameColumn: 'drug' }));
+    assert.equal(state.status, 'failed');
+    assert.match(state.error?.message ?? '', /named\.csv: no column named 'drug' for the name/);
+    const bad = state.result as ImportSummary;
     assert.match(bad.files[0].error ?? '', /named\.csv: no column named 'drug' for the name \(columns found: 'smiles', 'id', 'name', 'inn'\)/);
   });
 

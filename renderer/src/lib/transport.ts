@@ -60,22 +60,57 @@ export function takeToken(): string {
   return fromPage || sessionStorage.getItem(TOKEN_KEY) || '';
 }
 
-/** Sends one file's bytes to the web host (`POST /api/upload`); resolves with its path on the server. */
-export async function uploadFile(conn: Connection, file: File): Promise<{ path: string; name: string; size: number }> {
-  const res = await fetch(`${conn.baseUrl}/api/upload?name=${encodeURIComponent(file.name)}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${conn.token}`, 'content-type': 'application/octet-stream' },
-    body: file,
+export interface UploadOptions {
+  /** Bytes sent so far of the file's size, as the browser reports them (XMLHttpRequest upload progress). */
+  onProgress?: (sent: number, total: number) => void;
+  /** Aborting stops sending at once; the host then removes what it had received. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Sends one file's bytes to the web host (`POST /api/upload`); resolves with its path on the server.
+ *
+ * XMLHttpRequest rather than fetch: fetch has no upload progress, and a counting ReadableStream body
+ * (`duplex: 'half'`) is sent by Chromium only over HTTP/2, while the host speaks HTTP/1.1. XHR streams the
+ * File from disk (it is never read into memory here), reports `upload.onprogress` and aborts cleanly.
+ * An aborted upload rejects with an AbortError.
+ */
+export function uploadFile(conn: Connection, file: File, opts: UploadOptions = {}): Promise<{ path: string; name: string; size: number }> {
+  return new Promise((resolve, reject) => {
+    if (opts.signal?.aborted) {
+      reject(new DOMException(`upload of ${file.name} cancelled`, 'AbortError'));
+      return;
+    }
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', `${conn.baseUrl}/api/upload?name=${encodeURIComponent(file.name)}`);
+    xhr.setRequestHeader('authorization', `Bearer ${conn.token}`);
+    xhr.setRequestHeader('content-type', 'application/octet-stream');
+    xhr.upload.onprogress = (e) => opts.onProgress?.(e.loaded, e.lengthComputable ? e.total : file.size);
+    const onAbort = () => xhr.abort();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const settle = () => opts.signal?.removeEventListener('abort', onAbort);
+    xhr.onabort = () => {
+      settle();
+      reject(new DOMException(`upload of ${file.name} cancelled`, 'AbortError'));
+    };
+    xhr.onerror = () => {
+      settle();
+      reject(new Error(`upload of ${file.name} failed: the connection to the server broke off`));
+    };
+    xhr.onload = () => {
+      settle();
+      const text = xhr.responseText;
+      let reply: { ok: boolean; value?: { path: string; name: string; size: number }; error?: { message: string } } | null = null;
+      try {
+        reply = JSON.parse(text);
+      } catch {
+        // A proxy's own error page (e.g. nginx's 413 when client_max_body_size is lower).
+      }
+      if (!reply?.ok || !reply.value) reject(new Error(`upload of ${file.name} failed: ${reply?.error?.message ?? `HTTP ${xhr.status} ${text.slice(0, 200)}`}`));
+      else resolve(reply.value);
+    };
+    xhr.send(file);
   });
-  const text = await res.text();
-  let reply: { ok: boolean; value?: { path: string; name: string; size: number }; error?: { message: string } } | null = null;
-  try {
-    reply = JSON.parse(text);
-  } catch {
-    // A proxy's own error page (e.g. nginx's 413 when client_max_body_size is lower).
-  }
-  if (!reply?.ok || !reply.value) throw new Error(`upload of ${file.name} failed: ${reply?.error?.message ?? `HTTP ${res.status} ${text.slice(0, 200)}`}`);
-  return reply.value;
 }
 
 export function connect(): Connection {

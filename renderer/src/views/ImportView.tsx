@@ -1,10 +1,12 @@
 /**
- * Import: choose files (upload from this computer or server-side paths in the browser host, native
- * dialog in Electron, or a shipped example), follow the job (stage, counts, rate, ETA, Cancel), then the summary and the
- * per-record report of failures, filterable and downloadable as CSV.
+ * Import: choose files (dropped on the view or picked and uploaded with progress and Cancel, server-side paths in
+ * the browser host, native dialog in Electron, or a shipped example), preview the first records with the detected
+ * structure, id and name columns and change them, follow the job (file i of n, counts over all files, rate, ETA,
+ * Cancel; a file that cannot be read fails it), then the summary and the per-record report of failures,
+ * filterable and downloadable as CSV.
  */
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
-import type { ImportIssue, ImportRequest, ImportSummary } from '../../../core/api/contract.js';
+import type { ImportIssue, ImportRequest, ImportSummary, PreviewRequest } from '../../../core/api/contract.js';
 import { ApiCallError } from '../../../core/api/client.js';
 import { useApp } from '../state.js';
 import { useCall, useDebounced, useJob } from '../hooks.js';
@@ -14,25 +16,28 @@ import { VirtualTable, type Column } from '../components/VirtualTable.js';
 import { PagedRows } from '../lib/paged-rows.js';
 import { basename, formatBytes, formatDuration, formatInt } from '../lib/format.js';
 import { toCsv } from '../lib/csv.js';
-import { uploadFile } from '../lib/transport.js';
+import { UploadZone, useUploads } from '../components/ImportUploads.js';
+import { PreviewColumns, PreviewTable, type ColumnChoice } from '../components/ImportPreview.js';
 import { MeasureAttach } from '../components/MeasureAttach.js';
 
 export function ImportView() {
   const { api, shell, shellInfo, conn, bumpData, dataVersion, navigate } = useApp();
   const [paths, setPaths] = useState('');
-  const [uploading, setUploading] = useState<string | null>(null);
   const [format, setFormat] = useState<'' | NonNullable<ImportRequest['format']>>('');
-  const [smilesColumn, setSmilesColumn] = useState('');
-  const [idColumn, setIdColumn] = useState('');
+  const [choice, setChoice] = useState<ColumnChoice>({ smilesColumn: '', idColumn: '', nameColumn: '' });
   const [targetsColumn, setTargetsColumn] = useState('');
   const [pathwayColumn, setPathwayColumn] = useState('');
-  const [nameColumn, setNameColumn] = useState('');
+  const [previewPath, setPreviewPath] = useState<string | null>(null);
   const [jobId, setJobId] = useState<string | null>(() => sessionStorage.getItem('strata.importJob'));
   const [startError, setStartError] = useState<Error | null>(null);
   const job = useJob(jobId);
+  // A finished upload is previewed at once (unless another file already is).
+  const uploads = useUploads(conn, (f) => setPreviewPath((p) => p ?? f.path ?? null));
 
   useEffect(() => {
     if (job.final) bumpData();
+    // Uploads that were imported are done with; a failed import keeps them, to try again with other columns.
+    if (job.final?.status === 'done') uploads.clear();
   }, [job.final, bumpData]);
   useEffect(() => {
     // A job remembered from before a restart of the engine: forget it quietly.
@@ -42,16 +47,39 @@ export function ImportView() {
     }
   }, [job.error]);
 
+  const uploaded = uploads.files.filter((f) => f.status === 'ready' && f.path).map((f) => f.path!);
+  const typed = paths.split('\n').map((s) => s.trim()).filter(Boolean);
+  const fileList = [...uploaded, ...typed];
+  const labelOf = (file: string) => uploads.files.find((f) => f.path === file)?.name ?? file;
+  // An uploaded file is named by its name, not by where the host keeps it.
+  const shortenUploads = (text: string) => uploaded.reduce((t, p) => t.replaceAll(p, basename(p)), text);
+  useEffect(() => {
+    if (previewPath !== null && !fileList.includes(previewPath)) setPreviewPath(uploaded[0] ?? null);
+  }, [fileList.join('\n'), previewPath]);
+
+  const chosen = useDebounced(choice, 300);
+  const previewReq = useMemo<PreviewRequest | null>(() => {
+    if (!previewPath) return null;
+    const req: PreviewRequest = { path: previewPath };
+    if (format) req.format = format;
+    if (chosen.smilesColumn.trim()) req.smilesColumn = chosen.smilesColumn.trim();
+    if (chosen.idColumn.trim()) req.idColumn = chosen.idColumn.trim();
+    if (chosen.nameColumn.trim()) req.nameColumn = chosen.nameColumn.trim();
+    return req;
+  }, [previewPath, format, chosen]);
+  const preview = useCall('library.preview', previewReq);
+  const shown = previewPath && preview.data?.path && preview.error === null ? preview.data : null;
+
   const start = async (files: string[]) => {
     setStartError(null);
     setJobId(null);
     const req: ImportRequest = { files };
     if (format) req.format = format;
-    if (smilesColumn.trim()) req.smilesColumn = smilesColumn.trim();
-    if (idColumn.trim()) req.idColumn = idColumn.trim();
+    if (choice.smilesColumn.trim()) req.smilesColumn = choice.smilesColumn.trim();
+    if (choice.idColumn.trim()) req.idColumn = choice.idColumn.trim();
     if (targetsColumn.trim()) req.targetsColumn = targetsColumn.trim();
     if (pathwayColumn.trim()) req.pathwayColumn = pathwayColumn.trim();
-    if (nameColumn.trim()) req.nameColumn = nameColumn.trim();
+    if (choice.nameColumn.trim()) req.nameColumn = choice.nameColumn.trim();
     try {
       const { jobId: id } = await api.call('library.import', req);
       sessionStorage.setItem('strata.importJob', id);
@@ -60,9 +88,14 @@ export function ImportView() {
       setStartError(e as Error);
     }
   };
-  const fileList = paths.split('\n').map((s) => s.trim()).filter(Boolean);
   const running = jobId !== null && job.final === null && job.error === null;
-  const summary = job.final?.status === 'done' || job.final?.status === 'cancelled' ? (job.final.result as ImportSummary | null) : null;
+  const summary = job.final && job.final.status !== 'running' ? (job.final.result as ImportSummary | null) : null;
+  const column = (label: string, key: keyof ColumnChoice, testId: string, title?: string) => (
+    <label title={title}>
+      {label}
+      <input value={choice[key]} onChange={(e) => setChoice((c) => ({ ...c, [key]: e.target.value }))} placeholder="detect" data-testid={testId} />
+    </label>
+  );
 
   return (
     <section className="view import-view" data-testid="view-import">
@@ -81,42 +114,10 @@ export function ImportView() {
             {shellInfo?.host === 'web' && !shellInfo.dataRoots && ' Upload files from this computer, or give paths on the machine running Strata, one per line.'}
             {shellInfo?.dataRoots && ` Upload files from this computer. This is a shared server: paths must lie inside ${shellInfo.dataRoots.join(', ')}.`}
           </p>
-          {conn.kind === 'web' && shellInfo?.uploads && (
-            <label className="button upload" data-testid="import-upload-label">
-              {uploading ? `Uploading ${uploading}…` : 'Upload and import files…'}
-              <input
-                type="file"
-                multiple
-                hidden
-                disabled={uploading !== null || running}
-                accept=".sdf,.sd,.mol,.smi,.smiles,.csv,.tsv,.txt,.gz"
-                data-testid="import-upload"
-                onChange={async (e) => {
-                  const picked = [...(e.target.files ?? [])];
-                  e.target.value = '';
-                  if (!picked.length) return;
-                  setStartError(null);
-                  const uploaded: string[] = [];
-                  try {
-                    // One at a time: the host streams each to disk; the import then reads them in order.
-                    for (const f of picked) {
-                      setUploading(`${f.name} (${formatBytes(f.size)})`);
-                      uploaded.push((await uploadFile(conn, f)).path);
-                    }
-                  } catch (err) {
-                    setStartError(err as Error);
-                    return;
-                  } finally {
-                    setUploading(null);
-                  }
-                  await start(uploaded);
-                }}
-              />
-            </label>
-          )}
+          {conn.kind === 'web' && shellInfo?.uploads && <UploadZone uploads={uploads} disabled={running} />}
           <textarea
             className="mono"
-            rows={4}
+            rows={3}
             placeholder="/path/to/library.sdf"
             value={paths}
             onChange={(e) => setPaths(e.target.value)}
@@ -125,22 +126,42 @@ export function ImportView() {
             data-testid="import-paths"
             aria-label="File paths"
           />
-          {shellInfo?.dialogs && (
-            <button
-              type="button"
-              data-testid="import-browse"
-              onClick={async () => {
-                const picked = await shell.call('shell.openFiles', {
-                  title: 'Import compounds',
-                  multi: true,
-                  filters: [{ name: 'Compound files', extensions: ['sdf', 'sd', 'mol', 'smi', 'smiles', 'csv', 'tsv', 'txt', 'gz'] }],
-                });
-                if (picked?.length) setPaths((p) => [...p.split('\n').filter(Boolean), ...picked].join('\n'));
-              }}
-            >
-              Choose files…
-            </button>
-          )}
+          <div className="actions">
+            {shellInfo?.dialogs && (
+              <button
+                type="button"
+                data-testid="import-browse"
+                onClick={async () => {
+                  const picked = await shell.call('shell.openFiles', {
+                    title: 'Import compounds',
+                    multi: true,
+                    filters: [{ name: 'Compound files', extensions: ['sdf', 'sd', 'mol', 'smi', 'smiles', 'csv', 'tsv', 'txt', 'gz'] }],
+                  });
+                  if (picked?.length) {
+                    setPaths((p) => [...p.split('\n').filter(Boolean), ...picked].join('\n'));
+                    setPreviewPath((p) => p ?? picked[0]);
+                  }
+                }}
+              >
+                Choose files…
+              </button>
+            )}
+            {fileList.length > 1 ? (
+              <label className="inline-label">
+                Preview
+                <select value={previewPath ?? ''} onChange={(e) => setPreviewPath(e.target.value || null)} data-testid="preview-file">
+                  <option value="">no preview</option>
+                  {fileList.map((f) => (
+                    <option key={f} value={f}>{basename(labelOf(f))}</option>
+                  ))}
+                </select>
+              </label>
+            ) : (
+              <button type="button" disabled={!fileList.length || previewPath === fileList[0]} onClick={() => setPreviewPath(fileList[0])} data-testid="import-preview-button">
+                Preview
+              </button>
+            )}
+          </div>
           <div className="form-row">
             <label>
               Format
@@ -152,18 +173,15 @@ export function ImportView() {
                 <option value="tsv">TSV</option>
               </select>
             </label>
-            <label>
-              SMILES column
-              <input value={smilesColumn} onChange={(e) => setSmilesColumn(e.target.value)} placeholder="detect" data-testid="import-smiles-column" />
-            </label>
-            <label>
-              ID column
-              <input value={idColumn} onChange={(e) => setIdColumn(e.target.value)} placeholder="detect" data-testid="import-id-column" />
-            </label>
-            <label title="column or SDF field with the compound name; detected: pref_name, name, compound_name, title… (never the id column)">
-              Name column
-              <input value={nameColumn} onChange={(e) => setNameColumn(e.target.value)} placeholder="detect" data-testid="import-name-column" />
-            </label>
+            {shown ? (
+              <PreviewColumns preview={shown} choice={choice} onChange={(c) => setChoice((old) => ({ ...old, ...c }))} disabled={running} />
+            ) : (
+              <>
+                {column('SMILES column', 'smilesColumn', 'import-smiles-column')}
+                {column('ID column', 'idColumn', 'import-id-column')}
+                {column('Name column', 'nameColumn', 'import-name-column', 'column or SDF field with the compound name; detected: pref_name, name, compound_name, title… (never the id column)')}
+              </>
+            )}
             <label title="column or SDF field with the declared targets; detected: targets, target, putative_targets…">
               Targets column
               <input value={targetsColumn} onChange={(e) => setTargetsColumn(e.target.value)} placeholder="detect" data-testid="import-targets-column" />
@@ -173,7 +191,10 @@ export function ImportView() {
               <input value={pathwayColumn} onChange={(e) => setPathwayColumn(e.target.value)} placeholder="detect" data-testid="import-pathway-column" />
             </label>
           </div>
-          <button type="submit" className="primary" disabled={!fileList.length || running} data-testid="import-start">
+          {fileList.length > 1 && shown && <p className="muted small">The columns chosen apply to every file of the import.</p>}
+          {previewPath && <ErrorBox error={preview.error} title="Preview failed" />}
+          {shown && <PreviewTable preview={shown} />}
+          <button type="submit" className="primary" disabled={!fileList.length || running || uploads.busy} data-testid="import-start">
             Import {fileList.length > 1 ? `${fileList.length} files` : ''}
           </button>
           <ErrorBox error={startError} title="Import could not start" />
@@ -185,6 +206,17 @@ export function ImportView() {
             {shellInfo?.examples.map((ex) => (
               <li key={ex.path}>
                 <span className="mono">{ex.name}</span> <span className="muted">{formatBytes(ex.size)}</span>
+                <button
+                  type="button"
+                  className="link"
+                  onClick={() => {
+                    if (!typed.includes(ex.path)) setPaths((p) => [...p.split('\n').filter(Boolean), ex.path].join('\n'));
+                    setPreviewPath(ex.path);
+                  }}
+                  data-testid={`preview-example-${ex.name}`}
+                >
+                  Preview
+                </button>
                 <button type="button" className="link" disabled={running} onClick={() => void start([ex.path])} data-testid={`import-example-${ex.name}`}>
                   Import
                 </button>
@@ -202,8 +234,8 @@ export function ImportView() {
       {jobId && (
         <div className="panel" data-testid="import-job">
           <JobPanel jobId={jobId} progress={job.progress} final={job.final} label="Import" />
-          <ErrorBox error={job.error ?? (job.final?.error ? new Error(job.final.error.message) : null)} title="Import failed" />
-          {summary && <ImportSummaryTable summary={summary} />}
+          <ErrorBox error={job.error ?? (job.final?.status === 'failed' && job.final.error ? new Error(shortenUploads(job.final.error.message)) : null)} title="Import failed" />
+          {summary && <ImportSummaryTable summary={summary} shorten={shortenUploads} />}
           {job.final && (
             <div className="actions">
               <button type="button" onClick={() => navigate({ view: 'library' })} data-testid="goto-library">
@@ -229,7 +261,7 @@ export function ImportView() {
   );
 }
 
-function ImportSummaryTable({ summary }: { summary: ImportSummary }) {
+function ImportSummaryTable({ summary, shorten }: { summary: ImportSummary; shorten: (text: string) => string }) {
   return (
     <div data-testid="import-summary">
       <p>
@@ -259,7 +291,7 @@ function ImportSummaryTable({ summary }: { summary: ImportSummary }) {
               <td className="num">{formatInt(f.duplicates)}</td>
               <td className="num">{formatInt(f.failed)}</td>
               <td className={f.error ? 'error-inline' : 'muted'} data-testid="summary-file-note">
-                {f.error ?? (f.skippedAsAlreadyImported ? 'already imported (same content)' : f.resumedFrom ? `resumed after record ${formatInt(f.resumedFrom)}` : '')}
+                {(f.error && shorten(f.error)) ?? (f.skippedAsAlreadyImported ? 'already imported (same content)' : f.resumedFrom ? `resumed after record ${formatInt(f.resumedFrom)}` : '')}
               </td>
             </tr>
           ))}
