@@ -255,14 +255,14 @@ test('row size sets the row height and the depiction size; kept in the project',
   await page.setViewportSize({ width: 1440, height: 900 });
 
   await page.getByTestId('row-size-S').click();
-  await expect.poll(drawn).toEqual([104, 56]);
-  expect((await lib.row(0).boundingBox())!.height).toBeCloseTo(60, 0);
+  await expect.poll(drawn).toEqual([120, 64]);
+  expect((await lib.row(0).boundingBox())!.height).toBeCloseTo(68, 0);
   await screenshot(page, 'grid-rows-small');
   await expect.poll(async () => (await gridSettings(page, served)).rowSize).toBe('S');
 
   await page.reload();
   await lib.waitRows();
   await expect(page.getByTestId('row-size-S')).toHaveAttribute('aria-checked', 'true');
-  await expect.poll(drawn).toEqual([104, 56]);
-  expect((await lib.row(0).boundingBox())!.height).toBeCloseTo(60, 0);
+  await expect.poll(drawn).toEqual([120, 64]);
+  expect((await lib.row(0).boundingBox())!.height).toBeCloseTo(68, 0);
 });

@@ -65,3 +65,17 @@ export function useProjectSetting<T>(api: ApiClient, key: string, read: (stored:
   }, []);
   return [value, set, loaded];
 }
+
+/** Column widths (px) as stored under a grid's setting: numbers in the range a header can be dragged to. */
+export function readWidths(v: unknown): Record<string, number> {
+  const widths: Record<string, number> = {};
+  if (v && typeof v === 'object' && !Array.isArray(v)) {
+    for (const [k, w] of Object.entries(v as Record<string, unknown>)) if (typeof w === 'number' && w >= 40 && w <= 1200) widths[k] = Math.round(w);
+  }
+  return widths;
+}
+
+/** Applies stored widths to a grid's columns. */
+export function withWidths<C extends { key: string; width: number }>(columns: C[], widths: Record<string, number>): C[] {
+  return columns.map((c) => (widths[c.key] ? { ...c, width: widths[c.key] } : c));
+}

@@ -15,7 +15,7 @@ import { PagedRows } from '../lib/paged-rows.js';
 import { formatInt, formatNumber, formatValue } from '../lib/format.js';
 import { VirtualTable, type Column, type RowClickEvent } from '../components/VirtualTable.js';
 import { ContextMenu, MenuItem } from '../components/ContextMenu.js';
-import { useProjectSetting } from '../lib/settings.js';
+import { readWidths, useProjectSetting } from '../lib/settings.js';
 import { copyText, toTsv, type Cell } from '../lib/clipboard.js';
 import { addToHitList } from '../lib/hitlists.js';
 import { Structure } from '../components/Structure.js';
@@ -35,7 +35,7 @@ const OLD_STORE_KEY = 'strata.library.columns';
 const OP_TEXT: Record<string, string> = { '>=': '≥', '<=': '≤', '!=': '≠', 'is-null': 'is empty', 'not-null': 'has a value' };
 /** Row heights and the structure column's width per row size; the depiction fills the cell. */
 export const ROW_SIZES = {
-  S: { row: 60, structure: 112, label: 'Small structures' },
+  S: { row: 68, structure: 128, label: 'Small structures' },
   M: { row: 86, structure: 158, label: 'Medium structures' },
   L: { row: 150, structure: 268, label: 'Large structures' },
 } as const;
@@ -58,10 +58,7 @@ interface GridSettings {
 function readGridSettings(v: unknown): GridSettings {
   const o = v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
   const columns = Array.isArray(o.columns) && o.columns.every((x) => typeof x === 'string') ? (o.columns as string[]) : null;
-  const widths: Record<string, number> = {};
-  if (o.widths && typeof o.widths === 'object') {
-    for (const [k, w] of Object.entries(o.widths as Record<string, unknown>)) if (typeof w === 'number' && w >= 40 && w <= 1200) widths[k] = Math.round(w);
-  }
+  const widths = readWidths(o.widths);
   const rowSize = typeof o.rowSize === 'string' && o.rowSize in ROW_SIZES ? (o.rowSize as RowSize) : 'M';
   return { columns, widths, rowSize, structures: o.structures !== false };
 }
