@@ -6,24 +6,15 @@
  */
 import { test, expect, screenshot, apiCall, type Served } from './fixtures.js';
 import type { Page } from '@playwright/test';
-import { AppShell } from './pages/app-shell.js';
-import { ImportPage } from './pages/import-page.js';
-import { LibraryPage } from './pages/library-page.js';
-import { writeLibraryCsv } from './data.js';
+import { importLibrary, type LibraryPage } from './pages/library-page.js';
 import type { CompoundRow, HitList, Page as ResultPage } from '../../core/api/contract.js';
 
 interface GridSettings { columns?: string[]; widths?: Record<string, number>; rowSize?: string }
 
-async function importLibrary(page: Page, served: Served): Promise<{ app: AppShell; lib: LibraryPage; unique: number }> {
-  const { file } = writeLibraryCsv(served.dir, 300);
-  const app = new AppShell(page, served);
-  await app.open('import');
-  const counts = await new ImportPage(page).importAndWait([file]);
-  await app.go('library');
-  const lib = new LibraryPage(page);
-  await lib.expectTotal(counts.imported);
+async function openLibrary(page: Page, served: Served): Promise<{ lib: LibraryPage; unique: number }> {
+  const { lib, unique } = await importLibrary(page, served);
   await lib.waitRows();
-  return { app, lib, unique: counts.imported };
+  return { lib, unique };
 }
 
 const gridSettings = async (page: Page, served: Served) =>
@@ -57,7 +48,7 @@ async function firstRows(page: Page, served: Served, n: number): Promise<Compoun
 }
 
 test('resize and reorder columns by their headers: kept in the project, after a reload and in a new tab; structure and name stay when scrolling sideways', async ({ page, served, context }) => {
-  const { lib } = await importLibrary(page, served);
+  const { lib } = await openLibrary(page, served);
   const grid = lib.grid();
 
   // Resize MW by dragging its header's right edge 90 px to the right.
@@ -124,7 +115,7 @@ test('resize and reorder columns by their headers: kept in the project, after a 
 
 test('keyboard: arrows, Page Down, End/Home move the focused row; Space selects; Ctrl+C copies TSV with SMILES; Enter opens', async ({ page, served, context }) => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: served.origin });
-  const { lib, unique } = await importLibrary(page, served);
+  const { lib, unique } = await openLibrary(page, served);
   const grid = lib.grid();
   const rows = await firstRows(page, served, 40);
 
@@ -191,7 +182,7 @@ test('keyboard: arrows, Page Down, End/Home move the focused row; Space selects;
 
 test('row menu: copy SMILES, find similar, add to a hit list', async ({ page, served, context }) => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: served.origin });
-  const { lib, unique } = await importLibrary(page, served);
+  const { lib, unique } = await openLibrary(page, served);
   const rows = await firstRows(page, served, 5);
 
   await lib.row(3).click({ button: 'right' });
@@ -232,7 +223,7 @@ test('row menu: copy SMILES, find similar, add to a hit list', async ({ page, se
 });
 
 test('row size sets the row height and the depiction size; kept in the project', async ({ page, served }) => {
-  const { lib } = await importLibrary(page, served);
+  const { lib } = await openLibrary(page, served);
   const img = () => lib.row(0).locator('[data-col="_structure"] img');
   /** The depiction's own size: the SVG RDKit drew (not the image scaled). */
   const drawn = async () => {
