@@ -3,6 +3,7 @@
  * outside it, scrolling or resizing; arrow keys move between its items, and focus goes back where it was.
  */
 import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import './ContextMenu.css';
 
 export function ContextMenu(props: { at: { x: number; y: number }; onClose(): void; children: ReactNode; testId?: string; label?: string }) {
   const box = useRef<HTMLDivElement>(null);

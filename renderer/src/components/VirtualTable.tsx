@@ -10,6 +10,7 @@
 import { useEffect, useRef, useState, type KeyboardEvent, type PointerEvent as ReactPointerEvent, type ReactNode } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { SortDir } from '../../../core/api/contract.js';
+import './VirtualTable.css';
 
 export interface Column<T> {
   key: string;
