@@ -42,6 +42,7 @@ import { predictSelection } from './screen/panel-selection.js';
 import { structureOf } from './store/measurements.js';
 import { listRuns, loadState, saveState, Worklists } from './library/worklists.js';
 import { tagCounts } from './store/worklists.js';
+import { getSetting, setSetting } from './store/settings.js';
 import { APP_DIR, MODELS_DIR } from './paths.js';
 
 /** The checkout (or packaged app) root: see core/paths.ts. */
@@ -191,6 +192,11 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'ui.saveState': ({ state }) => saveState(store, state),
     'ui.loadState': ({ id }) => loadState(store, id),
     'screen.runs': (req) => listRuns(store, req),
+    'settings.get': ({ key }) => ({ key, value: getSetting(store, key) }),
+    'settings.set': async ({ key, value }) => {
+      await setSetting(store, key, value);
+      return { key };
+    },
     'export.write': async (req: ApiInput<'export.write'>) => {
       // Refuse a bad output (the project, a SQLite file, an existing file without overwrite, ...)
       // now, as the call's error, rather than as a failed job.

@@ -750,6 +750,15 @@ export interface Api {
   /** A saved state by id, or the newest saved one without an id; null when there is none (or the id is unknown). */
   'ui.loadState': [{ id?: string }, { id: string; state: UiState } | null];
 
+  /**
+   * The project's view settings (column widths and order, row size …): one JSON value per key. A key is a short
+   * dotted name (`grid.library`: lower-case letters, digits, `_`, `-`; at most 100 characters); a value's JSON
+   * text is at most 64 KiB. `value` null: the key is not set.
+   */
+  'settings.get': [{ key: string }, { key: string; value: unknown }];
+  /** Stores a view setting (null removes it); INVALID_INPUT for a bad key or an oversized value. */
+  'settings.set': [{ key: string; value: unknown }, { key: string }];
+
   'export.write': [ExportRequest, { jobId: string }];
 
   'job.get': [{ jobId: string }, JobState];

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { ApiMethod } from './contract.js';
+import { SETTING_KEY, SETTING_KEY_MAX, SETTING_VALUE_MAX } from '../store/settings.js';
 
 const empty = z.object({}).strict();
 const page = { offset: z.number().int().min(0), limit: z.number().int().min(0).max(100_000) };
@@ -39,6 +40,16 @@ const weights = z.object({
 const jobId = z.object({ jobId: z.string().min(1).max(100) }).strict();
 /** A tag: visible text, no control characters, trimmed. */
 const tagName = z.string().trim().min(1).max(100).regex(/^[^\p{Cc}]+$/u, 'a tag has no control characters');
+const settingKey = z.string().min(1).max(SETTING_KEY_MAX).regex(SETTING_KEY, 'a setting key is a dotted name of lower-case letters, digits, _ and -');
+/** Any JSON value (null removes the setting) whose JSON text fits the size limit. */
+const settingValue = z.unknown().refine((v) => v !== undefined, { message: 'give a value (null removes the setting)' }).refine((v) => {
+  try {
+    const json = JSON.stringify(v);
+    return json !== undefined && Buffer.byteLength(json, 'utf8') <= SETTING_VALUE_MAX;
+  } catch {
+    return false;
+  }
+}, { message: `a setting's value is JSON of at most ${SETTING_VALUE_MAX} bytes` });
 const membership = z.object({ id: z.number().int().positive(), ids: z.array(z.number().int().positive()).min(1).max(1_000_000) }).strict();
 
 export const inputSchemas = {
@@ -106,6 +117,8 @@ export const inputSchemas = {
     }).strict(),
   }).strict(),
   'ui.loadState': z.object({ id: z.string().regex(/^[0-9a-f]{6,64}$/).optional() }).strict(),
+  'settings.get': z.object({ key: settingKey }).strict(),
+  'settings.set': z.object({ key: settingKey, value: settingValue }).strict(),
   'export.write': z.object({
     out: z.string().min(1).max(4096),
     format: z.enum(['csv', 'sdf', 'xlsx']).optional(),

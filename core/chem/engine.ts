@@ -450,7 +450,8 @@ export class ChemEngine {
       kit.clearLog();
       mol = kit.track(kit.R.get_mol(smiles));
       if (!mol) throw new Error(`cannot depict '${smiles}': ${kit.logMessage() || 'RDKit could not parse it'}`);
-      const details: { width: number; height: number; atoms?: number[]; bonds?: number[] } = { width: opts.width ?? 300, height: opts.height ?? 200 };
+      // minFontSize: atom labels of a small depiction (a grid's small rows) stay legible; RDKit's default, 6 px, is not.
+      const details: { width: number; height: number; minFontSize: number; atoms?: number[]; bonds?: number[] } = { width: opts.width ?? 300, height: opts.height ?? 200, minFontSize: 9 };
       if (opts.highlightSmarts) {
         q = this.query(opts.highlightSmarts);
         const m = mol.get_substruct_match(q);

@@ -1,21 +1,7 @@
-import { test, expect, screenshot, apiCall, type Served } from './fixtures.js';
-import type { Page } from '@playwright/test';
-import { AppShell, parseShown } from './pages/app-shell.js';
-import { ImportPage } from './pages/import-page.js';
-import { LibraryPage } from './pages/library-page.js';
+import { test, expect, screenshot, apiCall } from './fixtures.js';
+import { parseShown } from './pages/app-shell.js';
+import { importLibrary } from './pages/library-page.js';
 import { CompoundPage } from './pages/other-pages.js';
-import { writeLibraryCsv } from './data.js';
-
-async function importLibrary(page: Page, served: Served): Promise<{ app: AppShell; lib: LibraryPage; unique: number }> {
-  const { file } = writeLibraryCsv(served.dir, 300);
-  const app = new AppShell(page, served);
-  await app.open('import');
-  const counts = await new ImportPage(page).importAndWait([file]);
-  await app.go('library');
-  const lib = new LibraryPage(page);
-  await lib.expectTotal(counts.imported);
-  return { app, lib, unique: counts.imported };
-}
 
 const ascending = (xs: number[]) => xs.every((x, i) => i === 0 || xs[i - 1] <= x);
 const descending = (xs: number[]) => xs.every((x, i) => i === 0 || xs[i - 1] >= x);

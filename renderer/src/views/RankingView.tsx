@@ -15,6 +15,7 @@ import { PagedRows } from '../lib/paged-rows.js';
 import { compoundLabel, compoundTitle, DELTA_PIC50_HELP, formatColumn, formatIc50, formatInt, formatLog10, formatNumber, formatProbability, lnToLog10, pIc50FromLn, pResponseLabel } from '../lib/format.js';
 import { EVIDENCE_SHORT, evidenceText, selectivityWords } from '../lib/mechanism.js';
 import { useRunInfo } from '../lib/persist.js';
+import { readWidths, useProjectSetting, withWidths } from '../lib/settings.js';
 import { AddToHitList, RunPicker } from '../components/HitLists.js';
 
 /** "Rank by" choices: the stored rank (desirability), or a column of the ranked rows the API sorts by. */
@@ -189,10 +190,12 @@ function RankResults({ result }: { result: ScreenResult }) {
     setSort((s) => (s?.column !== col ? { column: col, dir: 'asc' } : s.dir === 'asc' ? { column: col, dir: 'desc' } : null));
   };
 
+  // Column widths are kept in the project, as the library grid's; rank, structure and name stay when scrolling sideways.
+  const [widths, setWidths] = useProjectSetting(api, 'grid.ranking.widths', readWidths);
   const columns: Column<RankedRow>[] = [
-    { key: 'rank', label: 'Rank', width: 60, align: 'right', render: (r) => <span className="num">{r.rank}</span> },
-    { key: '_structure', label: 'Structure', width: 150, sortable: false, render: (r) => <Structure smiles={r.smiles} width={142} height={74} /> },
-    { key: 'name', label: 'Name', width: 140, render: (r) => <span className="ellipsis" title={compoundTitle(r, r.compoundId)} data-testid="ranked-name">{compoundLabel(r, r.compoundId)}</span> },
+    { key: 'rank', label: 'Rank', width: 60, align: 'right', frozen: true, render: (r) => <span className="num">{r.rank}</span> },
+    { key: '_structure', label: 'Structure', width: 150, sortable: false, frozen: true, resizable: false, cellClassName: 'structure-cell', render: (r) => <Structure smiles={r.smiles} width={142} height={74} /> },
+    { key: 'name', label: 'Name', width: 140, frozen: true, render: (r) => <span className="ellipsis" title={compoundTitle(r, r.compoundId)} data-testid="ranked-name">{compoundLabel(r, r.compoundId)}</span> },
     {
       key: 'pIc50', label: 'pIC50', unit: 'log10', title: 'pIC50 = −log10(IC50 / M), mean over member cell lines: 6 = 1 µM, 9 = 1 nM; higher is more potent', width: 104, align: 'right',
       render: (r) => <span className="num" data-testid="rank-pic50">{formatLog10(r.pIc50)}</span>,
@@ -288,7 +291,8 @@ function RankResults({ result }: { result: ScreenResult }) {
         <div className="rank-grid">
           <VirtualTable
             testId="rank-grid"
-            columns={columns}
+            columns={withWidths(columns, widths)}
+            onColumnResize={(k, w) => setWidths((cur) => ({ ...cur, [k]: w }))}
             rowCount={source.total ?? 0}
             rowHeight={78}
             getRow={(i) => source.row(i)}

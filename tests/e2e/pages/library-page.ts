@@ -1,5 +1,20 @@
 import { expect, type Page } from '@playwright/test';
-import { parseShown } from './app-shell.js';
+import { AppShell, parseShown } from './app-shell.js';
+import { ImportPage } from './import-page.js';
+import { writeLibraryCsv } from '../data.js';
+import type { Served } from '../fixtures.js';
+
+/** Imports the first 300 ChEMBL structures (plus three bad records) through the Import view and opens the Library. */
+export async function importLibrary(page: Page, served: Served): Promise<{ app: AppShell; lib: LibraryPage; unique: number }> {
+  const { file } = writeLibraryCsv(served.dir, 300);
+  const app = new AppShell(page, served);
+  await app.open('import');
+  const counts = await new ImportPage(page).importAndWait([file]);
+  await app.go('library');
+  const lib = new LibraryPage(page);
+  await lib.expectTotal(counts.imported);
+  return { app, lib, unique: counts.imported };
+}
 
 export class LibraryPage {
   constructor(readonly page: Page) {}
