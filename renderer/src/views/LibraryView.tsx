@@ -222,7 +222,7 @@ export function LibraryView() {
         const v = cellValue(r, key);
         if (c.type === 'boolean') return <span className={v === true ? 'flag-yes' : v === false ? 'flag-no' : ''}>{formatValue(v, 'boolean')}</span>;
         if (key === 'smiles' || c.type === 'text') return <span className="ellipsis" title={v === null ? '' : String(v)}>{formatValue(v)}</span>;
-        return <span className="num">{formatValue(v)}</span>;
+        return <span className="num">{formatValue(v, c.type, key)}</span>;
       },
     };
   };
