@@ -164,6 +164,11 @@ export interface SelectivityEvalRow {
   /** Share of drugs whose measured contrast lies in the 90 % interval, and the median half-width. */
   coverage: number;
   medianHalfWidth: number;
+  /**
+   * Coverage of the measured contrast by the predictive interval: the contrast's posterior variance plus the noise
+   * (β) of the lines it averages that were not measured — the measured contrast is itself a noisy number.
+   */
+  predictiveCoverage: number;
 }
 
 /**
@@ -184,7 +189,7 @@ export function evaluateSelectivity(data: GdscData, opts: MeasuredEvalOptions & 
     if (j < 0) throw new Error(`no genotype feature ${name}`);
     return Uint8Array.from({ length: nL }, (_, l) => data.genotype.matrix[l * F + j]);
   });
-  const acc = opts.subgroups.flatMap((subgroup, g) => opts.ks.map((k) => ({ k, g, subgroup, err: [] as number[], hw: [] as number[], cover: 0 })));
+  const acc = opts.subgroups.flatMap((subgroup, g) => opts.ks.map((k) => ({ k, g, subgroup, err: [] as number[], hw: [] as number[], cover: 0, coverPred: 0 })));
   const kMax = Math.max(...opts.ks);
   for (const { test, naive, basis, hyper } of drugFolds(data, R, opts)) {
     const suggested = members.map((m) => {
@@ -214,10 +219,15 @@ export function evaluateSelectivity(data: GdscData, opts: MeasuredEvalOptions & 
           const cal = calibrate(basis, hyper, p, rows, lines.map((l) => ({ line: l, value: R[d][l] })), (l) => p[l]);
           let pred = 0;
           for (const l of measuredLines) pred += c[l] * cal.mean[l];
-          const hw = z * Math.sqrt(contrastVariance(basis, hyper, c, lines));
+          const v = contrastVariance(basis, hyper, c, lines);
+          const hw = z * Math.sqrt(v);
+          const known = new Set(lines);
+          let noise = 0;
+          for (const l of measuredLines) if (!known.has(l)) noise += c[l] * c[l];
           a.err.push(Math.abs(pred - truth));
           a.hw.push(hw);
           if (Math.abs(pred - truth) <= hw) a.cover++;
+          if (Math.abs(pred - truth) <= z * Math.sqrt(v + hyper.beta * noise)) a.coverPred++;
         }
       });
     }
@@ -226,5 +236,5 @@ export function evaluateSelectivity(data: GdscData, opts: MeasuredEvalOptions & 
     const s = [...xs].sort((x, y) => x - y);
     return s.length ? s[s.length >> 1] : NaN;
   };
-  return acc.map((a) => ({ k: a.k, subgroup: a.subgroup, drugs: a.err.length, mae: a.err.reduce((x, y) => x + y, 0) / Math.max(1, a.err.length), coverage: a.cover / Math.max(1, a.err.length), medianHalfWidth: median(a.hw) }));
+  return acc.map((a) => ({ k: a.k, subgroup: a.subgroup, drugs: a.err.length, mae: a.err.reduce((x, y) => x + y, 0) / Math.max(1, a.err.length), coverage: a.cover / Math.max(1, a.err.length), medianHalfWidth: median(a.hw), predictiveCoverage: a.coverPred / Math.max(1, a.err.length) }));
 }
