@@ -14,13 +14,13 @@ import { ErrorBox } from '../components/ErrorBox.js';
 import { PlotFrame, type PlotFrameHandle, type PlotHover } from '../components/PlotFrame.js';
 import { Structure } from '../components/Structure.js';
 import type { PlotSpec } from '../lib/plot-protocol.js';
-import { formatInt, formatNumber } from '../lib/format.js';
+import { formatColumn, formatInt } from '../lib/format.js';
 
 const label = (c: ColumnInfo | undefined, key: string) => (c ? `${c.label}${c.unit ? ` (${c.unit})` : ''}` : key);
 const BUDGETS = [1_000, 5_000, 20_000, 50_000, 100_000];
 
 /** The structure card next to the pointer: depiction, name, id and the plotted values. */
-function HoverCard(props: { hover: PlotHover; name: string | null; values: { title: string; value: number | null }[] }) {
+function HoverCard(props: { hover: PlotHover; name: string | null; values: { key: string; title: string; value: number | null }[] }) {
   const { api, query } = useApp();
   const { id, clientX, clientY } = props.hover;
   const [smiles, setSmiles] = useState<{ id: number; smiles: string } | null>(null);
@@ -48,7 +48,7 @@ function HoverCard(props: { hover: PlotHover; name: string | null; values: { tit
           {props.values.map((v) => (
             <tr key={v.title}>
               <th>{v.title}</th>
-              <td className="num">{v.value === null ? '—' : formatNumber(v.value)}</td>
+              <td className="num">{v.value === null ? '—' : formatColumn(v.key, v.value)}</td>
             </tr>
           ))}
         </tbody>
@@ -107,7 +107,7 @@ export function PlotsView() {
   const indexById = useMemo(() => new Map((points?.ids ?? []).map((id, i) => [id, i])), [points]);
   const selectedPlotted = selected.filter((id) => indexById.has(id));
   const shownKeys = kind === 'scatter' ? [x, y, ...(color ? [color] : [])] : [x];
-  const valuesAt = (i: number) => shownKeys.map((k) => ({ title: label(byKey.get(k), k), value: column(k)?.[i] ?? null }));
+  const valuesAt = (i: number) => shownKeys.map((k) => ({ key: k, title: label(byKey.get(k), k), value: column(k)?.[i] ?? null }));
   // Points without a value on an axis are not drawn: say how many.
   const missing = useMemo(() => {
     if (!points) return 0;
@@ -228,7 +228,7 @@ export function PlotsView() {
                     <td className="num">{id}</td>
                     <td>{points.names[i] || `#${id}`}</td>
                     {valuesAt(i).map((v) => (
-                      <td key={v.title} className="num">{formatNumber(v.value)}</td>
+                      <td key={v.title} className="num">{formatColumn(v.key, v.value)}</td>
                     ))}
                     <td>
                       <button type="button" className="link" onClick={() => navigate({ view: 'compound', id })}>
