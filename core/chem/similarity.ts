@@ -169,3 +169,28 @@ export function maxTanimoto(index: TanimotoIndex, fps: Uint8Array, n: number, ou
   }
   return out;
 }
+
+/** Single-linkage clusters at Tanimoto ≥ threshold: a cluster index per fingerprint, numbered in order of first appearance. */
+export function tanimotoClusters(fps: readonly Uint8Array[], threshold = 0.7): Int32Array {
+  const n = fps.length;
+  const parent = Int32Array.from({ length: n }, (_, i) => i);
+  const find = (i: number): number => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]];
+    return i;
+  };
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      if (tanimoto(fps[i], fps[j]) >= threshold) {
+        const a = find(i);
+        const b = find(j);
+        if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
+      }
+    }
+  }
+  const ids = new Map<number, number>();
+  return Int32Array.from({ length: n }, (_, i) => {
+    const r = find(i);
+    if (!ids.has(r)) ids.set(r, ids.size);
+    return ids.get(r)!;
+  });
+}

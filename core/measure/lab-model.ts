@@ -25,6 +25,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ApiError } from '../api/errors.js';
+import { tanimotoClusters } from '../chem/similarity.js';
 import { DESCRIPTOR_NAMES, FP_BYTES } from '../chem/types.js';
 import type { Engine } from '../engine.js';
 import { openLibrary, type RawRecord } from '../ingest/index.js';
@@ -98,31 +99,6 @@ interface LabCompound {
 }
 
 const sha = (b: string | Buffer) => createHash('sha256').update(b).digest('hex');
-
-function tanimoto(a: Uint8Array, b: Uint8Array): number {
-  let both = 0;
-  let any = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] & b[i];
-    const y = a[i] | b[i];
-    for (let v = x; v; v &= v - 1) both++;
-    for (let v = y; v; v &= v - 1) any++;
-  }
-  return any ? both / any : 0;
-}
-
-/** Single-linkage groups at Tanimoto ≥ NEAR_IDENTICAL (salts and stereoisomers of one parent stay together). */
-function nearIdenticalGroups(fps: readonly Uint8Array[]): number[] {
-  const parent = fps.map((_, i) => i);
-  const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i])));
-  for (let i = 0; i < fps.length; i++) for (let j = i + 1; j < fps.length; j++) if (tanimoto(fps[i], fps[j]) >= NEAR_IDENTICAL) parent[find(j)] = find(i);
-  const ids = new Map<number, number>();
-  return fps.map((_, i) => {
-    const r = find(i);
-    if (!ids.has(r)) ids.set(r, ids.size);
-    return ids.get(r)!;
-  });
-}
 
 /** The transfer artifact of the base model with `lab` appended as drugs. */
 function labArtifact(base: TransferArtifactFile, lab: readonly LabCompound[], lineIds: readonly string[], provenance?: unknown): TransferArtifactFile {
@@ -334,7 +310,8 @@ export async function trainLabModel(engine: Pick<Engine, 'model' | 'pool'>, opts
     lab.push({ id, fp: s.fp, mech: s.mech, rows, values: rows.map((r) => by.get(r)!.reduce((a, b) => a + b, 0) / by.get(r)!.length), prior: p.mean.slice(0, nRef), group: 0 });
   }
   if (few.length) warnings.push(`${few.length} compound(s) have fewer than ${LAB_MIN_LINES} measured lines and are not used: ${few.slice(0, 8).join(', ')}${few.length > 8 ? ' …' : ''}`);
-  const groups = nearIdenticalGroups(lab.map((c) => c.fp));
+  // Salts and stereoisomers of one parent (Tanimoto ≥ NEAR_IDENTICAL, single linkage) are one group.
+  const groups = tanimotoClusters(lab.map((c) => c.fp), NEAR_IDENTICAL);
   lab.forEach((c, i) => (c.group = groups[i]));
   const nGroups = new Set(groups).size;
   if (lab.length < LAB_MIN_COMPOUNDS || nGroups < LAB_MIN_GROUPS) {

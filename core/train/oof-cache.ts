@@ -14,37 +14,12 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tanimoto } from '../predict/infer.js';
+import { tanimotoClusters } from '../chem/similarity.js';
 import { assignFolds, ensembleJobs, outOfFold, trainMembers, trainSetOf, type OutOfFold, type PoolOptions, type Progress } from './cv.js';
 import type { Prepared } from './prepare.js';
 import { predictEnsemblePairs, type TrainConfig } from './twotower.js';
 
 export type DrugSplit = 'unseen-drug' | 'cluster';
-
-/** Single-linkage clusters of drug groups at Tanimoto ≥ threshold: cluster index per drug group. */
-export function tanimotoClusters(fps: readonly Uint8Array[], threshold = 0.7): Int32Array {
-  const n = fps.length;
-  const parent = Int32Array.from({ length: n }, (_, i) => i);
-  const find = (i: number): number => {
-    while (parent[i] !== i) i = parent[i] = parent[parent[i]];
-    return i;
-  };
-  for (let i = 0; i < n; i++) {
-    for (let j = i + 1; j < n; j++) {
-      if (tanimoto(fps[i], fps[j]) >= threshold) {
-        const a = find(i);
-        const b = find(j);
-        if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
-      }
-    }
-  }
-  const ids = new Map<number, number>();
-  return Int32Array.from({ length: n }, (_, i) => {
-    const r = find(i);
-    if (!ids.has(r)) ids.set(r, ids.size);
-    return ids.get(r)!;
-  });
-}
 
 /** Fold per drug group for a drug split (deterministic for the seed). */
 export function drugSplitFolds(prep: Prepared, split: DrugSplit, k: number, seed: number): Int32Array {
