@@ -282,7 +282,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'measure.suggest': async (req) => suggestForCompound(await screenCtx(req.modelId), req),
     'plots.columns': async (req) => plotColumns(await queryCtx(), req),
     'plots.points': async (req) => plotPoints(await queryCtx(), req),
-    'panel.predict': async (req) => predictSelection({ model, pool }, store, await pool(), req),
+    'panel.predict': (req) => predictSelection({ model, pool }, store, req),
   };
 
   const dispatcher = createDispatcher(handlers, events);

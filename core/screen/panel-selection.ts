@@ -12,27 +12,29 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { PanelPrediction, PanelPredictRequest } from '../api/contract.js';
 import { ApiError } from '../api/errors.js';
-import type { ChemPool } from '../chem/pool.js';
 import type { Engine } from '../engine.js';
 import { csvField } from '../export/export.js';
-import { compoundDetail } from '../library/project.js';
+import { exportRows } from '../store/compounds.js';
 import type { Store } from '../store/store.js';
 import { predictFile } from './predict-file.js';
 
 /** At most this many compounds per call: the answer is one row per compound × sample, shown in a table. */
 export const MAX_PANEL_COMPOUNDS = 200;
 
-export async function predictSelection(engine: Pick<Engine, 'model' | 'pool'>, store: Store, pool: ChemPool, req: PanelPredictRequest): Promise<PanelPrediction> {
+export async function predictSelection(engine: Pick<Engine, 'model' | 'pool'>, store: Store, req: PanelPredictRequest): Promise<PanelPrediction> {
   if (!fs.existsSync(req.file)) throw new ApiError('NOT_FOUND', `${req.file}: no such panel file`);
   const ids = [...new Set(req.compoundIds)];
   if (ids.length > MAX_PANEL_COMPOUNDS) throw new ApiError('INVALID_INPUT', `at most ${MAX_PANEL_COMPOUNDS} compounds per panel prediction (got ${ids.length}); use strata predict for more`);
-  const details = [];
-  for (const id of ids) details.push(await compoundDetail(store, pool, id));
+  // One read of what the compounds file needs (no depiction, no InChI: compoundDetail would make both per compound).
+  const details = exportRows(store, ids);
+  const found = new Set(details.map((d) => d.id));
+  const missing = ids.filter((id) => !found.has(id));
+  if (missing.length) throw new ApiError('NOT_FOUND', `no compound with id ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ' …' : ''}`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-panel-'));
   try {
     const compounds = path.join(dir, 'compounds.csv');
     const lines = ['id,smiles,targets,target_pathway'];
-    for (const d of details) lines.push([String(d.id), d.smiles, d.targets ?? '', d.targetPathway ?? ''].map(csvField).join(','));
+    for (const d of details) lines.push([String(d.id), d.smiles, d.targets ?? '', d.target_pathway ?? ''].map(csvField).join(','));
     fs.writeFileSync(compounds, `${lines.join('\n')}\n`);
     const out = path.join(dir, 'predictions.csv');
     const r = await predictFile(engine, {
@@ -51,7 +53,7 @@ export async function predictSelection(engine: Pick<Engine, 'model' | 'pool'>, s
         samples.push(row.sample_id);
       }
       return {
-        compoundId: Number(row.compound_id), name: d?.displayName ?? d?.name ?? null, sampleId: row.sample_id,
+        compoundId: Number(row.compound_id), name: d?.display_name ?? d?.name ?? null, sampleId: row.sample_id,
         lnIc50: Number(row.ln_ic50_pred), low: num(row.ln_ic50_low), high: num(row.ln_ic50_high), domainScore: Number(row.domain_score), pResponse: num(row.p_response),
       };
     });
