@@ -34,8 +34,8 @@ import { normalisePathway } from '../mechanism/targets.js';
 import { declaredMechanism, type DeclaredMechanism } from '../predict/declared.js';
 import { compoundMatrix, predictMatrix, type CompoundRecord, type TrainDrugsFile } from '../predict/infer.js';
 import { manifestSchema, type ModelManifest } from '../predict/manifest.js';
-import { applyTransferRow, encodeFloat32, encodeInt16Profile, mechanismKeys, NEAR_IDENTICAL, panelProfiles, parseTransfer, similarities, transferWeights, type EvidenceTier, type TransferArtifactFile } from '../predict/transfer.js';
-import { pearson, rmse } from '../train/metrics.js';
+import { applyTransferRow, encodeFloat32, encodeInt16Profile, loadTransfer, mechanismKeys, NEAR_IDENTICAL, panelProfiles, parseTransfer, similarities, transferWeights, type EvidenceTier, type PanelProfiles, type TransferArtifactFile, type TransferModel } from '../predict/transfer.js';
+import { meanGroupPearson, pearson, rmse } from '../train/metrics.js';
 import { APP_VERSION } from '../version.js';
 import { loadMeasuredSet } from './apply.js';
 
@@ -136,15 +136,23 @@ function labArtifact(base: TransferArtifactFile, lab: readonly LabCompound[], li
   return { ...base, drugs: [...base.drugs, ...drugs], provenance: provenance ?? base.provenance };
 }
 
-/** Predictions of `held` on their measured lines by the transfer `artifact` (with the base model's prior). */
-function predictHeld(artifact: TransferArtifactFile, held: readonly LabCompound[], lineIds: readonly string[], genotypes: Float32Array): { pred: number[]; y: number[]; compound: number[]; halfWidth: number[]; tier: EvidenceTier[] } {
-  const tm = parseTransfer(JSON.stringify(artifact), 'lab transfer');
-  const pp = panelProfiles(tm, lineIds, genotypes);
-  const out = { pred: [] as number[], y: [] as number[], compound: [] as number[], halfWidth: [] as number[], tier: [] as EvidenceTier[] };
-  held.forEach((c, ci) => {
+/** Held-out pairs: prediction, measurement, the compound's index in the lab table, interval half-width and tier. */
+interface Held {
+  pred: number[];
+  y: number[];
+  compound: number[];
+  halfWidth: number[];
+  tier: EvidenceTier[];
+}
+
+const emptyHeld = (): Held => ({ pred: [], y: [], compound: [], halfWidth: [], tier: [] });
+
+/** Adds the predictions of `held` (indices into `lab`) on their measured lines by transfer `tm` (with the base model's prior) to `out`. */
+function predictHeld(tm: TransferModel, pp: PanelProfiles, lab: readonly LabCompound[], held: readonly number[], out: Held): void {
+  for (const ci of held) {
+    const c = lab[ci];
     const row = Float32Array.from(c.prior);
-    const mech = c.mech ?? { targets: [], pathway: null };
-    const tw = transferWeights(tm.params, tm.drugs, similarities(tm, c.fp), mechanismKeys(mech));
+    const tw = transferWeights(tm.params, tm.drugs, similarities(tm, c.fp), mechanismKeys(c.mech ?? { targets: [], pathway: null }));
     applyTransferRow(row, 0, tw, pp);
     c.rows.forEach((r, k) => {
       out.pred.push(row[r]);
@@ -153,25 +161,14 @@ function predictHeld(artifact: TransferArtifactFile, held: readonly LabCompound[
       out.halfWidth.push(tm.intervals.pair[tw.tier]);
       out.tier.push(tw.tier);
     });
-  });
-  return out;
+  }
 }
 
-function figures(p: ReturnType<typeof predictHeld>): LabFigures {
+function figures(p: Held): LabFigures {
   const n = p.pred.length;
   const byC = new Map<number, number[]>();
   p.compound.forEach((c, i) => byC.set(c, [...(byC.get(c) ?? []), i]));
-  const perC: number[] = [];
-  const potErr: number[] = [];
-  for (const idx of byC.values()) {
-    const mp = idx.reduce((a, i) => a + p.pred[i], 0) / idx.length;
-    const my = idx.reduce((a, i) => a + p.y[i], 0) / idx.length;
-    potErr.push(Math.abs(mp - my));
-    if (idx.length >= 5) {
-      const r = pearson(idx.map((i) => p.pred[i]), idx.map((i) => p.y[i]));
-      if (Number.isFinite(r)) perC.push(r);
-    }
-  }
+  const potErr = [...byC.values()].map((idx) => Math.abs(idx.reduce((a, i) => a + p.pred[i] - p.y[i], 0) / idx.length));
   let inside = 0;
   const tiers: Partial<Record<EvidenceTier, number>> = {};
   for (let i = 0; i < n; i++) {
@@ -179,21 +176,7 @@ function figures(p: ReturnType<typeof predictHeld>): LabFigures {
     tiers[p.tier[i]] = (tiers[p.tier[i]] ?? 0) + 1;
   }
   const mean = (a: number[]) => (a.length ? a.reduce((x, y) => x + y, 0) / a.length : NaN);
-  return { pairs: n, compounds: byC.size, rmse: rmse(p.pred, p.y), pearson: pearson(p.pred, p.y), perCompoundPearson: mean(perC), potencyMae: mean(potErr), coverage: n ? inside / n : NaN, halfWidth: mean(p.halfWidth), tiers };
-}
-
-function concat(parts: ReturnType<typeof predictHeld>[]): ReturnType<typeof predictHeld> {
-  const out = { pred: [] as number[], y: [] as number[], compound: [] as number[], halfWidth: [] as number[], tier: [] as EvidenceTier[] };
-  let offset = 0;
-  for (const p of parts) {
-    out.pred.push(...p.pred);
-    out.y.push(...p.y);
-    out.compound.push(...p.compound.map((c) => c + offset));
-    out.halfWidth.push(...p.halfWidth);
-    out.tier.push(...p.tier);
-    offset += new Set(p.compound).size;
-  }
-  return out;
+  return { pairs: n, compounds: byC.size, rmse: rmse(p.pred, p.y), pearson: pearson(p.pred, p.y), perCompoundPearson: meanGroupPearson(p.pred, p.y, p.compound, 5).mean, potencyMae: mean(potErr), coverage: n ? inside / n : NaN, halfWidth: mean(p.halfWidth), tiers };
 }
 
 async function readLabCompounds(engine: Pick<Engine, 'pool'>, opts: LabModelOptions, wanted: ReadonlySet<string>, warnings: string[]): Promise<Map<string, { fp: Uint8Array; rec: CompoundRecord; mech: DeclaredMechanism }>> {
@@ -318,6 +301,9 @@ export async function trainLabModel(engine: Pick<Engine, 'model' | 'pool'>, opts
     throw new ApiError('INVALID_INPUT', `${opts.measurements}: too small to validate a lab model: ${lab.length} compound(s) with structures and at least ${LAB_MIN_LINES} measured lines (${nGroups} distinct after merging salts/stereoisomers); cross-validation grouped by compound needs at least ${LAB_MIN_COMPOUNDS} compounds in ${LAB_MIN_GROUPS} distinct groups. Measure more compounds, or use \`strata predict --measured\` to calibrate single compounds`);
   }
 
+  // The base transfer, checked against its manifest sha256 and parsed once; its profiles on the reference lines once.
+  const baseTm = loadTransfer(base.dir, base.manifest.transfer.file, base.manifest.transfer.sha256);
+  const basePp = panelProfiles(baseTm, lineIds, set.referenceGenotypes);
   const baseArtifact = JSON.parse(fs.readFileSync(path.join(base.dir, base.manifest.transfer.file), 'utf8')) as TransferArtifactFile;
   const folds = Math.max(2, Math.min(opts.folds ?? 5, nGroups));
   // Groups to folds: deterministic, by the group's first compound id hash (not by file order).
@@ -325,16 +311,17 @@ export async function trainLabModel(engine: Pick<Engine, 'model' | 'pool'>, opts
   lab.forEach((c) => groupKey.set(c.group, groupKey.get(c.group) ?? sha(c.id)));
   const orderedGroups = [...groupKey].sort((a, b) => (a[1] < b[1] ? -1 : 1)).map(([g]) => g);
   const foldOf = new Map(orderedGroups.map((g, i) => [g, i % folds]));
-  const baseParts: ReturnType<typeof predictHeld>[] = [];
-  const labParts: ReturnType<typeof predictHeld>[] = [];
+  const baseHeld = emptyHeld();
+  const labHeld = emptyHeld();
   for (let f = 0; f < folds; f++) {
-    const held = lab.filter((c) => foldOf.get(c.group) === f);
+    const held = lab.flatMap((c, i) => (foldOf.get(c.group) === f ? [i] : []));
     const kept = lab.filter((c) => foldOf.get(c.group) !== f);
-    baseParts.push(predictHeld(baseArtifact, held, lineIds, set.referenceGenotypes));
-    labParts.push(predictHeld(labArtifact(baseArtifact, kept, lineIds), held, lineIds, set.referenceGenotypes));
+    predictHeld(baseTm, basePp, lab, held, baseHeld);
+    const foldTm = parseTransfer(JSON.stringify(labArtifact(baseArtifact, kept, lineIds)), `lab transfer (fold ${f + 1})`);
+    predictHeld(foldTm, panelProfiles(foldTm, lineIds, set.referenceGenotypes), lab, held, labHeld);
     log(`fold ${f + 1}/${folds}: ${held.length} compounds held out`);
   }
-  const cv = { base: figures(concat(baseParts)), lab: figures(concat(labParts)) };
+  const cv = { base: figures(baseHeld), lab: figures(labHeld) };
   const measuredLines = new Set(lab.flatMap((c) => c.rows)).size;
   const result: LabModelResult = { dir, id: opts.id, base: base.manifest.id, compounds: lab.length, lines: measuredLines, pairs: lab.reduce((a, c) => a + c.rows.length, 0), folds, cv, warnings };
 
