@@ -9,10 +9,11 @@ import { propertyStats } from '../store/compounds.js';
 import type { ColumnRef } from '../store/compounds.js';
 import { DESCRIPTOR_TABLE_COLUMNS, FLAG_COLUMNS, isDescriptorTableColumn, NUMERIC_COLUMNS } from '../store/schema.js';
 import type { Store } from '../store/store.js';
+import { RDKIT_DESCRIPTOR_NAMES } from '../chem/types.js';
 
 export { DESCRIPTOR_TABLE_COLUMNS, NUMERIC_COLUMNS };
 
-/** Readable name, unit and description per descriptor column; the description ends with RDKit's own name. */
+/** Readable name, unit and description per descriptor column (the column key is appended to the description below). */
 const DESCRIPTOR_LABELS: Record<string, [string, string?, string?]> = {
   exactmw: ['Exact mass', 'Da', 'monoisotopic mass'],
   amw: ['Molecular weight', 'Da', 'average molecular weight'],
@@ -83,10 +84,14 @@ export const MECHANISM_COLUMNS: ColumnInfo[] = [
 // Maps, not object literals: a column named `constructor` or `__proto__` must not find Object's members.
 const CORE_BY_KEY = new Map([...CORE_COLUMNS, ...MECHANISM_COLUMNS].map((c) => [c.key, c]));
 
+const RDKIT_NAMES: ReadonlySet<string> = new Set(RDKIT_DESCRIPTOR_NAMES);
+
 export const DESCRIPTOR_COLUMN_INFO: ColumnInfo[] = NUMERIC_COLUMNS.map((key) => {
   const [label, unit, description] = Object.hasOwn(DESCRIPTOR_LABELS, key) ? DESCRIPTOR_LABELS[key] : [key];
-  // The column's key (RDKit's name, what filters and exports use) closes every description.
-  return { key, label, kind: 'descriptor', type: 'number', unit, description: description ? `${description} (RDKit: ${key})` : `RDKit: ${key}` };
+  // The column's key (what filters and exports use) closes every description: RDKit's name for RDKit's
+  // descriptors; QED, Ro5 violations and the alert count are Strata's own columns, named as such.
+  const name = RDKIT_NAMES.has(key) ? `RDKit: ${key}` : `column: ${key}`;
+  return { key, label, kind: 'descriptor', type: 'number', unit, description: description ? `${description} (${name})` : name };
 });
 export const FLAG_COLUMN_INFO: ColumnInfo[] = FLAG_COLUMNS.map((key) => ({
   key, label: FLAG_LABELS[key][0], kind: 'flag', type: 'boolean', description: FLAG_LABELS[key][1],

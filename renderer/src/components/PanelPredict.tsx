@@ -7,7 +7,7 @@ import { useState } from 'react';
 import type { PanelPrediction } from '../../../core/api/contract.js';
 import { useApp } from '../state.js';
 import { ErrorBox } from './ErrorBox.js';
-import { basename, formatNumber, formatProbability, ic50uM, pResponseLabel } from '../lib/format.js';
+import { basename, formatNumber, formatProbability, formatIc50, pResponseLabel } from '../lib/format.js';
 import { uploadFile } from '../lib/transport.js';
 import './panel-predict.css';
 
@@ -119,18 +119,15 @@ export function PanelPredict({ compoundId }: { compoundId: number }) {
               </tr>
             </thead>
             <tbody>
-              {result.predictions.map((p) => {
-                const uM = ic50uM(p.lnIc50);
-                return (
+              {result.predictions.map((p) => (
                   <tr key={p.sampleId} data-testid="panel-row">
                     <td className="mono">{p.sampleId}</td>
                     <td className="num">{formatNumber(p.lnIc50, 3)}{p.low !== null && p.high !== null ? ` [${formatNumber(p.low, 3)}, ${formatNumber(p.high, 3)}]` : ''}</td>
-                    <td className="num">{uM < 1 ? `${formatNumber(uM * 1000, 3)} nM` : `${formatNumber(uM, 3)} µM`}</td>
+                    <td className="num">{formatIc50(p.lnIc50)}</td>
                     <td className="num">{formatProbability(p.pResponse)}</td>
                     <td className="num">{formatNumber(p.domainScore, 2)}</td>
                   </tr>
-                );
-              })}
+              ))}
             </tbody>
           </table>
           <p className="muted small">Model {result.modelId}; the same numbers as <code>strata predict --panel</code>.</p>
