@@ -28,12 +28,12 @@ export function useUploads(conn: Connection, onUploaded: (f: StagedFile) => void
   const patch = (key: string, p: Partial<StagedFile>) => setFiles((fs) => fs.map((f) => (f.key === key ? { ...f, ...p } : f)));
 
   const add = async (picked: File[]) => {
-    const entries = picked.map((file) => ({ file, staged: { key: `u${++seq.current}`, name: file.name, size: file.size, sent: 0, status: 'uploading' as const } }));
+    const entries = picked.map((file) => ({ file, ctl: new AbortController(), staged: { key: `u${++seq.current}`, name: file.name, size: file.size, sent: 0, status: 'uploading' as const } }));
+    // Every file's controller exists from the start, so Cancel and Remove also stop a file still waiting its turn.
+    for (const e of entries) aborts.current.set(e.staged.key, e.ctl);
     setFiles((fs) => [...fs, ...entries.map((e) => e.staged)]);
     // One at a time, in the order given: the host streams each to disk, the import reads them in this order.
-    for (const { file, staged } of entries) {
-      const ctl = new AbortController();
-      aborts.current.set(staged.key, ctl);
+    for (const { file, ctl, staged } of entries) {
       try {
         if (ctl.signal.aborted) throw new DOMException('cancelled', 'AbortError');
         const up = await uploadFile(conn, file, { signal: ctl.signal, onProgress: (sent) => patch(staged.key, { sent }) });
