@@ -15,32 +15,56 @@ import { PlotFrame, type PlotFrameHandle, type PlotHover } from '../components/P
 import { Structure } from '../components/Structure.js';
 import type { PlotSpec } from '../lib/plot-protocol.js';
 import { formatColumn, formatInt } from '../lib/format.js';
+import { Lru } from '../lib/lru.js';
 
 const label = (c: ColumnInfo | undefined, key: string) => (c ? `${c.label}${c.unit ? ` (${c.unit})` : ''}` : key);
 const BUDGETS = [1_000, 5_000, 20_000, 50_000, 100_000];
 
+/** SMILES of recently hovered compounds, by data version and id (an import or another project starts afresh). */
+const HOVER_SMILES = new Lru<string, string>(2000);
+
 /** The structure card next to the pointer: depiction, name, id and the plotted values. */
 function HoverCard(props: { hover: PlotHover; name: string | null; values: { key: string; title: string; value: number | null }[] }) {
-  const { api, query } = useApp();
+  const { api, query, dataVersion } = useApp();
   const { id, clientX, clientY } = props.hover;
-  const [smiles, setSmiles] = useState<{ id: number; smiles: string } | null>(null);
+  const cacheKey = `${dataVersion}:${id}`;
+  const [smiles, setSmiles] = useState<{ id: number; smiles: string | null; error?: string } | null>(() => {
+    const hit = HOVER_SMILES.get(cacheKey);
+    return hit === undefined ? null : { id, smiles: hit };
+  });
   useEffect(() => {
+    // Sweeping over a dense plot passes many points: each structure is asked for once, then kept.
+    const hit = HOVER_SMILES.get(cacheKey);
+    if (hit !== undefined) {
+      setSmiles({ id, smiles: hit });
+      return;
+    }
     let live = true;
     api.call('compounds.query', { ids: [id], includeDuplicates: query.includeDuplicates, offset: 0, limit: 1, columns: [] }).then(
-      (p) => live && p.rows[0] && setSmiles({ id, smiles: p.rows[0].smiles }),
-      () => undefined,
+      (p) => {
+        const s = p.rows[0]?.smiles ?? null;
+        if (s !== null) HOVER_SMILES.set(cacheKey, s);
+        if (live) setSmiles({ id, smiles: s, error: s === null ? 'not in the library any more' : undefined });
+      },
+      (e: Error) => live && setSmiles({ id, smiles: null, error: e.message }),
     );
     return () => {
       live = false;
     };
-  }, [api, id, query.includeDuplicates]);
+  }, [api, id, cacheKey, query.includeDuplicates]);
   const W = 260;
   const H = 290;
   const left = clientX + 18 + W > window.innerWidth ? Math.max(4, clientX - 18 - W) : clientX + 18;
   const top = Math.max(4, Math.min(clientY - 20, window.innerHeight - H - 4));
   return (
     <div className="plot-hover-card" style={{ left, top, width: W }} data-testid="plot-hover-card" data-id={id}>
-      {smiles?.id === id ? <Structure smiles={smiles.smiles} width={W - 20} height={170} /> : <div className="structure structure-loading" style={{ width: W - 20, height: 170 }} />}
+      {smiles?.id === id && smiles.smiles !== null ? (
+        <Structure smiles={smiles.smiles} width={W - 20} height={170} />
+      ) : smiles?.id === id ? (
+        <div className="muted small">No structure: {smiles.error}</div>
+      ) : (
+        <div className="structure structure-loading" style={{ width: W - 20, height: 170 }} />
+      )}
       <div className="plot-hover-name" data-testid="plot-hover-name">{props.name || `#${id}`}</div>
       <div className="muted small">ID {id}</div>
       <table className="dense">
