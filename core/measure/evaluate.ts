@@ -53,7 +53,6 @@ export function responseRows(data: GdscData): Float64Array[] {
 }
 
 interface FoldSetup {
-  fold: number;
   test: number[];
   /** Line means of the fold's training drugs (NaN-free) and the prior of a held-out drug. */
   lineMean: Float64Array;
@@ -96,7 +95,7 @@ function* drugFolds(data: GdscData, R: Float64Array[], opts: MeasuredEvalOptions
     const hyper = fitHyper(innerBasis, residuals, rows);
     opts.onFold?.(f, hyper);
     const ob = basisPrior(train);
-    yield { fold: f, test, lineMean: ob.lineMean, naive: ob.naive, basis: profileBasis(ob.dc.profiles, nL), hyper };
+    yield { test, lineMean: ob.lineMean, naive: ob.naive, basis: profileBasis(ob.dc.profiles, nL), hyper };
   }
 }
 
@@ -108,13 +107,12 @@ export function evaluateMeasured(data: GdscData, opts: MeasuredEvalOptions, prio
   const acc = opts.ks.map((k) => ({ k, se: 0, n: 0, cover: 0, hw: 0, pd: [] as number[], np: [] as number[], allP: [] as number[], allY: [] as number[] }));
   const rows = Int32Array.from({ length: nL }, (_, i) => i);
   for (const { test, lineMean, naive, basis, hyper } of drugFolds(data, R, opts, prior)) {
-    const ob = { lineMean, naive };
     const kMax = Math.max(...opts.ks);
     const suggested = opts.choose === 'suggest' ? suggestLines(basis, hyper, null, [...rows], Math.min(nL, kMax * 3)).lines : null;
     for (const d of test) {
       const measuredLines = [...Array(nL).keys()].filter((l) => Number.isFinite(R[d][l]));
       if (measuredLines.length < 50) continue;
-      const p = ob.naive(d);
+      const p = naive(d);
       const has = new Set(measuredLines);
       const perm = suggested ? suggested.filter((l) => has.has(l)) : shuffle([...measuredLines], makeRng(opts.seed * 7919 + d));
       for (const a of acc) {
@@ -135,8 +133,8 @@ export function evaluateMeasured(data: GdscData, opts: MeasuredEvalOptions, prio
           a.hw += z * c.sd[l];
           pr.push(c.mean[l]);
           ys.push(y);
-          prn.push(c.mean[l] - ob.lineMean[l]);
-          ysn.push(y - ob.lineMean[l]);
+          prn.push(c.mean[l] - lineMean[l]);
+          ysn.push(y - lineMean[l]);
         }
         for (let i = 0; i < pr.length; i++) {
           a.allP.push(pr[i]);
