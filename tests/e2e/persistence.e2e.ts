@@ -217,3 +217,39 @@ test('a hidden duplicate\'s fields show on its structure, with the record they c
   await lib.waitRows();
   expect((await lib.columnTexts('prop:first_approval')).filter((t) => t.trim()).length).toBeGreaterThan(0);
 });
+
+test('a view state saved while the user moves on never takes them back to the view they left', async ({ page, served }) => {
+  await page.goto(served.url);
+  await importFile(page, served, approvedHead(served.dir, 20));
+  const [first] = (await apiCall<{ rows: { id: number }[] }>(page, served, 'compounds.query', { offset: 0, limit: 1 })).rows;
+  const app = new AppShell(page, served);
+  await app.open('library');
+  await page.goto(`${served.url}#/compound/${first.id}`);
+  await expect(page.getByTestId('view-compound')).toBeVisible();
+  // The compound page's save is answered in the same turn as a click on Ranking, before the browser has
+  // told the app that the address changed (the order a busy machine produces): the page holds the answers
+  // of ui.saveState and lets them go right after the click.
+  await page.evaluate(() => {
+    const w = window as unknown as { held: (() => void)[]; realFetch: typeof fetch };
+    w.held = [];
+    w.realFetch = window.fetch.bind(window);
+    window.fetch = async (input, init) => {
+      const res = await w.realFetch(input, init);
+      if (!String(input).includes('/api/ui.saveState')) return res;
+      const text = await res.text();
+      await new Promise<void>((resolve) => w.held.push(resolve));
+      return { status: res.status, text: async () => text } as Response;
+    };
+  });
+  await expect.poll(() => page.evaluate(() => (window as unknown as { held: unknown[] }).held.length)).toBeGreaterThan(0);
+  await page.evaluate(() => {
+    const w = window as unknown as { held: (() => void)[]; realFetch: typeof fetch };
+    (document.querySelector('[data-testid="nav-ranking"]') as HTMLElement).click();
+    for (const release of w.held.splice(0)) release();
+    window.fetch = w.realFetch;
+  });
+  await expect(page.getByTestId('view-ranking')).toBeVisible();
+  await expect.poll(() => savedState(page, served).then((s) => s?.view)).toBe('ranking');
+  await expect(page).toHaveURL(/#\/ranking\?st=[0-9a-f]{12}$/);
+  await expect(page.getByTestId('view-ranking')).toBeVisible();
+});

@@ -64,8 +64,8 @@ export function usePersistence(t: PersistTarget): boolean {
   // Start-up: the URL's state, else the project's newest; then the newest run when none is chosen.
   useEffect(() => {
     let cancelled = false;
-    const start = parseRoute(window.location.hash);
-    const takeView = !hasView(window.location.hash);
+    const startHash = window.location.hash;
+    const start = parseRoute(startHash);
     (async () => {
       let loaded: { id: string; state: UiState } | null;
       try {
@@ -77,7 +77,8 @@ export function usePersistence(t: PersistTarget): boolean {
       if (loaded) {
         lastId.current = loaded.id;
         savedKey.current = JSON.stringify(loaded.state);
-        apply(loaded.state, { ...start, st: loaded.id }, takeView);
+        // The stored view only when the tab opened on none and the user has not gone anywhere meanwhile.
+        apply(loaded.state, { ...start, st: loaded.id }, !hasView(startHash) && window.location.hash === startHash);
       }
       if (!loaded?.state.runId) {
         try {
@@ -127,8 +128,13 @@ export function usePersistence(t: PersistTarget): boolean {
         ({ id }) => {
           lastId.current = id;
           savedKey.current = key;
-          const r = { ...live.current.route, st: id };
           if (JSON.stringify(stateOf(live.current)) !== key) return; // changed again meanwhile: the next save names it
+          // The address bar, not the last render: a click on another view may have changed the hash after
+          // this save was sent and before React rendered the new view. Naming the old view then would take
+          // the user back to it.
+          const url = parseRoute(window.location.hash);
+          if (url.view !== state.view || url.id !== state.compoundId) return;
+          const r = { ...url, st: id };
           replaceHash(r);
           if (live.current.route.st !== id) live.current.setRoute(r);
         },
