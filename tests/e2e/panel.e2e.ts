@@ -5,6 +5,7 @@
  * the ones panel.predict gives for the same files, which tests/integration/panel-selection.test.ts ties to
  * `strata predict --panel`.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { test, expect, screenshot, apiCall, ROOT } from './fixtures.js';
 import { AppShell } from './pages/app-shell.js';
@@ -58,4 +59,43 @@ test('upload a VCF and a sample sheet on a compound page: one prediction per sam
   await panel.getByTestId('panel-run').click();
   await expect(panel.getByTestId('error')).toContainText(/annotat/i);
   await expect(rows).toHaveCount(0);
+});
+
+test('a panel upload shows its progress and can be cancelled; the file stays unchosen', async ({ page, served }) => {
+  const app = new AppShell(page, served);
+  await app.open('import');
+  await new ImportPage(page).importAndWait([path.join(ROOT, 'tests', 'fixtures', 'measure', 'library.csv')]);
+  const dab = (await apiCall<Page<CompoundRow>>(page, served, 'compounds.query', { offset: 0, limit: 5, filters: [{ column: 'name', op: '=', value: 'LAB-001' }] })).rows[0];
+  await page.goto(`${served.url}#/compound/${dab.id}`);
+  const panel = page.getByTestId('panel-predict');
+  await panel.scrollIntoViewIfNeeded();
+  // A whole-exome-sized VCF (6 MB: the fixture's records repeated) over a slow link.
+  const vcf = fs.readFileSync(path.join(PANEL, 'vep_three_samples.vcf'), 'utf8');
+  const header = vcf.split('\n').filter((l) => l.startsWith('#')).join('\n');
+  const body = vcf.split('\n').filter((l) => l && !l.startsWith('#')).join('\n');
+  const big = path.join(served.dir, 'exome.vcf');
+  fs.writeFileSync(big, `${header}\n${`${body}\n`.repeat(Math.ceil(6e6 / (body.length + 1)))}`);
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 256 * 1024 });
+  await panel.getByTestId('panel-file-upload').setInputFiles(big);
+  await expect(panel.getByTestId('panel-file-progress-text')).toHaveText(/^Uploading exome\.vcf: [1-9][\d.]* (KiB|MiB) of 5\.\d MiB \(\d+ %\)$/);
+  await expect(panel.getByTestId('panel-run')).toBeDisabled();
+  await screenshot(page, 'panel-upload-progress');
+  await panel.getByTestId('panel-file-cancel').click();
+  await expect(panel.getByTestId('panel-file-note')).toHaveText('upload of exome.vcf cancelled');
+  await expect(panel.getByTestId('panel-file-progress')).toHaveCount(0);
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+  // Nothing was chosen, and the host kept nothing of the cancelled upload.
+  await expect(panel.getByTestId('panel-run')).toBeDisabled();
+  await expect(panel.locator('.panel-file span[title]')).toHaveCount(0);
+  const uploads = path.join(served.dir, 'strata-uploads');
+  await expect(() => {
+    const left = fs.existsSync(uploads) ? fs.readdirSync(uploads, { recursive: true }).map(String).filter((f) => f.endsWith('.vcf')) : [];
+    expect(left).toEqual([]);
+  }).toPass();
+  // The picker is back and a small file uploads as before.
+  await panel.getByTestId('panel-file-upload').setInputFiles(path.join(PANEL, 'vep_three_samples.vcf'));
+  await expect(panel).toContainText('vep_three_samples.vcf');
+  await expect(panel.getByTestId('panel-run')).toBeEnabled();
 });

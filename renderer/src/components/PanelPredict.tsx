@@ -7,7 +7,7 @@ import { useState } from 'react';
 import type { PanelPrediction } from '../../../core/api/contract.js';
 import { useApp } from '../state.js';
 import { ErrorBox } from './ErrorBox.js';
-import { basename, formatNumber, formatProbability, formatIc50, pResponseLabel } from '../lib/format.js';
+import { basename, formatBytes, formatNumber, formatProbability, formatIc50, pResponseLabel } from '../lib/format.js';
 import { uploadFile } from '../lib/transport.js';
 import './panel-predict.css';
 
@@ -16,35 +16,53 @@ const PANEL_EXT = ['csv', 'tsv', 'txt', 'vcf', 'gz', 'maf', 'seg'];
 /** A file for the engine: uploaded (browser host), chosen in the native dialog (desktop) or a path typed (local web host). */
 function FileChoice({ label, testId, value, onChange, optional = false }: { label: string; testId: string; value: string; onChange(p: string): void; optional?: boolean }) {
   const { shell, shellInfo, conn } = useApp();
-  const [busy, setBusy] = useState(false);
+  // The upload in flight (bytes sent of total, and its cancel), null when none.
+  const [upload, setUpload] = useState<{ name: string; sent: number; total: number; ctl: AbortController } | null>(null);
   const [error, setError] = useState<Error | null>(null);
+  const [note, setNote] = useState<string | null>(null);
   const canUpload = conn.kind === 'web' && !!shellInfo?.uploads;
+  const start = async (f: File) => {
+    const ctl = new AbortController();
+    setUpload({ name: f.name, sent: 0, total: f.size, ctl });
+    setError(null);
+    setNote(null);
+    try {
+      const done = await uploadFile(conn, f, { signal: ctl.signal, onProgress: (sent, total) => setUpload((u) => (u && u.ctl === ctl ? { ...u, sent, total } : u)) });
+      onChange(done.path);
+    } catch (err) {
+      if ((err as Error).name === 'AbortError') setNote(`upload of ${f.name} cancelled`);
+      else setError(err as Error);
+    } finally {
+      setUpload((u) => (u?.ctl === ctl ? null : u));
+    }
+  };
   return (
     <div className="panel-file">
       <span className="panel-file-label">{label}{optional ? ' (optional)' : ''}</span>
-      {canUpload && (
+      {canUpload && !upload && (
         <label className="button upload">
-          {busy ? 'Uploading…' : 'Choose file…'}
+          Choose file…
           <input
             type="file"
             hidden
             data-testid={`${testId}-upload`}
-            onChange={async (e) => {
+            onChange={(e) => {
               const f = e.target.files?.[0];
               e.target.value = '';
-              if (!f) return;
-              setBusy(true);
-              setError(null);
-              try {
-                onChange((await uploadFile(conn, f)).path);
-              } catch (err) {
-                setError(err as Error);
-              } finally {
-                setBusy(false);
-              }
+              if (f) void start(f);
             }}
           />
         </label>
+      )}
+      {upload && (
+        <span className="panel-upload" data-testid={`${testId}-progress`}>
+          <span className="muted small" data-testid={`${testId}-progress-text`}>
+            Uploading {upload.name}: {formatBytes(upload.sent)} of {formatBytes(upload.total)}
+            {upload.total > 0 ? ` (${Math.floor((100 * upload.sent) / upload.total)} %)` : ''}
+          </span>
+          <progress max={Math.max(1, upload.total)} value={upload.sent} />
+          <button type="button" onClick={() => upload.ctl.abort()} data-testid={`${testId}-cancel`}>Cancel</button>
+        </span>
       )}
       {shellInfo?.dialogs && (
         <button
@@ -62,6 +80,7 @@ function FileChoice({ label, testId, value, onChange, optional = false }: { labe
         <input className="mono" value={value} onChange={(e) => onChange(e.target.value)} placeholder="/path/on/the/server" aria-label={`${label} path`} data-testid={`${testId}-path`} />
       )}
       {value && <span className="muted small" title={value}>{basename(value)}</span>}
+      {note && <span className="muted small" data-testid={`${testId}-note`}>{note}</span>}
       <ErrorBox error={error} title="Upload failed" />
     </div>
   );
