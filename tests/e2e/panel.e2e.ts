@@ -7,7 +7,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { test, expect, screenshot, apiCall, ROOT } from './fixtures.js';
+import type { Locator, Page as PwPage } from '@playwright/test';
+import { test, expect, screenshot, apiCall, ROOT, type Served } from './fixtures.js';
 import { AppShell } from './pages/app-shell.js';
 import { ImportPage } from './pages/import-page.js';
 import type { CompoundRow, Page, PanelPrediction } from '../../core/api/contract.js';
@@ -15,15 +16,20 @@ import { formatNumber } from '../../renderer/src/lib/format.js';
 
 const PANEL = path.join(ROOT, 'tests', 'fixtures', 'panel');
 
-test('upload a VCF and a sample sheet on a compound page: one prediction per sample, with the conversion notes', async ({ page, served }) => {
+/** The lab library imported; the compound page of LAB-001 (dabrafenib) with its "Predict for your samples" panel. */
+async function openLab001(page: PwPage, served: Served): Promise<{ dab: CompoundRow; panel: Locator }> {
   const app = new AppShell(page, served);
   await app.open('import');
   await new ImportPage(page).importAndWait([path.join(ROOT, 'tests', 'fixtures', 'measure', 'library.csv')]);
   const dab = (await apiCall<Page<CompoundRow>>(page, served, 'compounds.query', { offset: 0, limit: 5, filters: [{ column: 'name', op: '=', value: 'LAB-001' }] })).rows[0];
   await page.goto(`${served.url}#/compound/${dab.id}`);
-
   const panel = page.getByTestId('panel-predict');
   await panel.scrollIntoViewIfNeeded();
+  return { dab, panel };
+}
+
+test('upload a VCF and a sample sheet on a compound page: one prediction per sample, with the conversion notes', async ({ page, served }) => {
+  const { dab, panel } = await openLab001(page, served);
   await expect(panel.getByTestId('panel-run')).toBeDisabled();
   await panel.getByTestId('panel-file-upload').setInputFiles(path.join(PANEL, 'vep_three_samples.vcf'));
   await expect(panel).toContainText('vep_three_samples.vcf');
@@ -62,13 +68,7 @@ test('upload a VCF and a sample sheet on a compound page: one prediction per sam
 });
 
 test('a panel upload shows its progress and can be cancelled; the file stays unchosen', async ({ page, served }) => {
-  const app = new AppShell(page, served);
-  await app.open('import');
-  await new ImportPage(page).importAndWait([path.join(ROOT, 'tests', 'fixtures', 'measure', 'library.csv')]);
-  const dab = (await apiCall<Page<CompoundRow>>(page, served, 'compounds.query', { offset: 0, limit: 5, filters: [{ column: 'name', op: '=', value: 'LAB-001' }] })).rows[0];
-  await page.goto(`${served.url}#/compound/${dab.id}`);
-  const panel = page.getByTestId('panel-predict');
-  await panel.scrollIntoViewIfNeeded();
+  const { panel } = await openLab001(page, served);
   // A whole-exome-sized VCF (6 MB: the fixture's records repeated) over a slow link.
   const vcf = fs.readFileSync(path.join(PANEL, 'vep_three_samples.vcf'), 'utf8');
   const header = vcf.split('\n').filter((l) => l.startsWith('#')).join('\n');
