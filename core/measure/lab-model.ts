@@ -34,7 +34,7 @@ import { normalisePathway } from '../mechanism/targets.js';
 import { declaredMechanism, type DeclaredMechanism } from '../predict/declared.js';
 import { compoundMatrix, predictMatrix, type CompoundRecord, type TrainDrugsFile } from '../predict/infer.js';
 import { manifestSchema, type ModelManifest } from '../predict/manifest.js';
-import { applyTransferRow, encodeFloat32, encodeInt16Profile, loadTransfer, mechanismKeys, NEAR_IDENTICAL, panelProfiles, parseTransfer, similarities, transferWeights, type EvidenceTier, type PanelProfiles, type TransferArtifactFile, type TransferModel } from '../predict/transfer.js';
+import { applyTransferRow, encodeFloat32, encodeInt16Profile, halfWidthsFor, loadTransfer, mechanismKeys, NEAR_IDENTICAL, panelProfiles, parseTransfer, similarities, transferWeights, type EvidenceTier, type PanelProfiles, type TransferArtifactFile, type TransferModel } from '../predict/transfer.js';
 import { meanGroupPearson, pearson, rmse } from '../train/metrics.js';
 import { APP_VERSION } from '../version.js';
 import { loadMeasuredSet } from './apply.js';
@@ -158,7 +158,7 @@ function predictHeld(tm: TransferModel, pp: PanelProfiles, lab: readonly LabComp
       out.pred.push(row[r]);
       out.y.push(c.values[k]);
       out.compound.push(ci);
-      out.halfWidth.push(tm.intervals.pair[tw.tier]);
+      out.halfWidth.push(halfWidthsFor(tm.intervals, tw.tier, tw.spread).pair);
       out.tier.push(tw.tier);
     });
   }

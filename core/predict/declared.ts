@@ -17,7 +17,7 @@ import type { EvidenceTier } from '../api/contract.js';
 import { FP_BYTES } from '../chem/types.js';
 import { splitTargets } from '../mechanism/targets.js';
 import type { LoadedModel } from './registry.js';
-import { applyTransferRow, compoundTransfer, loadTransfer, panelProfiles, type PanelProfiles, type TransferModel } from './transfer.js';
+import { applyTransferRow, compoundTransfer, halfWidthsFor, loadTransfer, panelProfiles, type HalfWidths, type PanelProfiles, type TransferModel } from './transfer.js';
 
 /** A compound's declared mechanism as prediction takes it: normalised target names and pathway (null: none declared). */
 export type DeclaredMechanism = { targets: string[]; pathway: string | null } | null;
@@ -47,17 +47,13 @@ export interface MechanismStep {
   predictions: Float32Array;
 }
 
-export interface TierHalfWidths {
-  /** One prediction, a subgroup mean, a selectivity (subgroup − rest): half-widths of the calibrated interval. */
-  pair: number;
-  aggregate: number;
-  selectivity: number;
-}
+/** One prediction, a subgroup mean, a selectivity (subgroup − rest): half-widths of the calibrated interval. */
+export type TierHalfWidths = HalfWidths;
 
 export interface MechanismOutcome {
   /** What compound i's genotype dependence rests on (length n). */
   evidence: EvidenceTier[];
-  /** The calibrated half-widths of compound i's tier, or null when the model has no tier calibration. */
+  /** Compound i's calibrated half-widths (its tier's, scaled by its evidence where calibrated so), or null when the model has no tier calibration. */
   halfWidths: TierHalfWidths[] | null;
 }
 
@@ -85,18 +81,20 @@ export async function applyDeclaredMechanism(step: MechanismStep): Promise<Mecha
   const { tm, pp } = tr;
   const threshold = tm.params.neighbourThreshold;
   const evidence: EvidenceTier[] = new Array(step.n);
+  const halfWidths: TierHalfWidths[] = new Array(step.n);
   for (let i = 0; i < step.n; i++) {
     const mech = step.mechanism[i];
     const declared = !!mech && (mech.targets.length > 0 || !!mech.pathway);
     // Work is bounded: an unannotated compound without a close neighbour (most of a library) is left as it is.
     if (!declared && !(step.domain[i] >= threshold)) {
       evidence[i] = 'structure';
+      halfWidths[i] = halfWidthsFor(tm.intervals, 'structure', NaN);
       continue;
     }
     const tw = compoundTransfer(tm, step.fingerprints.subarray(i * FP_BYTES, (i + 1) * FP_BYTES), mech ?? { targets: [], pathway: null });
     evidence[i] = tw.tier;
+    halfWidths[i] = halfWidthsFor(tm.intervals, tw.tier, tw.spread);
     applyTransferRow(step.predictions, i * step.nSamples, tw, pp);
   }
-  const iv = tm.intervals;
-  return { evidence, halfWidths: evidence.map((t) => ({ pair: iv.pair[t], aggregate: iv.aggregate[t], selectivity: iv.selectivity[t] })) };
+  return { evidence, halfWidths };
 }

@@ -84,8 +84,20 @@ export interface TransferIntervals {
   pair: TierTable;
   aggregate: TierTable;
   selectivity: TierTable;
+  /**
+   * Evidence-scaled half-widths (optional; absent in older artifacts): for a tier listed here, a compound's pair
+   * or subgroup-mean half-width is q · √(floor² + spread²), where spread is the evidence-weighted standard
+   * deviation of the chosen training drugs' potencies ({@link TransferWeights.spread}): drugs sharing a target
+   * or pathway that agree on potency leave less of the drug-level error, which dominates absolute ln IC50.
+   * Calibrated by normalised split conformal on the same residuals; a tier is listed only where it made the
+   * intervals at least 5 % narrower on average there. Other tiers, and compounds without chosen drugs, use the constants.
+   */
+  scaled?: { pair: ScaledTable; aggregate: ScaledTable };
   calibratedOn: string;
 }
+
+/** q and floor (ln units) of the evidence-scaled half-width q · √(floor² + spread²), per tier. */
+export type ScaledTable = Partial<Record<EvidenceTier, { q: number; floor: number }>>;
 
 /** The model-directory file (`mechanism.json`). */
 export interface TransferArtifactFile {
@@ -218,6 +230,16 @@ export function parseTransfer(text: string, file: string, nBits = 2048): Transfe
   for (const kind of ['pair', 'aggregate', 'selectivity'] as const) {
     for (const t of TIERS) if (!finite(iv[kind]?.[t]) || iv[kind][t] <= 0) bad(file, `intervals.${kind}.${t}`, 'must be a half-width > 0');
   }
+  if (iv.scaled !== undefined) {
+    for (const kind of ['pair', 'aggregate'] as const) {
+      const tab = iv.scaled?.[kind];
+      if (!tab || typeof tab !== 'object') bad(file, `intervals.scaled.${kind}`, 'must map tiers to { q, floor }');
+      for (const [t, v] of Object.entries(tab)) {
+        if (!(TIERS as readonly string[]).includes(t)) bad(file, `intervals.scaled.${kind}.${t}`, `is not a tier (${TIERS.join(', ')})`);
+        if (!finite(v?.q) || v.q <= 0 || !finite(v?.floor) || v.floor <= 0) bad(file, `intervals.scaled.${kind}.${t}`, 'needs q > 0 and floor > 0');
+      }
+    }
+  }
   if (!Array.isArray(j.drugs) || j.drugs.length === 0) bad(file, 'drugs', 'must list the training drugs');
   const F = j.features.length;
   const lmr = j.lineMeanRidge;
@@ -307,6 +329,8 @@ export interface TransferWeights {
   potency: number;
   /** ρ[tier]: how far the prediction's drug-level mean moves towards `potency`. */
   potencyWeight: number;
+  /** √(Σ w · (drug mean − potency)² / Σ w): how much the chosen drugs disagree on potency (NaN when none). */
+  spread: number;
   maxSimilarity: number;
   /** Training drugs sharing a declared target / the pathway. */
   targetMatches: number;
@@ -360,7 +384,7 @@ export function transferWeights(params: TransferParams, drugs: readonly Neighbou
   }
   const tier: EvidenceTier = tm > 0 ? 'target' : pm > 0 ? 'pathway' : maxSim >= params.neighbourThreshold ? 'neighbour' : 'structure';
   const gain = params.gain[tier];
-  if (gain === 0 && params.potency[tier] === 0) return { tier, idx: new Int32Array(0), w: new Float64Array(0), scale: 0, evidence: 0, potency: NaN, potencyWeight: 0, maxSimilarity: maxSim, targetMatches: tm, pathwayMatches: pm };
+  if (gain === 0 && params.potency[tier] === 0) return { tier, idx: new Int32Array(0), w: new Float64Array(0), scale: 0, evidence: 0, potency: NaN, potencyWeight: 0, spread: NaN, maxSimilarity: maxSim, targetMatches: tm, pathwayMatches: pm };
   const idx = topI.slice(0, nTop);
   const w = topW.slice(0, nTop);
   let evidence = 0;
@@ -370,6 +394,9 @@ export function transferWeights(params: TransferParams, drugs: readonly Neighbou
     pot += w[i] * drugs[idx[i]].mean;
   }
   const potency = evidence > 0 ? pot / evidence : NaN;
+  let dev = 0;
+  for (let i = 0; i < nTop; i++) dev += w[i] * (drugs[idx[i]].mean - potency) ** 2;
+  const spread = evidence > 0 ? Math.sqrt(dev / evidence) : NaN;
   // The gain makes up for the attenuation of averaging several drugs' profiles. A compound that is a training drug
   // (Tanimoto ≥ NEAR_IDENTICAL: the same parent, a salt, a stereoisomer) has nothing to make up for: its transferred
   // profile is capped at that drug's own measured one (scale ≤ 1 / its weight), never an amplified copy. No two
@@ -378,7 +405,7 @@ export function transferWeights(params: TransferParams, drugs: readonly Neighbou
   const wMax = nTop ? w[0] : 0;
   const nearIdentical = nTop > 0 && sims[idx[0]] >= NEAR_IDENTICAL;
   const scale = Math.min(gain / (params.lambda + evidence), nearIdentical && wMax > 0 ? 1 / wMax : Infinity);
-  return { tier, idx, w, scale, evidence, potency, potencyWeight: Number.isFinite(potency) ? params.potency[tier] : 0, maxSimilarity: maxSim, targetMatches: tm, pathwayMatches: pm };
+  return { tier, idx, w, scale, evidence, potency, potencyWeight: Number.isFinite(potency) ? params.potency[tier] : 0, spread, maxSimilarity: maxSim, targetMatches: tm, pathwayMatches: pm };
 }
 
 interface MechanismBase {
@@ -565,8 +592,23 @@ export function applyTransferRow(row: Float32Array, offset: number, tw: Transfer
   addTransfer(row, offset, S, tw, pp.profiles);
 }
 
-/** Interval half-widths of a tier. */
-export function tierHalfWidths(model: TransferModel, tier: EvidenceTier): { pair: number; aggregate: number; selectivity: number } {
-  const iv = model.intervals;
-  return { pair: iv.pair[tier], aggregate: iv.aggregate[tier], selectivity: iv.selectivity[tier] };
+/** One prediction, a subgroup mean, a selectivity (subgroup − rest): half-widths of the calibrated interval. */
+export interface HalfWidths {
+  pair: number;
+  aggregate: number;
+  selectivity: number;
+}
+
+/**
+ * A compound's interval half-widths: its tier's constants, or for a tier with an evidence-scaled calibration
+ * ({@link TransferIntervals.scaled}) q · √(floor² + spread²) from the spread of the training drugs its transfer
+ * chose. `spread` NaN (no chosen drugs) keeps the constants. Selectivity always keeps its tier's constant:
+ * a contrast cancels the drug-level error the spread speaks to.
+ */
+export function halfWidthsFor(iv: TransferIntervals, tier: EvidenceTier, spread: number): HalfWidths {
+  const scaled = (kind: 'pair' | 'aggregate'): number => {
+    const s = iv.scaled?.[kind]?.[tier];
+    return s && Number.isFinite(spread) ? s.q * Math.sqrt(s.floor * s.floor + spread * spread) : iv[kind][tier];
+  };
+  return { pair: scaled('pair'), aggregate: scaled('aggregate'), selectivity: iv.selectivity[tier] };
 }

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { normalisePathway, splitTargets } from '../mechanism/targets.js';
-import { encodeFloat32, encodeInt16Profile, TIERS, type EvidenceTier, type TierTable, type TransferArtifactFile, type TransferIntervals, type TransferParams } from '../predict/transfer.js';
+import { encodeFloat32, encodeInt16Profile, TIERS, type EvidenceTier, type ScaledTable, type TierTable, type TransferArtifactFile, type TransferIntervals, type TransferParams } from '../predict/transfer.js';
 import { drugSplitFolds, nestedOutOfFold, type DrugSplit, type NestedOptions } from './oof-cache.js';
 import {
   conformalQuantile,
@@ -67,6 +67,8 @@ export interface CoverageRow {
   coverage: number;
   meanHalfWidth: number;
   medianHalfWidth: number;
+  /** Mean of the constant per-tier half-width on the same units (what the scaling is compared against). */
+  constantMeanHalfWidth?: number;
 }
 
 export interface GenotypeCheckRow {
@@ -147,19 +149,69 @@ export interface TierResiduals {
   pair: number[];
   agg: number[];
   sel: number[];
+  /** Spread of the potencies of the training drugs its transfer chose (NaN when none): see `halfWidthsFor`. */
+  spread?: number;
 }
 
 /**
- * Conformal half-width of a tier from the residuals of the drugs not in fold `exclude` (null: all): target and
+ * The scaled form is kept only where it narrows the calibration residuals' mean half-width by at least 5 %: a
+ * smaller gain is within what choosing the floor on the same residuals buys by chance, and is not worth a
+ * per-compound width a reader has to understand.
+ */
+export const SCALE_MIN_GAIN = 0.95;
+
+/** Floors tried for the evidence-scaled half-width q · √(floor² + spread²) (ln units). */
+export const SCALE_FLOORS = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 2.5, 3, 4, 6];
+
+/**
+ * Interval calibration of a tier from the residuals of the drugs not in fold `exclude` (null: all): target and
  * pathway tiers from annotated drugs, neighbour and structure from both modes. A tier with fewer than 50
  * residuals borrows the structure tier's (the widest, least informed).
+ *
+ * `q` is the constant conformal half-width. For pairs and subgroup means of a tier whose drugs carry a spread,
+ * `scaled` (target and pathway tiers only) is the normalised conformal alternative — q · √(floor² + spread²), the floor chosen on these same
+ * calibration residuals to make the mean half-width smallest — kept only where that mean is below
+ * {@link SCALE_MIN_GAIN} · `q`.
  */
-export function tierQuantile(res: readonly TierResiduals[], tier: EvidenceTier, kind: 'pair' | 'agg' | 'sel', exclude: number | null, level: number): number {
+export function tierCalibration(res: readonly TierResiduals[], tier: EvidenceTier, kind: 'pair' | 'agg' | 'sel', exclude: number | null, level: number): { q: number; scaled: { q: number; floor: number } | null } {
   const modesUsed = calibrationModes(tier);
+  const rows = res.filter((r) => r.tier === tier && modesUsed.includes(r.mode) && r.fold !== exclude);
   const v: number[] = [];
-  for (const r of res) if (r.tier === tier && modesUsed.includes(r.mode) && r.fold !== exclude) for (const x of r[kind]) v.push(x);
-  if (v.length < 50 && tier !== 'structure') return tierQuantile(res, 'structure', kind, exclude, level);
-  return conformalQuantile(v, level);
+  for (const r of rows) for (const x of r[kind]) v.push(x);
+  if (v.length < 50 && tier !== 'structure') return tierCalibration(res, 'structure', kind, exclude, level);
+  const q = conformalQuantile(v, level);
+  // Only the mechanism tiers: the spread of drugs sharing a target or pathway is the evidence the scale stands for
+  // (neighbour-tier drugs are chosen by structure, few, and scaling them cost coverage on the cluster split).
+  if (kind === 'sel' || (tier !== 'target' && tier !== 'pathway')) return { q, scaled: null };
+  const withSpread = rows.filter((r) => Number.isFinite(r.spread));
+  const without = v.length - withSpread.reduce((a, r) => a + r[kind].length, 0);
+  if (withSpread.length < 10) return { q, scaled: null };
+  let best: { q: number; floor: number; width: number } | null = null;
+  for (const floor of SCALE_FLOORS) {
+    const z: number[] = [];
+    let sumS = 0;
+    for (const r of withSpread) {
+      const s = Math.sqrt(floor * floor + r.spread! * r.spread!);
+      for (const x of r[kind]) {
+        z.push(x / s);
+        sumS += s;
+      }
+    }
+    const qs = conformalQuantile(z, level);
+    const width = (qs * sumS + q * without) / v.length;
+    if (!best || width < best.width) best = { q: qs, floor, width };
+  }
+  return { q, scaled: best && best.width < SCALE_MIN_GAIN * q ? { q: best.q, floor: best.floor } : null };
+}
+
+/** The constant conformal half-width of a tier (see {@link tierCalibration}). */
+export function tierQuantile(res: readonly TierResiduals[], tier: EvidenceTier, kind: 'pair' | 'agg' | 'sel', exclude: number | null, level: number): number {
+  return tierCalibration(res, tier, kind, exclude, level).q;
+}
+
+/** A residual's half-width under a calibration: scaled by the drug's spread where calibrated so, else the constant. */
+export function calibratedHalfWidth(cal: { q: number; scaled: { q: number; floor: number } | null }, spread: number | undefined): number {
+  return cal.scaled && Number.isFinite(spread) ? cal.scaled.q * Math.sqrt(cal.scaled.floor ** 2 + spread! ** 2) : cal.q;
 }
 
 export interface MechanismEvalOptions extends NestedOptions {
@@ -216,10 +268,13 @@ export async function evaluateMechanism(prep: Prepared, cfg: TrainConfig, K: num
     // Outer predictions per mode and profile source.
     const predOf = new Map<string, Float32Array>();
     const tierOf = new Map<MechanismMode, EvidenceTier[]>();
+    // Spread of the chosen drugs' potencies (NaN where the fold's parameters use no drugs for the tier, as at run time).
+    const spreadOf = new Map<MechanismMode, Float64Array>();
     const Lof: Float64Array[] = new Array(D);
     for (const st of states) for (const d of st.test) Lof[d] = st.ps.L;
     for (const mode of MODES) {
       const tiers: EvidenceTier[] = new Array(D).fill('structure');
+      const spreads = new Float64Array(D).fill(NaN);
       for (const source of ['measured', 'genotype'] as ProfileSource[]) {
         const pred = Float32Array.from(outer);
         for (const st of states) {
@@ -229,6 +284,7 @@ export async function evaluateMechanism(prep: Prepared, cfg: TrainConfig, K: num
           for (const tr of trs) {
             tiers[tr.drug] = tr.tier;
             const P = st.tuned.params;
+            if (source === 'measured') spreads[tr.drug] = P.gain[tr.tier] !== 0 || P.potency[tr.tier] !== 0 ? tr.spread : NaN;
             const gain = P.gain[tr.tier] * (source === 'genotype' ? P.genotypeScale : 1);
             const rho = Number.isFinite(tr.potency) ? P.potency[tr.tier] : 0;
             // The two-tower's own drug-level mean relative to the line means, over the drug's measured lines.
@@ -251,6 +307,7 @@ export async function evaluateMechanism(prep: Prepared, cfg: TrainConfig, K: num
         predOf.set(`${mode}:${source}`, pred);
       }
       tierOf.set(mode, tiers);
+      spreadOf.set(mode, spreads);
     }
 
     const allDrugs = Array.from({ length: D }, (_, d) => d).filter((d) => hasPairs[d]);
@@ -294,7 +351,7 @@ export async function evaluateMechanism(prep: Prepared, cfg: TrainConfig, K: num
           if (p >= 0) pairR.push(Math.abs(pred[p] - Y[d * C + c]));
         }
         const g = groupResiduals(dd, d, (c) => pred[pairIdx[d * C + c]], sgs);
-        res.push({ fold: drugFold[d], mode, tier: tierOf.get(mode)![d], pair: pairR, agg: g.agg.map(Math.abs), sel: g.sel.map((s) => Math.abs(s.predicted - s.measured)) });
+        res.push({ fold: drugFold[d], mode, tier: tierOf.get(mode)![d], pair: pairR, agg: g.agg.map(Math.abs), sel: g.sel.map((s) => Math.abs(s.predicted - s.measured)), spread: spreadOf.get(mode)![d] });
         for (const s of g.sel) rows.push({ ...s, d });
       }
       selRows.set(mode, rows);
@@ -304,7 +361,7 @@ export async function evaluateMechanism(prep: Prepared, cfg: TrainConfig, K: num
       for (const d of allDrugs) for (const s of groupResiduals(dd, d, (c) => outer[pairIdx[d * C + c]], sgs).sel) rows.push({ ...s, d });
       selRows.set('twoTower' as MechanismMode, rows);
     }
-    const quantile = (tier: EvidenceTier, kind: 'pair' | 'agg' | 'sel', exclude: number | null) => tierQuantile(res, tier, kind, exclude, level);
+    const calibration = (tier: EvidenceTier, kind: 'pair' | 'agg' | 'sel', exclude: number | null) => tierCalibration(res, tier, kind, exclude, level);
     const coverage = {} as SplitMechanismReport['coverage'];
     for (const mode of MODES) {
       const rowsFor = (kind: 'pair' | 'agg' | 'sel'): CoverageRow[] =>
@@ -312,18 +369,21 @@ export async function evaluateMechanism(prep: Prepared, cfg: TrainConfig, K: num
           let cov = 0;
           let units = 0;
           const hws: number[] = [];
+          let constSum = 0;
           for (let f = 0; f < k; f++) {
-            const q = quantile(tier, kind, f);
+            const cal = calibration(tier, kind, f);
             for (const r of res) {
               if (r.mode !== mode || r.tier !== tier || r.fold !== f) continue;
+              const q = calibratedHalfWidth(cal, r.spread);
               for (const v of r[kind]) {
                 units++;
                 if (v <= q) cov++;
                 hws.push(q);
+                constSum += cal.q;
               }
             }
           }
-          return { tier, units, coverage: units ? cov / units : NaN, meanHalfWidth: mean(hws), medianHalfWidth: median(hws) };
+          return { tier, units, coverage: units ? cov / units : NaN, meanHalfWidth: mean(hws), medianHalfWidth: median(hws), constantMeanHalfWidth: units ? constSum / units : NaN };
         });
       coverage[mode] = { pair: rowsFor('pair'), aggregate: rowsFor('agg'), selectivity: rowsFor('sel') };
     }
@@ -338,12 +398,21 @@ export async function evaluateMechanism(prep: Prepared, cfg: TrainConfig, K: num
     if (split === 'unseen-drug') shippedProbability = probabilityCalibration;
 
     if (split === 'unseen-drug') {
-      const table = (kind: 'pair' | 'agg' | 'sel'): TierTable => ({ target: quantile('target', kind, null), pathway: quantile('pathway', kind, null), neighbour: quantile('neighbour', kind, null), structure: quantile('structure', kind, null) });
+      const table = (kind: 'pair' | 'agg' | 'sel'): TierTable => ({ target: calibration('target', kind, null).q, pathway: calibration('pathway', kind, null).q, neighbour: calibration('neighbour', kind, null).q, structure: calibration('structure', kind, null).q });
+      const scaledTable = (kind: 'pair' | 'agg'): ScaledTable => {
+        const t: ScaledTable = {};
+        for (const tier of TIERS) {
+          const sc = calibration(tier, kind, null).scaled;
+          if (sc) t[tier] = sc;
+        }
+        return t;
+      };
       shippedIntervals = {
         level,
         pair: table('pair'),
         aggregate: table('agg'),
         selectivity: table('sel'),
+        scaled: { pair: scaledTable('pair'), aggregate: scaledTable('agg') },
         calibratedOn: `nested ${k}-fold unseen-drug out-of-fold residuals per evidence tier (target/pathway: drugs declaring their drugs.csv mechanism; neighbour/structure: both modes); subgroup means and selectivities over tissues and driver mutations`,
       };
     }
@@ -513,6 +582,7 @@ export function renderMechanism(r: MechanismReport): string {
       }
     }
     L.push('', `Intervals (nominal ${(r.level * 100).toFixed(0)} %, cross-conformal over the outer folds, per tier):`, '');
+    L.push('Pair and subgroup-mean half-widths are scaled per compound by the spread of the chosen training drugs\' potencies in the mechanism tiers (target, pathway) where that narrowed them by at least 5 % on the calibration folds (see the shipped configuration); in brackets, the mean of the constant per-tier half-width on the same units.', '');
     L.push('| mode | tier | pairs: coverage | mean half-width | subgroup means: coverage | mean half-width | selectivity: coverage | median half-width |', '|---|---|---|---|---|---|---|---|');
     for (const mode of MODES) {
       const c = s.coverage[mode];
@@ -521,12 +591,13 @@ export function renderMechanism(r: MechanismReport): string {
         if (!p.units) return;
         const a = c.aggregate[i];
         const q = c.selectivity[i];
-        L.push(`| ${mode} | ${t} | ${pct(p.coverage)} | ${f2(p.meanHalfWidth)} | ${pct(a.coverage)} | ${f2(a.meanHalfWidth)} | ${pct(q.coverage)} | ${f2(q.medianHalfWidth)} |`);
+        const hw = (x: CoverageRow) => `${f2(x.meanHalfWidth)}${x.constantMeanHalfWidth !== undefined && Math.abs(x.constantMeanHalfWidth - x.meanHalfWidth) >= 0.005 ? ` (${f2(x.constantMeanHalfWidth)})` : ''}`;
+        L.push(`| ${mode} | ${t} | ${pct(p.coverage)} | ${hw(p)} | ${pct(a.coverage)} | ${hw(a)} | ${pct(q.coverage)} | ${f2(q.medianHalfWidth)} |`);
       });
     }
     const sr = s.selectivityRanking;
     L.push('', `Selectivity ranking: mean within-subgroup Spearman, across unseen drugs, of predicted selectivity (rest − subgroup) vs the measured contrast — two-tower ${f3(sr.twoTower.meanSpearman)}, structure only ${f3(sr.structure.meanSpearman)}, annotated ${f3(sr.annotated.meanSpearman)} (${sr.annotated.subgroups} subgroups).`, '');
-    if (s.probability && 'checks' in s.probability) L.push(renderProbability(s.probability));
+    if (s.probability && 'checks' in s.probability) L.push(renderProbability(s.probability, s.split === 'unseen-drug'));
     if (s.genotypeChecks.length) {
       L.push('Genotype checks (mean ln IC50 of marker-positive minus negative lines, drug held out):', '');
       L.push('| drug | targets | marker | positive lines | measured | two-tower | structure only | annotated | tier |', '|---|---|---|---|---|---|---|---|---|');
@@ -543,7 +614,9 @@ export function renderMechanism(r: MechanismReport): string {
     L.push('### Shipped configuration (`mechanism.json`)', '');
     L.push(`Chosen by 5-fold drug-grouped CV on all training drugs (CV NPDP ${f3(r.shipped.innerNpdp)}): ${paramText(r.shipped.params)}; neighbour tier from max Tanimoto ≥ ${r.shipped.params.neighbourThreshold}. Ridge α ${r.ridgeAlpha} for the genotype-space profiles.`, '');
     L.push('| tier | pair half-width | subgroup-mean half-width | selectivity half-width |', '|---|---|---|---|');
-    for (const t of TIERS) L.push(`| ${t} | ${f2(iv.pair[t])} | ${f2(iv.aggregate[t])} | ${f2(iv.selectivity[t])} |`);
+    const sc = (c: { q: number; floor: number } | undefined, constant: number) => (c ? `${f2(c.q)} · √(${f2(c.floor)}² + spread²) (constant ${f2(constant)})` : f2(constant));
+    for (const t of TIERS) L.push(`| ${t} | ${sc(iv.scaled?.pair[t], iv.pair[t])} | ${sc(iv.scaled?.aggregate[t], iv.aggregate[t])} | ${f2(iv.selectivity[t])} |`);
+    L.push('', 'spread: the evidence-weighted standard deviation, in ln units, of the potencies (drug means relative to the line means) of the training drugs a compound\'s transfer chose; the constant applies where no drugs were chosen.');
     L.push('', iv.calibratedOn, '');
   }
   return L.join('\n');

@@ -285,6 +285,8 @@ export interface DrugTransfer {
   T: Float32Array;
   /** Evidence-weighted drug mean of the chosen drugs (NaN when none). */
   potency: number;
+  /** Evidence-weighted standard deviation of the chosen drugs' means (NaN when none): the interval scale. */
+  spread: number;
 }
 
 /** Transfer profiles (gain 1) of the test drugs from the training drugs. */
@@ -296,7 +298,7 @@ export function transferProfiles(dd: DenseData, profiles: Float32Array, nb: Neig
     const tw = transferWeights(p1, nb, dd.sims.subarray(d * D, (d + 1) * D), mech, (e) => !train[e] || e === d);
     const T = new Float32Array(C);
     addTransfer(T, 0, C, tw, profiles);
-    return { drug: d, tier: tw.tier, T, potency: tw.potency };
+    return { drug: d, tier: tw.tier, T, potency: tw.potency, spread: tw.spread };
   });
 }
 

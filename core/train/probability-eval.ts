@@ -233,11 +233,11 @@ const METHOD_TEXT: Record<ProbabilityMethod, string> = {
 };
 
 /** The card's probability paragraph and tables, from the report alone. */
-export function renderProbability(pr: ProbabilityReport): string {
+export function renderProbability(pr: ProbabilityReport, shipped = true): string {
   const L: string[] = [];
   const get = (key: ProbabilityPredictor, kind: CalibrationKind, m: ProbabilityMethod) => pr.checks[key][kind].find((c) => c.method === m)!;
   const ch = get('annotated', 'pair', pr.chosen).reliability;
-  L.push(`Probability of response, P(ln IC50 < ln ${pr.thresholdUm} µM), checked nested: each fold's probabilities come from the residuals of the other folds' drugs only; shipped method (best held-out reliability: lowest ECE summed over both modes, cell lines and subgroup means): **${METHOD_TEXT[pr.chosen]}** (\`probability.json\`). ${ch.n} held-out pairs, ${(ch.baseRate * 100).toFixed(1)} % respond (base-rate Brier ${f3(ch.brierBaseRate)}). ECE = mean |mean predicted − observed| over the bins, weighted by their units.`, '');
+  L.push(`Probability of response, P(ln IC50 < ln ${pr.thresholdUm} µM), checked nested: each fold's probabilities come from the residuals of the other folds' drugs only; ${shipped ? 'shipped method' : 'best method on this split (the shipped one is chosen on the unseen-drug split)'} (best held-out reliability: lowest ECE summed over both modes, cell lines and subgroup means): **${METHOD_TEXT[pr.chosen]}**${shipped ? ' (`probability.json`)' : ''}. ${ch.n} held-out pairs, ${(ch.baseRate * 100).toFixed(1)} % respond (base-rate Brier ${f3(ch.brierBaseRate)}). ECE = mean |mean predicted − observed| over the bins, weighted by their units.`, '');
   L.push('| predictor | unit | method | Brier | ECE |', '|---|---|---|---|---|');
   for (const key of ['annotated', 'structure', 'cellLineMean'] as const) {
     for (const kind of ['pair', 'aggregate'] as const) {

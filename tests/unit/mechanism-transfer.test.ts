@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readManifest } from '../../core/predict/registry.js';
 import { genotypeMatrix } from '../../core/predict/infer.js';
-import { addTransfer, compoundTransfer, loadTransfer, panelProfiles, parseTransfer, TIERS, type EvidenceTier, type TierTable, type TransferArtifactFile } from '../../core/predict/transfer.js';
+import { addTransfer, compoundTransfer, halfWidthsFor, loadTransfer, panelProfiles, parseTransfer, TIERS, type EvidenceTier, type TierTable, type TransferArtifactFile } from '../../core/predict/transfer.js';
 import { loadReferencePanel as referencePanel } from '../../core/subgroups/reference.js';
-import { tierQuantile, type TierResiduals } from '../../core/train/mechanism-eval.js';
+import { calibratedHalfWidth, tierCalibration, tierQuantile, type TierResiduals } from '../../core/train/mechanism-eval.js';
 import { makeRng } from '../../core/train/twotower.js';
 
 const MODEL_DIR = fileURLToPath(new URL('../../models/gdsc-twotower-v1/', import.meta.url));
@@ -55,11 +55,39 @@ test('transfer: an annotated MEK-inhibitor-like compound gets the BRAF-mutant ef
   const effA = braf(rowA);
   assert.ok(effA < -0.5, `declared MEK inhibitor: BRAF_mut minus wild type ${effA.toFixed(2)} ln should be clearly negative`);
 
+  // The spread that scales its interval: the evidence-weighted SD of the chosen drugs' potencies.
+  let m1 = 0, m2 = 0;
+  annotated.idx.forEach((d, i) => (m1 += annotated.w[i] * model.drugs[d].mean));
+  m1 /= annotated.evidence;
+  annotated.idx.forEach((d, i) => (m2 += annotated.w[i] * (model.drugs[d].mean - m1) ** 2));
+  assert.ok(Math.abs(annotated.spread - Math.sqrt(m2 / annotated.evidence)) < 1e-9 && annotated.spread > 0, `spread ${annotated.spread}`);
+  const hw = halfWidthsFor(model.intervals, annotated.tier, annotated.spread);
+  const sc = model.intervals.scaled?.pair.target;
+  assert.equal(hw.pair, sc ? sc.q * Math.hypot(sc.floor, annotated.spread) : model.intervals.pair.target);
+  assert.equal(hw.selectivity, model.intervals.selectivity.target);
+
   const plain = compoundTransfer(model, fp, { targets: [], pathway: null });
   assert.equal(plain.tier, 'structure');
   const rowP = new Float32Array(S);
   addTransfer(rowP, 0, S, plain, pp.profiles);
   assert.ok(Math.abs(braf(rowP)) < 1e-6, 'the same structure unannotated keeps the two-tower prediction (no transfer)');
+  assert.ok(Number.isNaN(plain.spread), 'no chosen drugs, no spread');
+  assert.deepEqual(halfWidthsFor(model.intervals, 'structure', plain.spread), { pair: model.intervals.pair.structure, aggregate: model.intervals.aggregate.structure, selectivity: model.intervals.selectivity.structure });
+});
+
+test('transfer: the shipped pathway tier scales each compound\'s interval by how much its pathway\'s training drugs disagree on potency', () => {
+  const { model } = shipped();
+  const sc = model.intervals.scaled?.pair.pathway;
+  assert.ok(sc, 'the shipped calibration scales the pathway tier (see the card)');
+  const fp = farFingerprint();
+  const widths = ['Mitosis', 'ERK MAPK signaling', 'DNA replication', 'Apoptosis regulation'].map((pathway) => {
+    const tw = compoundTransfer(model, fp, { targets: [], pathway });
+    assert.equal(tw.tier, 'pathway', pathway);
+    const hw = halfWidthsFor(model.intervals, tw.tier, tw.spread);
+    assert.ok(Math.abs(hw.pair - sc.q * Math.hypot(sc.floor, tw.spread)) < 1e-9, pathway);
+    return hw.pair;
+  });
+  assert.ok(Math.max(...widths) - Math.min(...widths) > 0.3, `half-widths differ with the evidence: ${widths.map((w) => w.toFixed(2)).join(', ')}`);
 });
 
 test('transfer: genotype-space profiles (a panel that is not the reference) still carry the MEK × BRAF effect', () => {
@@ -91,6 +119,8 @@ test('transfer: the artifact validates and a bad one is refused with file and fi
     [(j) => (j.params.lambda = -1), /params\.lambda/],
     [(j) => delete (j.intervals.selectivity as Partial<TierTable>).target, /intervals\.selectivity\.target/],
     [(j) => (j.drugs[1].fp = 'abcd'), /drugs\[1\].*fp.*16 bits/],
+    [(j) => (j.intervals.scaled = { pair: { target: { q: 1, floor: -1 } }, aggregate: {} }), /intervals\.scaled\.pair\.target.*floor/],
+    [(j) => (j.intervals.scaled = { pair: { somewhere: { q: 1, floor: 1 } } as never, aggregate: {} }), /intervals\.scaled\.pair\.somewhere.*not a tier/],
   ];
   for (const [mutate, re] of cases) {
     const j = structuredClone(good);
@@ -125,4 +155,46 @@ test('tier intervals: calibrated on four folds, the fifth is covered at the nomi
   // A tier with too few residuals borrows the structure tier's width instead of a noisy one.
   const sparse = res.filter((r) => r.tier !== 'pathway' || r.fold === 0).map((r) => (r.tier === 'pathway' ? { ...r, pair: r.pair.slice(0, 1) } : r));
   assert.equal(tierQuantile(sparse, 'pathway', 'pair', null, 0.9), tierQuantile(sparse, 'structure', 'pair', null, 0.9));
+});
+
+test('evidence-scaled intervals: where the chosen drugs\' spread predicts the drug-level error, the scaled interval covers the held-out fold in both halves of the spread and is narrower on average', () => {
+  const rng = makeRng(23);
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
+  const res: TierResiduals[] = [];
+  for (let d = 0; d < 1500; d++) {
+    // Drugs whose mechanism-mates agree on potency (small spread) are predicted closer.
+    const spread = 0.3 + 3 * rng();
+    const drugLevel = gauss() * spread;
+    const pair = Array.from({ length: 20 }, () => Math.abs(drugLevel + gauss() * 0.8));
+    res.push({ fold: d % 5, mode: 'annotated', tier: 'target', pair, agg: [Math.abs(drugLevel + gauss() * 0.2)], sel: [Math.abs(gauss())], spread });
+  }
+  for (const kind of ['pair', 'agg'] as const) {
+    const cal = tierCalibration(res, 'target', kind, 4, 0.9);
+    assert.ok(cal.scaled, `${kind}: the spread is informative, a scaled calibration is chosen`);
+    let cLow = 0, nLow = 0, cHigh = 0, nHigh = 0, wScaled = 0, wConst = 0, n = 0;
+    for (const r of res) {
+      if (r.fold !== 4) continue;
+      const q = calibratedHalfWidth(cal, r.spread);
+      for (const v of r[kind]) {
+        n++;
+        wScaled += q;
+        wConst += cal.q;
+        if (r.spread! < 1.8) { nLow++; if (v <= q) cLow++; } else { nHigh++; if (v <= q) cHigh++; }
+      }
+    }
+    // The constant interval over-covers small-spread drugs and under-covers large-spread ones; the scaled one does neither.
+    for (const [c, m, what] of [[cLow, nLow, 'small spread'], [cHigh, nHigh, 'large spread']] as const) {
+      assert.ok(c / m > 0.8 && c / m < 0.98, `${kind}, ${what}: held-out coverage ${(c / m).toFixed(3)}`);
+    }
+    assert.ok(wScaled / n < 0.95 * (wConst / n), `${kind}: mean half-width ${(wScaled / n).toFixed(2)} vs constant ${(wConst / n).toFixed(2)}`);
+  }
+  assert.equal(tierCalibration(res, 'target', 'sel', 4, 0.9).scaled, null, 'selectivity keeps its constant');
+  // A spread that says nothing about the error is not kept unless it narrows the calibration folds' intervals.
+  const noise = res.map((r) => ({ ...r, spread: 0.3 + 3 * rng(), pair: r.pair.map(() => Math.abs(gauss() * 2)) }));
+  const cal = tierCalibration(noise, 'target', 'pair', null, 0.9);
+  if (cal.scaled) {
+    let w = 0, n = 0;
+    for (const r of noise) for (const _ of r.pair) { w += calibratedHalfWidth(cal, r.spread); n++; }
+    assert.ok(w / n < 0.95 * cal.q, 'kept only where it narrows the calibration intervals by 5 %');
+  }
 });
