@@ -592,6 +592,11 @@ export function applyTransferRow(row: Float32Array, offset: number, tw: Transfer
   addTransfer(row, offset, S, tw, pp.profiles);
 }
 
+/** q · √(floor² + spread²) where a scaled calibration exists and the spread is known, else the constant. */
+export function scaledHalfWidth(constant: number, scaled: { q: number; floor: number } | null | undefined, spread: number | undefined): number {
+  return scaled && spread !== undefined && Number.isFinite(spread) ? scaled.q * Math.sqrt(scaled.floor * scaled.floor + spread * spread) : constant;
+}
+
 /** One prediction, a subgroup mean, a selectivity (subgroup − rest): half-widths of the calibrated interval. */
 export interface HalfWidths {
   pair: number;
@@ -606,9 +611,6 @@ export interface HalfWidths {
  * a contrast cancels the drug-level error the spread speaks to.
  */
 export function halfWidthsFor(iv: TransferIntervals, tier: EvidenceTier, spread: number): HalfWidths {
-  const scaled = (kind: 'pair' | 'aggregate'): number => {
-    const s = iv.scaled?.[kind]?.[tier];
-    return s && Number.isFinite(spread) ? s.q * Math.sqrt(s.floor * s.floor + spread * spread) : iv[kind][tier];
-  };
+  const scaled = (kind: 'pair' | 'aggregate'): number => scaledHalfWidth(iv[kind][tier], iv.scaled?.[kind]?.[tier], spread);
   return { pair: scaled('pair'), aggregate: scaled('aggregate'), selectivity: iv.selectivity[tier] };
 }

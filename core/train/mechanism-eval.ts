@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { normalisePathway, splitTargets } from '../mechanism/targets.js';
-import { encodeFloat32, encodeInt16Profile, TIERS, type EvidenceTier, type ScaledTable, type TierTable, type TransferArtifactFile, type TransferIntervals, type TransferParams } from '../predict/transfer.js';
+import { encodeFloat32, encodeInt16Profile, scaledHalfWidth, TIERS, type EvidenceTier, type ScaledTable, type TierTable, type TransferArtifactFile, type TransferIntervals, type TransferParams } from '../predict/transfer.js';
 import { drugSplitFolds, nestedOutOfFold, type DrugSplit, type NestedOptions } from './oof-cache.js';
 import {
   conformalQuantile,
@@ -211,7 +211,7 @@ export function tierQuantile(res: readonly TierResiduals[], tier: EvidenceTier, 
 
 /** A residual's half-width under a calibration: scaled by the drug's spread where calibrated so, else the constant. */
 export function calibratedHalfWidth(cal: { q: number; scaled: { q: number; floor: number } | null }, spread: number | undefined): number {
-  return cal.scaled && Number.isFinite(spread) ? cal.scaled.q * Math.sqrt(cal.scaled.floor ** 2 + spread! ** 2) : cal.q;
+  return scaledHalfWidth(cal.q, cal.scaled, spread);
 }
 
 export interface MechanismEvalOptions extends NestedOptions {
