@@ -17,7 +17,7 @@ import type { EvidenceTier } from '../api/contract.js';
 import { FP_BYTES } from '../chem/types.js';
 import { splitTargets } from '../mechanism/targets.js';
 import type { LoadedModel } from './registry.js';
-import { applyTransferRow, compoundTransfer, halfWidthsFor, loadTransfer, panelProfiles, type HalfWidths, type PanelProfiles, type TransferModel } from './transfer.js';
+import { applyTransferRow, compoundTransfer, halfWidthsFor, loadTransfer, panelProfiles, type PanelProfiles, type TierHalfWidths, type TransferModel } from './transfer.js';
 
 /** A compound's declared mechanism as prediction takes it: normalised target names and pathway (null: none declared). */
 export type DeclaredMechanism = { targets: string[]; pathway: string | null } | null;
@@ -47,8 +47,7 @@ export interface MechanismStep {
   predictions: Float32Array;
 }
 
-/** One prediction, a subgroup mean, a selectivity (subgroup − rest): half-widths of the calibrated interval. */
-export type TierHalfWidths = HalfWidths;
+export type { TierHalfWidths } from './transfer.js';
 
 export interface MechanismOutcome {
   /** What compound i's genotype dependence rests on (length n). */

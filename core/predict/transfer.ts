@@ -96,8 +96,14 @@ export interface TransferIntervals {
   calibratedOn: string;
 }
 
-/** q and floor (ln units) of the evidence-scaled half-width q · √(floor² + spread²), per tier. */
-export type ScaledTable = Partial<Record<EvidenceTier, { q: number; floor: number }>>;
+/** q and floor (ln units) of an evidence-scaled half-width q · √(floor² + spread²). */
+export interface ScaledHalfWidth {
+  q: number;
+  floor: number;
+}
+
+/** The evidence-scaled half-widths of the tiers that have one. */
+export type ScaledTable = Partial<Record<EvidenceTier, ScaledHalfWidth>>;
 
 /** The model-directory file (`mechanism.json`). */
 export interface TransferArtifactFile {
@@ -593,12 +599,12 @@ export function applyTransferRow(row: Float32Array, offset: number, tw: Transfer
 }
 
 /** q · √(floor² + spread²) where a scaled calibration exists and the spread is known, else the constant. */
-export function scaledHalfWidth(constant: number, scaled: { q: number; floor: number } | null | undefined, spread: number | undefined): number {
+export function scaledHalfWidth(constant: number, scaled: ScaledHalfWidth | null | undefined, spread: number | undefined): number {
   return scaled && spread !== undefined && Number.isFinite(spread) ? scaled.q * Math.sqrt(scaled.floor * scaled.floor + spread * spread) : constant;
 }
 
 /** One prediction, a subgroup mean, a selectivity (subgroup − rest): half-widths of the calibrated interval. */
-export interface HalfWidths {
+export interface TierHalfWidths {
   pair: number;
   aggregate: number;
   selectivity: number;
@@ -610,7 +616,7 @@ export interface HalfWidths {
  * chose. `spread` NaN (no chosen drugs) keeps the constants. Selectivity always keeps its tier's constant:
  * a contrast cancels the drug-level error the spread speaks to.
  */
-export function halfWidthsFor(iv: TransferIntervals, tier: EvidenceTier, spread: number): HalfWidths {
+export function halfWidthsFor(iv: TransferIntervals, tier: EvidenceTier, spread: number): TierHalfWidths {
   const scaled = (kind: 'pair' | 'aggregate'): number => scaledHalfWidth(iv[kind][tier], iv.scaled?.[kind]?.[tier], spread);
   return { pair: scaled('pair'), aggregate: scaled('aggregate'), selectivity: iv.selectivity[tier] };
 }

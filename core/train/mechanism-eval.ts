@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { normalisePathway, splitTargets } from '../mechanism/targets.js';
-import { encodeFloat32, encodeInt16Profile, scaledHalfWidth, TIERS, type EvidenceTier, type ScaledTable, type TierTable, type TransferArtifactFile, type TransferIntervals, type TransferParams } from '../predict/transfer.js';
+import { encodeFloat32, encodeInt16Profile, scaledHalfWidth, TIERS, type EvidenceTier, type ScaledHalfWidth, type ScaledTable, type TierTable, type TransferArtifactFile, type TransferIntervals, type TransferParams } from '../predict/transfer.js';
 import { drugSplitFolds, nestedOutOfFold, type DrugSplit, type NestedOptions } from './oof-cache.js';
 import {
   conformalQuantile,
@@ -163,6 +163,12 @@ export const SCALE_MIN_GAIN = 0.95;
 /** Floors tried for the evidence-scaled half-width q · √(floor² + spread²) (ln units). */
 export const SCALE_FLOORS = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 2.5, 3, 4, 6];
 
+/** A tier's constant conformal half-width `q`, and its evidence-scaled alternative where one is kept. */
+export interface TierCalibration {
+  q: number;
+  scaled: ScaledHalfWidth | null;
+}
+
 /**
  * Interval calibration of a tier from the residuals of the drugs not in fold `exclude` (null: all): target and
  * pathway tiers from annotated drugs, neighbour and structure from both modes. A tier with fewer than 50
@@ -173,7 +179,7 @@ export const SCALE_FLOORS = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 2.5, 3, 4, 6];
  * calibration residuals to make the mean half-width smallest — kept only where that mean is below
  * {@link SCALE_MIN_GAIN} · `q`.
  */
-export function tierCalibration(res: readonly TierResiduals[], tier: EvidenceTier, kind: 'pair' | 'agg' | 'sel', exclude: number | null, level: number): { q: number; scaled: { q: number; floor: number } | null } {
+export function tierCalibration(res: readonly TierResiduals[], tier: EvidenceTier, kind: 'pair' | 'agg' | 'sel', exclude: number | null, level: number): TierCalibration {
   const modesUsed = calibrationModes(tier);
   const rows = res.filter((r) => r.tier === tier && modesUsed.includes(r.mode) && r.fold !== exclude);
   const v: number[] = [];
@@ -186,7 +192,7 @@ export function tierCalibration(res: readonly TierResiduals[], tier: EvidenceTie
   const withSpread = rows.filter((r) => Number.isFinite(r.spread));
   const without = v.length - withSpread.reduce((a, r) => a + r[kind].length, 0);
   if (withSpread.length < 10) return { q, scaled: null };
-  let best: { q: number; floor: number; width: number } | null = null;
+  let best: (ScaledHalfWidth & { width: number }) | null = null;
   for (const floor of SCALE_FLOORS) {
     const z: number[] = [];
     let sumS = 0;
@@ -204,15 +210,6 @@ export function tierCalibration(res: readonly TierResiduals[], tier: EvidenceTie
   return { q, scaled: best && best.width < SCALE_MIN_GAIN * q ? { q: best.q, floor: best.floor } : null };
 }
 
-/** The constant conformal half-width of a tier (see {@link tierCalibration}). */
-export function tierQuantile(res: readonly TierResiduals[], tier: EvidenceTier, kind: 'pair' | 'agg' | 'sel', exclude: number | null, level: number): number {
-  return tierCalibration(res, tier, kind, exclude, level).q;
-}
-
-/** A residual's half-width under a calibration: scaled by the drug's spread where calibrated so, else the constant. */
-export function calibratedHalfWidth(cal: { q: number; scaled: { q: number; floor: number } | null }, spread: number | undefined): number {
-  return scaledHalfWidth(cal.q, cal.scaled, spread);
-}
 
 export interface MechanismEvalOptions extends NestedOptions {
   k?: number;
@@ -374,7 +371,7 @@ export async function evaluateMechanism(prep: Prepared, cfg: TrainConfig, K: num
             const cal = calibration(tier, kind, f);
             for (const r of res) {
               if (r.mode !== mode || r.tier !== tier || r.fold !== f) continue;
-              const q = calibratedHalfWidth(cal, r.spread);
+              const q = scaledHalfWidth(cal.q, cal.scaled, r.spread);
               for (const v of r[kind]) {
                 units++;
                 if (v <= q) cov++;
@@ -398,21 +395,25 @@ export async function evaluateMechanism(prep: Prepared, cfg: TrainConfig, K: num
     if (split === 'unseen-drug') shippedProbability = probabilityCalibration;
 
     if (split === 'unseen-drug') {
-      const table = (kind: 'pair' | 'agg' | 'sel'): TierTable => ({ target: calibration('target', kind, null).q, pathway: calibration('pathway', kind, null).q, neighbour: calibration('neighbour', kind, null).q, structure: calibration('structure', kind, null).q });
-      const scaledTable = (kind: 'pair' | 'agg'): ScaledTable => {
-        const t: ScaledTable = {};
+      // One calibration per tier and kind on all folds: its constant goes to the tier table, its scaled form (if kept) to `scaled`.
+      const shipped = (kind: 'pair' | 'agg' | 'sel'): { table: TierTable; scaled: ScaledTable } => {
+        const table = {} as TierTable;
+        const scaled: ScaledTable = {};
         for (const tier of TIERS) {
-          const sc = calibration(tier, kind, null).scaled;
-          if (sc) t[tier] = sc;
+          const cal = calibration(tier, kind, null);
+          table[tier] = cal.q;
+          if (cal.scaled) scaled[tier] = cal.scaled;
         }
-        return t;
+        return { table, scaled };
       };
+      const pair = shipped('pair');
+      const agg = shipped('agg');
       shippedIntervals = {
         level,
-        pair: table('pair'),
-        aggregate: table('agg'),
-        selectivity: table('sel'),
-        scaled: { pair: scaledTable('pair'), aggregate: scaledTable('agg') },
+        pair: pair.table,
+        aggregate: agg.table,
+        selectivity: shipped('sel').table,
+        scaled: { pair: pair.scaled, aggregate: agg.scaled },
         calibratedOn: `nested ${k}-fold unseen-drug out-of-fold residuals per evidence tier (target/pathway: drugs declaring their drugs.csv mechanism; neighbour/structure: both modes); subgroup means and selectivities over tissues and driver mutations`,
       };
     }
@@ -614,7 +615,7 @@ export function renderMechanism(r: MechanismReport): string {
     L.push('### Shipped configuration (`mechanism.json`)', '');
     L.push(`Chosen by 5-fold drug-grouped CV on all training drugs (CV NPDP ${f3(r.shipped.innerNpdp)}): ${paramText(r.shipped.params)}; neighbour tier from max Tanimoto ≥ ${r.shipped.params.neighbourThreshold}. Ridge α ${r.ridgeAlpha} for the genotype-space profiles.`, '');
     L.push('| tier | pair half-width | subgroup-mean half-width | selectivity half-width |', '|---|---|---|---|');
-    const sc = (c: { q: number; floor: number } | undefined, constant: number) => (c ? `${f2(c.q)} · √(${f2(c.floor)}² + spread²) (constant ${f2(constant)})` : f2(constant));
+    const sc = (c: ScaledHalfWidth | undefined, constant: number) => (c ? `${f2(c.q)} · √(${f2(c.floor)}² + spread²) (constant ${f2(constant)})` : f2(constant));
     for (const t of TIERS) L.push(`| ${t} | ${sc(iv.scaled?.pair[t], iv.pair[t])} | ${sc(iv.scaled?.aggregate[t], iv.aggregate[t])} | ${f2(iv.selectivity[t])} |`);
     L.push('', 'spread: the evidence-weighted standard deviation, in ln units, of the potencies (drug means relative to the line means) of the training drugs a compound\'s transfer chose; the constant applies where no drugs were chosen.');
     L.push('', iv.calibratedOn, '');

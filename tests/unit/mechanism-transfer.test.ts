@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readManifest } from '../../core/predict/registry.js';
 import { genotypeMatrix } from '../../core/predict/infer.js';
-import { addTransfer, compoundTransfer, halfWidthsFor, loadTransfer, panelProfiles, parseTransfer, TIERS, type EvidenceTier, type TierTable, type TransferArtifactFile } from '../../core/predict/transfer.js';
+import { addTransfer, compoundTransfer, halfWidthsFor, loadTransfer, panelProfiles, parseTransfer, scaledHalfWidth, TIERS, type EvidenceTier, type TierTable, type TransferArtifactFile } from '../../core/predict/transfer.js';
 import { loadReferencePanel as referencePanel } from '../../core/subgroups/reference.js';
-import { calibratedHalfWidth, tierCalibration, tierQuantile, type TierResiduals } from '../../core/train/mechanism-eval.js';
+import { tierCalibration, type TierResiduals } from '../../core/train/mechanism-eval.js';
 import { makeRng } from '../../core/train/twotower.js';
 
 const MODEL_DIR = fileURLToPath(new URL('../../models/gdsc-twotower-v1/', import.meta.url));
@@ -143,7 +143,7 @@ test('tier intervals: calibrated on four folds, the fifth is covered at the nomi
   }
   const widths: Record<string, number> = {};
   for (const tier of TIERS) {
-    const q = tierQuantile(res, tier, 'pair', 4, 0.9);
+    const q = tierCalibration(res, tier, 'pair', 4, 0.9).q;
     widths[tier] = q;
     let c = 0, n = 0;
     for (const r of res) if (r.fold === 4 && r.tier === tier) for (const v of r.pair) { n++; if (v <= q) c++; }
@@ -154,7 +154,7 @@ test('tier intervals: calibrated on four folds, the fifth is covered at the nomi
   assert.ok(widths.target < widths.pathway && widths.pathway < widths.structure, JSON.stringify(widths));
   // A tier with too few residuals borrows the structure tier's width instead of a noisy one.
   const sparse = res.filter((r) => r.tier !== 'pathway' || r.fold === 0).map((r) => (r.tier === 'pathway' ? { ...r, pair: r.pair.slice(0, 1) } : r));
-  assert.equal(tierQuantile(sparse, 'pathway', 'pair', null, 0.9), tierQuantile(sparse, 'structure', 'pair', null, 0.9));
+  assert.equal(tierCalibration(sparse, 'pathway', 'pair', null, 0.9).q, tierCalibration(sparse, 'structure', 'pair', null, 0.9).q);
 });
 
 test('evidence-scaled intervals: where the chosen drugs\' spread predicts the drug-level error, the scaled interval covers the held-out fold in both halves of the spread and is narrower on average', () => {
@@ -174,7 +174,7 @@ test('evidence-scaled intervals: where the chosen drugs\' spread predicts the dr
     let cLow = 0, nLow = 0, cHigh = 0, nHigh = 0, wScaled = 0, wConst = 0, n = 0;
     for (const r of res) {
       if (r.fold !== 4) continue;
-      const q = calibratedHalfWidth(cal, r.spread);
+      const q = scaledHalfWidth(cal.q, cal.scaled, r.spread);
       for (const v of r[kind]) {
         n++;
         wScaled += q;
@@ -194,7 +194,7 @@ test('evidence-scaled intervals: where the chosen drugs\' spread predicts the dr
   const cal = tierCalibration(noise, 'target', 'pair', null, 0.9);
   if (cal.scaled) {
     let w = 0, n = 0;
-    for (const r of noise) for (const _ of r.pair) { w += calibratedHalfWidth(cal, r.spread); n++; }
+    for (const r of noise) for (const _ of r.pair) { w += scaledHalfWidth(cal.q, cal.scaled, r.spread); n++; }
     assert.ok(w / n < 0.95 * cal.q, 'kept only where it narrows the calibration intervals by 5 %');
   }
 });
